@@ -1,0 +1,289 @@
+//! `kamkor bench`: generates a data set, starts the real server as a child
+//! process, drives it over HTTP with concurrent clients, and reports
+//! requests per second, latency percentiles, SQL statements per request and
+//! the server's peak memory.
+
+use std::{
+    net::TcpListener,
+    process::{Child, Command, Stdio},
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use anyhow::Context as _;
+use entity::centre;
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, QuerySelect, prelude::Uuid};
+
+use crate::{
+    config::Settings,
+    database,
+    graphql::{
+        build_schema,
+        context::RequestContext,
+        ids::{self, NodeKind},
+        loaders::Loaders,
+    },
+    seed,
+};
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Centres to generate (into an empty database).
+    #[arg(long, default_value_t = 10_000)]
+    pub centres: usize,
+    /// Services to generate.
+    #[arg(long, default_value_t = 50_000)]
+    pub services: usize,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 32)]
+    pub clients: usize,
+    /// Seconds of load per query.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Seed of the generated data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+/// One measured query: a name, its GraphQL text, and its variables for the
+/// i-th request.
+struct Scenario {
+    name: &'static str,
+    query: &'static str,
+    variables: Box<dyn Fn(usize) -> serde_json::Value + Send + Sync>,
+}
+
+const FIND_HELP: &str = r#"query($lat: Float!, $lon: Float!) {
+  findHelp(need: { childAge: 12, near: { latitude: $lat, longitude: $lon, radiusKm: 5 } }, first: 20) {
+    edges { node { availablePlaces distanceKm
+      service { id name category } centre { id name area { code name } organization { name } } } }
+  }
+}"#;
+
+const CENTRES_PAGE: &str = r#"query($area: String!) {
+  centres(filter: { areaCode: $area, hasAvailability: true, childAge: 10 }, first: 20) {
+    nodes { id name kind services { id name category } capacities { available maximum unit updated } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"#;
+
+const NODE: &str = r#"query($id: ID!) { node(id: $id) { id ... on Centre { name kind status ageMin ageMax } } }"#;
+
+fn scenarios(centre_ids: Arc<Vec<String>>) -> Vec<Scenario> {
+    const POINTS: [(f64, f64); 4] = [(42.87, 74.59), (40.53, 72.80), (42.49, 78.39), (40.93, 73.00)];
+    const AREAS: [&str; 4] = ["KG-GB", "KG-GO", "KG-Y", "KG-GB-LEN"];
+    vec![
+        Scenario {
+            name: "findHelp near a point",
+            query: FIND_HELP,
+            variables: Box::new(|i| {
+                let (lat, lon) = POINTS[i % POINTS.len()];
+                serde_json::json!({ "lat": lat, "lon": lon })
+            }),
+        },
+        Scenario {
+            name: "centres page + services + capacities",
+            query: CENTRES_PAGE,
+            variables: Box::new(|i| serde_json::json!({ "area": AREAS[i % AREAS.len()] })),
+        },
+        Scenario {
+            name: "node lookup",
+            query: NODE,
+            variables: Box::new(move |i| serde_json::json!({ "id": centre_ids[i % centre_ids.len()] })),
+        },
+    ]
+}
+
+pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
+    let db = database::connect(&settings.database).await?;
+    database::migrate(&db).await?;
+    if database::is_empty(&db).await? {
+        let started = Instant::now();
+        seed::demo::load(&db).await?;
+        seed::generated::generate(&db, args.centres, args.services, args.seed).await?;
+        println!("generated {} centres and {} services in {:.1} s", args.centres, args.services, started.elapsed().as_secs_f64());
+    } else {
+        println!("reusing the data in the database ({} centres)", centre::Entity::find().count(&db).await?);
+    }
+    let centre_ids: Arc<Vec<String>> = Arc::new(
+        centre::Entity::find()
+            .select_only()
+            .column(centre::Column::Id)
+            .limit(1000)
+            .into_tuple::<Uuid>()
+            .all(&db)
+            .await?
+            .into_iter()
+            .map(|id| ids::encode(NodeKind::Centre, id).to_string())
+            .collect(),
+    );
+    let scenarios = scenarios(centre_ids);
+
+    let statements = count_statements(&db, &scenarios).await?;
+    let mut server = ServerProcess::start(settings).await?;
+    println!(
+        "\n{} clients, {} s per query, server pid {}\n{:<38} {:>9} {:>9} {:>9} {:>7} {:>8}",
+        args.clients,
+        args.seconds,
+        server.child.id(),
+        "query",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "SQL/req"
+    );
+    for (scenario, statements) in scenarios.iter().zip(statements) {
+        let result = drive(&server.url, scenario, args.clients, Duration::from_secs(args.seconds)).await?;
+        println!(
+            "{:<38} {:>9.0} {:>9.2} {:>9.2} {:>7} {:>8}",
+            scenario.name,
+            result.requests_per_second,
+            result.p50.as_secs_f64() * 1e3,
+            result.p99.as_secs_f64() * 1e3,
+            result.errors,
+            statements
+        );
+    }
+    println!("\nserver peak memory (VmHWM): {}", server.peak_memory().unwrap_or_else(|| "unknown".into()));
+    server.stop();
+    Ok(())
+}
+
+/// Runs each scenario once in-process on a connection that counts its SQL
+/// statements, through the same schema and loaders as the server.
+async fn count_statements(db: &DatabaseConnection, scenarios: &[Scenario]) -> anyhow::Result<Vec<usize>> {
+    let counter = Arc::new(AtomicUsize::new(0));
+    let mut counting = db.clone();
+    let seen = counter.clone();
+    counting.set_metric_callback(move |_| {
+        seen.fetch_add(1, Ordering::Relaxed);
+    });
+    let schema = build_schema(Some(counting.clone()));
+    let mut counts = Vec::new();
+    for scenario in scenarios {
+        let variables = async_graphql::Variables::from_json((scenario.variables)(0));
+        let request = async_graphql::Request::new(scenario.query)
+            .variables(variables)
+            .data(RequestContext::anonymous())
+            .data(Loaders::new(&counting));
+        counter.store(0, Ordering::Relaxed);
+        let response = schema.execute(request).await;
+        anyhow::ensure!(response.errors.is_empty(), "{} failed: {:?}", scenario.name, response.errors);
+        counts.push(counter.load(Ordering::Relaxed));
+    }
+    Ok(counts)
+}
+
+struct LoadResult {
+    requests_per_second: f64,
+    p50: Duration,
+    p99: Duration,
+    errors: usize,
+}
+
+/// `clients` tasks send the scenario's request back to back for `duration`.
+async fn drive(url: &str, scenario: &Scenario, clients: usize, duration: Duration) -> anyhow::Result<LoadResult> {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
+    let bodies: Arc<Vec<String>> = Arc::new(
+        (0..64)
+            .map(|i| serde_json::json!({ "query": scenario.query, "variables": (scenario.variables)(i) }).to_string())
+            .collect(),
+    );
+    let deadline = Instant::now() + duration;
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|c| {
+            let (client, bodies, url) = (client.clone(), bodies.clone(), url.to_owned());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut errors = 0;
+                let mut i = c;
+                while Instant::now() < deadline {
+                    let body = bodies[i % bodies.len()].clone();
+                    i += clients;
+                    let sent = Instant::now();
+                    let ok = match client.post(&url).header("content-type", "application/json").body(body).send().await {
+                        Ok(res) if res.status().is_success() => {
+                            res.bytes().await.map(|b| !b.starts_with(br#"{"errors""#) && !contains_errors(&b)).unwrap_or(false)
+                        }
+                        _ => false,
+                    };
+                    latencies.push(sent.elapsed());
+                    if !ok {
+                        errors += 1;
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for task in tasks {
+        let (l, e) = task.await?;
+        latencies.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed();
+    latencies.sort_unstable();
+    let percentile = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or_default();
+    Ok(LoadResult {
+        requests_per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50: percentile(0.50),
+        p99: percentile(0.99),
+        errors,
+    })
+}
+
+fn contains_errors(body: &[u8]) -> bool {
+    body.windows(9).any(|w| w == br#""errors":"#)
+}
+
+/// The server under test, in its own process so that its memory is its own.
+struct ServerProcess {
+    child: Child,
+    url: String,
+}
+
+impl ServerProcess {
+    async fn start(settings: &Settings) -> anyhow::Result<Self> {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let child = Command::new(std::env::current_exe()?)
+            .args(["serve", "--no-demo", "--bind", &format!("127.0.0.1:{port}")])
+            .env("KAMKOR_DATABASE_URL", &settings.database.url)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .context("starting the server")?;
+        let server = Self { child, url: format!("http://127.0.0.1:{port}/graphql") };
+        let ready = format!("http://127.0.0.1:{port}/readyz");
+        for _ in 0..100 {
+            if reqwest::get(&ready).await.is_ok_and(|r| r.status().is_success()) {
+                return Ok(server);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        anyhow::bail!("the server did not become ready within 10 s")
+    }
+
+    /// Peak resident memory of the server, from /proc (Linux).
+    fn peak_memory(&self) -> Option<String> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.trim_start_matches("VmHWM:").trim().to_owned())
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

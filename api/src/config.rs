@@ -1,0 +1,95 @@
+//! Typed settings, read once at start-up from flags and `KAMKOR_*` variables
+//! (see `cli`). Tests build them in code. Every bad value is reported at
+//! once, in one message.
+
+use std::net::SocketAddr;
+
+/// Default location of the embedded database: a file next to the process.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://kamkor.db?mode=rwc";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub bind: SocketAddr,
+    /// Load the demo data when the database is empty.
+    pub demo: bool,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+#[derive(Clone)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password: never print it whole.
+        f.debug_struct("DatabaseSettings")
+            .field("url", &redact_url(&self.url))
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+impl DatabaseSettings {
+    /// Checks the URL's scheme; the connection itself is tried later.
+    pub fn new(url: impl Into<String>) -> Result<Self, String> {
+        let url = url.into();
+        let supported = ["sqlite:", "postgres://", "postgresql://"];
+        if !supported.iter().any(|scheme| url.starts_with(scheme)) {
+            return Err(format!(
+                "database URL {:?} is not supported: use sqlite://FILE?mode=rwc or postgres://USER@HOST/DB",
+                redact_url(&url)
+            ));
+        }
+        Ok(Self { url, max_connections: 16 })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.url.starts_with("sqlite:")
+    }
+}
+
+/// The URL with any password replaced by `***`.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => raw.to_owned(),
+    }
+}
+
+impl Settings {
+    /// Settings for tests and tools: the given database, an OS-chosen port,
+    /// no demo data.
+    pub fn for_database(database: DatabaseSettings) -> Self {
+        Self {
+            database,
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            demo: false,
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_debug_output() {
+        let db = DatabaseSettings::new("postgres://kamkor:s3cret@db/kamkor").expect("valid");
+        assert!(!format!("{db:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn unknown_schemes_are_rejected_with_a_hint() {
+        let err = DatabaseSettings::new("mysql://x").expect_err("unsupported");
+        assert!(err.contains("sqlite://"), "{err}");
+    }
+}

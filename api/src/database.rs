@@ -1,0 +1,65 @@
+//! Connecting to the database and migrating it.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
+    TransactionTrait,
+};
+
+use crate::config::{DatabaseSettings, redact_url};
+
+/// Any PostgreSQL advisory-lock key works as long as every replica uses the
+/// same one; this is "kamkor" in ASCII.
+const MIGRATION_LOCK_KEY: i64 = 0x6b61_6d6b_6f72;
+
+/// Opens a connection pool. SQLite gets WAL (readers never wait for the
+/// writer), a busy timeout and foreign keys.
+pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(settings.url.clone());
+    options
+        .max_connections(settings.max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+        });
+    Database::connect(options)
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot open database {}: {}", redact_url(&settings.url), one_line(&err)))
+}
+
+/// Brings the schema up to date. On PostgreSQL several replicas may start at
+/// once: the migrations run in one transaction holding an advisory lock, so
+/// exactly one replica migrates and the others then find nothing to do.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let txn = db.begin().await?;
+            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"))
+                .await?;
+            Migrator::up(&txn, None).await?;
+            txn.commit().await?;
+        }
+        _ => Migrator::up(db, None).await?,
+    }
+    Ok(())
+}
+
+/// True when the registry holds no administrative areas, i.e. nothing was
+/// ever loaded.
+pub async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
+    Ok(entity::admin_area::Entity::find().count(db).await? == 0)
+}
+
+/// A database error as one line, for start-up messages.
+fn one_line(err: &sea_orm::DbErr) -> String {
+    err.to_string().replace('\n', " ")
+}

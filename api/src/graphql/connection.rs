@@ -1,0 +1,187 @@
+//! Relay connections over offset windows.
+//!
+//! A cursor is the position of an item in one particular query: base64url of
+//! `<query fingerprint>:<offset>`. The fingerprint hashes the connection's name,
+//! filter and order, so a cursor pasted into a different query is rejected
+//! instead of silently skipping rows.
+
+use std::{
+    future::Future,
+    hash::{DefaultHasher, Hash, Hasher},
+};
+
+use async_graphql::{
+    Context, OutputType, SimpleObject,
+    connection::{Connection, CursorType, Edge},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+
+use crate::{error::AppError, service::Window};
+
+/// The largest page a client may ask for.
+pub const MAX_PAGE_SIZE: i32 = 100;
+/// The page size when neither `first` nor `last` is given.
+pub const DEFAULT_PAGE_SIZE: i32 = 20;
+
+/// Extra connection field: the number of items in the whole result.
+#[derive(SimpleObject)]
+pub struct TotalCount {
+    /// The number of items matching the query across all pages.
+    pub total_count: i64,
+}
+
+/// A page of `T` with Relay edges, `pageInfo` and `totalCount`.
+pub type Page<T> = Connection<PageCursor, T, TotalCount>;
+
+/// Position of an edge in a query identified by its fingerprint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageCursor {
+    query: u64,
+    offset: u64,
+}
+
+impl CursorType for PageCursor {
+    type Error = String;
+
+    fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
+        let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| "not base64url".to_owned())?;
+        let text = String::from_utf8(bytes).map_err(|_| "not text".to_owned())?;
+        let (query, offset) = text.split_once(':').ok_or("no separator")?;
+        let query = u64::from_str_radix(query, 16).map_err(|_| "bad query part".to_owned())?;
+        let offset = offset.parse().map_err(|_| "bad offset".to_owned())?;
+        Ok(Self { query, offset })
+    }
+
+    fn encode_cursor(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{:x}:{}", self.query, self.offset))
+    }
+}
+
+/// The standard pagination arguments of a connection field.
+#[derive(Clone, Debug, Default)]
+pub struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+impl PageArgs {
+    pub fn new(first: Option<i32>, after: Option<String>, last: Option<i32>, before: Option<String>) -> Self {
+        Self { first, after, last, before }
+    }
+}
+
+/// A fingerprint of everything that defines a query's result order.
+pub fn fingerprint(parts: &impl std::fmt::Debug) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    format!("{parts:?}").hash(&mut hasher);
+    hasher.finish()
+}
+
+fn check_size(name: &str, value: Option<i32>) -> Result<Option<u64>, AppError> {
+    match value {
+        Some(n) if !(0..=MAX_PAGE_SIZE).contains(&n) => Err(AppError::bad_input(format!(
+            "`{name}` must be between 0 and {MAX_PAGE_SIZE}, got {n}"
+        ))),
+        Some(n) => Ok(Some(n as u64)),
+        None => Ok(None),
+    }
+}
+
+fn decode(name: &str, cursor: Option<&str>, query: u64) -> Result<Option<u64>, AppError> {
+    let Some(raw) = cursor else { return Ok(None) };
+    let cursor = PageCursor::decode_cursor(raw)
+        .map_err(|_| AppError::bad_input(format!("`{name}` is not a valid cursor")))?;
+    if cursor.query != query {
+        return Err(AppError::bad_input(format!(
+            "`{name}` is a cursor from a different query (other filter, order or field)"
+        )));
+    }
+    Ok(Some(cursor.offset))
+}
+
+/// Pages a query: `count` gives the total (called only when needed), `fetch`
+/// a window. Asks `fetch` for one extra row to learn whether a next page
+/// exists without counting.
+pub async fn paginate<T, C, CF, F, FF>(
+    ctx: &Context<'_>,
+    args: PageArgs,
+    query: u64,
+    count: C,
+    fetch: F,
+) -> Result<Page<T>, AppError>
+where
+    T: OutputType,
+    C: FnOnce() -> CF,
+    CF: Future<Output = Result<u64, AppError>>,
+    F: FnOnce(Window) -> FF,
+    FF: Future<Output = Result<Vec<T>, AppError>>,
+{
+    let first = check_size("first", args.first)?;
+    let last = check_size("last", args.last)?;
+    if first.is_some() && last.is_some() {
+        return Err(AppError::bad_input("give either `first` or `last`, not both"));
+    }
+    let after = decode("after", args.after.as_deref(), query)?;
+    let before = decode("before", args.before.as_deref(), query)?;
+    let start = after.map_or(0, |a| a + 1);
+
+    // Count only when asked for, or when paging back from the end.
+    let wants_total = ctx.look_ahead().field("totalCount").exists();
+    let total = if wants_total || (last.is_some() && before.is_none()) { Some(count().await?) } else { None };
+    let (offset, limit, has_previous) = match last {
+        Some(last) => {
+            let end = before.or(total).unwrap_or_default();
+            let end = end.max(start);
+            let offset = end.saturating_sub(last).max(start);
+            (offset, end - offset, offset > 0)
+        }
+        None => {
+            let size = first.unwrap_or(DEFAULT_PAGE_SIZE as u64);
+            let size = before.map_or(size, |b| size.min(b.saturating_sub(start)));
+            (start, size, start > 0)
+        }
+    };
+    let mut items = fetch(Window { offset, limit: limit + 1 }).await?;
+    let has_next = items.len() as u64 > limit || (last.is_some() && before.is_some());
+    items.truncate(limit as usize);
+    let extra = TotalCount { total_count: total.unwrap_or(0) as i64 };
+    let mut connection = Connection::with_additional_fields(has_previous, has_next, extra);
+    connection.edges.extend(
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| Edge::new(PageCursor { query, offset: offset + i as u64 }, item)),
+    );
+    Ok(connection)
+}
+
+/// Pages a list already in memory (a record's related ids).
+pub async fn paginate_slice<T, U, F, FF>(
+    ctx: &Context<'_>,
+    args: PageArgs,
+    query: u64,
+    all: &[U],
+    load: F,
+) -> Result<Page<T>, AppError>
+where
+    T: OutputType,
+    U: Clone,
+    F: FnOnce(Vec<U>) -> FF,
+    FF: Future<Output = Result<Vec<T>, AppError>>,
+{
+    let len = all.len() as u64;
+    paginate(
+        ctx,
+        args,
+        query,
+        || async move { Ok(len) },
+        |window| {
+            let from = (window.offset.min(len)) as usize;
+            let to = (window.offset.saturating_add(window.limit).min(len)) as usize;
+            load(all[from..to].to_vec())
+        },
+    )
+    .await
+}

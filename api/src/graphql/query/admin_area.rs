@@ -1,0 +1,17 @@
+use async_graphql::{Context, Object};
+
+use super::db;
+use crate::{error::AppError, graphql::types::admin_area::AdminArea, service};
+
+#[derive(Default)]
+pub struct AdminAreaQuery;
+
+#[Object]
+impl AdminAreaQuery {
+    /// Administrative areas directly inside `parentCode` (e.g. the districts of
+    /// Bishkek for `KG-GB`), or the 7 regions and 2 cities when omitted.
+    async fn admin_areas(&self, ctx: &Context<'_>, parent_code: Option<String>) -> Result<Vec<AdminArea>, AppError> {
+        let areas = service::admin_area::children(db(ctx), parent_code.as_deref()).await?;
+        Ok(areas.into_iter().map(AdminArea).collect())
+    }
+}

@@ -1,0 +1,91 @@
+use async_graphql::{Context, InputObject, Object};
+
+use super::{NearInput, connection_complexity, db, language_codes};
+use crate::{
+    error::AppError,
+    graphql::{
+        connection::{Page, PageArgs, fingerprint, paginate},
+        context,
+        types::{
+            enums::{Gender, ServiceCategory, TargetGroup, to_db},
+            help_match::HelpMatch,
+        },
+    },
+    service::{self, Window, find_help::HelpNeed},
+};
+
+/// What a family or a social worker is looking for. All conditions combine
+/// with AND; list conditions match any of their items.
+#[derive(InputObject, Debug)]
+pub struct HelpNeedInput {
+    /// The child's age in years (0..18).
+    pub child_age: Option<i32>,
+    /// The child's gender, to skip centres for girls only or boys only.
+    pub gender: Option<Gender>,
+    /// Groups the child belongs to; services for any of them match.
+    pub target_groups: Option<Vec<TargetGroup>>,
+    /// Kinds of help wanted; any of them matches.
+    pub categories: Option<Vec<ServiceCategory>>,
+    /// Where the child lives: centres in this area (a region includes its
+    /// districts), plus hotlines covering it.
+    pub area_code: Option<String>,
+    /// Where the child is now: results are ordered nearest first.
+    pub near: Option<NearInput>,
+    /// A language the child or family speaks (ISO 639-1: ky, ru, uz, en).
+    pub language: Option<String>,
+    /// Text found in the service's or centre's name or description, any
+    /// language, any case.
+    pub text: Option<String>,
+    /// Drop services whose places are all taken. Services without places to
+    /// count (benefits, hotlines) always match.
+    #[graphql(default = true)]
+    pub available_only: bool,
+}
+
+#[derive(Default)]
+pub struct FindHelpQuery;
+
+#[Object]
+impl FindHelpQuery {
+    /// The headline question: which services at which centres fit this
+    /// child's need, with free places now. Nearest first when `near` is
+    /// given; otherwise most free places first, then services without places
+    /// to count; ties by freshest count.
+    #[graphql(complexity = "connection_complexity(first, None, child_complexity)")]
+    async fn find_help(
+        &self,
+        ctx: &Context<'_>,
+        need: HelpNeedInput,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<HelpMatch>, AppError> {
+        let access = context::request(ctx).viewer.location_access();
+        let query_id = fingerprint(&("findHelp", &need, access));
+        let db = db(ctx);
+        let language = language_codes(need.language.map(|l| vec![l]))?.pop();
+        let need = HelpNeed {
+            child_age: need.child_age,
+            gender: need.gender.map(Into::into),
+            target_groups: to_db(need.target_groups),
+            categories: to_db(need.categories),
+            area: service::admin_area::optional_scope(db, need.area_code.as_deref()).await?,
+            near: need.near.map(Into::into),
+            language,
+            text: need.text,
+            available_only: need.available_only,
+        };
+        need.validate()?;
+        let need = &need;
+        paginate(
+            ctx,
+            PageArgs::new(first, after, None, None),
+            query_id,
+            || service::find_help::count(db, need, access),
+            |window: Window| async move {
+                let rows = service::find_help::page(db, need, access, window).await?;
+                Ok(rows.into_iter().map(HelpMatch).collect())
+            },
+        )
+        .await
+    }
+}

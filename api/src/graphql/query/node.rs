@@ -1,0 +1,54 @@
+use async_graphql::{Context, ID, Object};
+use sea_orm::prelude::Uuid;
+
+use crate::{
+    error::AppError,
+    graphql::{
+        context,
+        ids::{self, NodeKind},
+        types::{
+            admin_area::AdminArea, capacity::Capacity, centre::Centre, loaders, node::Node,
+            organization::Organization, service::Service,
+        },
+    },
+};
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+/// Loads one node; `None` when no such record exists.
+async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> Result<Option<Node>, AppError> {
+    let loaders = loaders(ctx);
+    Ok(match kind {
+        NodeKind::AdminArea => loaders.admin_area.load_one(id).await?.map(|m| Node::AdminArea(AdminArea(m))),
+        NodeKind::Organization => {
+            loaders.organization.load_one(id).await?.map(|m| Node::Organization(Organization(m)))
+        }
+        NodeKind::Centre => {
+            let viewer = &context::request(ctx).viewer;
+            loaders.centre.load_one(id).await?.map(|m| Node::Centre(Centre::new(m, viewer)))
+        }
+        NodeKind::Service => loaders.service.load_one(id).await?.map(|m| Node::Service(Service(m))),
+        NodeKind::Capacity => loaders.capacity.load_one(id).await?.map(|r| Node::Capacity(Capacity(r))),
+    })
+}
+
+#[Object]
+impl NodeQuery {
+    /// Fetches any object by its global id; null when it does not exist.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>, AppError> {
+        let (kind, uuid) = ids::decode(&id)?;
+        load(ctx, kind, uuid).await
+    }
+
+    /// Fetches objects by global ids, in the same order; null for each id that
+    /// does not exist. At most 100 ids.
+    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>, AppError> {
+        if ids.len() > 100 {
+            return Err(AppError::bad_input(format!("at most 100 ids, got {}", ids.len())));
+        }
+        let decoded = ids.iter().map(ids::decode).collect::<Result<Vec<_>, _>>()?;
+        // Loaders batch the lookups of each type into one query.
+        futures::future::try_join_all(decoded.into_iter().map(|(kind, uuid)| load(ctx, kind, uuid))).await
+    }
+}

@@ -1,0 +1,48 @@
+use async_graphql::{Context, ID, Object};
+use entity::admin_area;
+
+use super::{enums::AreaLevel, loaders, text::{Lang, Translation, localize, translations}};
+use crate::{
+    error::AppError,
+    graphql::{context, ids},
+};
+
+/// A Kyrgyz administrative unit: one of the 7 regions, the cities of Bishkek
+/// and Osh, or a district.
+#[derive(Clone, Debug)]
+pub struct AdminArea(pub admin_area::Model);
+
+#[Object]
+impl AdminArea {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(ids::NodeKind::AdminArea, self.0.id)
+    }
+
+    /// ISO 3166-2:KG code for regions and cities (e.g. `KG-GB`), own codes for
+    /// districts (e.g. `KG-GB-LEN`).
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// The name, in `lang` or the request's language.
+    async fn name(&self, ctx: &Context<'_>, lang: Option<Lang>) -> String {
+        localize(&self.0.name, context::lang(ctx, lang)).unwrap_or_default()
+    }
+
+    /// Region, city or district.
+    async fn level(&self) -> AreaLevel {
+        self.0.level.into()
+    }
+
+    /// The area this one lies in; null for regions and the two cities.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<AdminArea>, AppError> {
+        let Some(parent_id) = self.0.parent_id else { return Ok(None) };
+        Ok(loaders(ctx).admin_area.load_one(parent_id).await?.map(AdminArea))
+    }
+
+    /// Every language of the name, for editors.
+    async fn translations(&self) -> Vec<Translation> {
+        translations(&[("name", Some(&self.0.name))])
+    }
+}

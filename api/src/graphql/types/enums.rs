@@ -1,0 +1,230 @@
+//! GraphQL enums, mirrored from the storage enums in `entity` (the
+//! `remote` attribute generates the conversions both ways).
+
+use async_graphql::Enum;
+use entity::enums as db;
+
+/// Level of a Kyrgyz administrative unit.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::AreaLevel")]
+pub enum AreaLevel {
+    /// Oblast (облус / область).
+    Region,
+    /// City of republican significance: Bishkek, Osh.
+    City,
+    /// District (район) or town inside a region or city.
+    District,
+}
+
+/// Legal kind of a provider.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::OrganizationKind")]
+pub enum OrganizationKind {
+    /// A ministry, agency or its district department.
+    StateBody,
+    /// A mayor's office or local self-government body.
+    MunicipalBody,
+    /// A non-governmental organisation.
+    Ngo,
+    /// An international organisation or donor programme.
+    InternationalPartner,
+    /// A private provider.
+    Private,
+}
+
+/// What kind of place a centre is.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::CentreKind")]
+pub enum CentreKind {
+    /// Rehabilitation centre (medical, psychological, social).
+    Rehabilitation,
+    /// Crisis centre or shelter.
+    Crisis,
+    /// Reintegration centre, e.g. for minors in conflict with the law.
+    Reintegration,
+    /// Residential care institution.
+    ResidentialCare,
+    /// Day-care centre.
+    DayCare,
+    /// Child-and-family support department or office.
+    FamilySupport,
+    /// Social protection office where benefits are applied for.
+    SocialServicesOffice,
+}
+
+/// Whether a centre currently receives children.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::CentreStatus")]
+pub enum CentreStatus {
+    /// Open and receiving children.
+    Active,
+    /// Closed for a while (repairs, quarantine); expected to reopen.
+    TemporarilyClosed,
+    /// Closed for good; kept for history.
+    Closed,
+}
+
+/// Which children a centre receives.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::GendersServed")]
+pub enum GendersServed {
+    /// Girls and boys.
+    Any,
+    /// Girls only.
+    Female,
+    /// Boys only.
+    Male,
+}
+
+/// The kind of help a service gives.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::ServiceCategory")]
+pub enum ServiceCategory {
+    /// A safe place to stay.
+    Shelter,
+    /// Counselling and psychological support.
+    PsychologicalSupport,
+    /// Medical rehabilitation, therapy.
+    MedicalRehabilitation,
+    /// Legal advice and representation.
+    LegalAid,
+    /// Schooling, inclusive and catch-up education.
+    Education,
+    /// Support to families: case management, parenting, social work.
+    FamilySupport,
+    /// Reintegration into family and community.
+    Reintegration,
+    /// Day care.
+    DayCare,
+    /// A telephone helpline.
+    Hotline,
+    /// A state cash benefit.
+    CashBenefit,
+}
+
+/// Whether a service is currently offered.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::ServiceStatus")]
+pub enum ServiceStatus {
+    /// Offered now.
+    Active,
+    /// Paused for a while.
+    Suspended,
+    /// No longer offered; kept for history.
+    Discontinued,
+}
+
+/// A group of children a service is meant for.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::TargetGroup")]
+pub enum TargetGroup {
+    /// Children of low-income families.
+    LowIncomeFamily,
+    /// Children with disabilities.
+    ChildWithDisability,
+    /// Orphans.
+    Orphan,
+    /// Children left without parental care.
+    ChildWithoutParentalCare,
+    /// Children in a difficult life situation.
+    ChildInDifficultSituation,
+    /// Children who suffered violence.
+    ViolenceSurvivor,
+    /// Children in conflict with the law.
+    ChildInConflictWithLaw,
+}
+
+/// How often a cash benefit is paid.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::BenefitPeriod")]
+pub enum BenefitPeriod {
+    /// Every month.
+    Monthly,
+    /// Once.
+    OneOff,
+}
+
+/// Whether a benefit amount is paid per child or per family.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::BenefitBasis")]
+pub enum BenefitBasis {
+    /// The amount is paid for each eligible child.
+    PerChild,
+    /// The amount is paid once per family.
+    PerFamily,
+}
+
+/// What one unit of capacity is.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::CapacityUnit")]
+pub enum CapacityUnit {
+    /// A place in a group or programme.
+    Place,
+    /// A bed.
+    Bed,
+    /// A room (for a parent with children).
+    Room,
+    /// An appointment or session slot.
+    Session,
+}
+
+/// The purpose of a phone number.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::values::PhoneKind")]
+pub enum PhoneKind {
+    /// Where families and social workers call to ask for help or a place.
+    Intake,
+    /// Office line.
+    Office,
+    /// Helpline.
+    Hotline,
+    /// Mobile phone.
+    Mobile,
+}
+
+/// Whether a service is a social service or a cash benefit.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::service::service::ServiceKind")]
+pub enum ServiceKind {
+    /// A social service delivered by people (shelter, therapy, advice...).
+    Service,
+    /// A state cash benefit.
+    Benefit,
+}
+
+/// Sort direction.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::service::Direction")]
+pub enum OrderDirection {
+    /// Ascending.
+    Asc,
+    /// Descending.
+    Desc,
+}
+
+/// A child's gender, to match centres that receive only girls or only boys.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::service::find_help::Gender")]
+pub enum Gender {
+    /// A girl.
+    Female,
+    /// A boy.
+    Male,
+}
+
+/// How `capacityOverview` groups its totals.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::service::capacity_overview::GroupBy")]
+pub enum CapacityGroupBy {
+    /// Per area one level below the chosen area (or per region and city).
+    Area,
+    /// Per service category.
+    Category,
+    /// Per target group (a capacity counts once for each of its groups).
+    TargetGroup,
+}
+
+/// Converts a list of GraphQL enums into storage enums.
+pub fn to_db<A: Copy, B: From<A>>(values: Option<Vec<A>>) -> Vec<B> {
+    values.unwrap_or_default().into_iter().map(B::from).collect()
+}

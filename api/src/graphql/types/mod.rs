@@ -1,0 +1,37 @@
+//! GraphQL output types, converted from entity models. The schema is a
+//! contract we own, not a mirror of the tables.
+
+pub mod admin_area;
+pub mod capacity;
+pub mod centre;
+pub mod enums;
+pub mod help_match;
+pub mod node;
+pub mod organization;
+pub mod overview;
+pub mod service;
+pub mod text;
+
+use async_graphql::{Context, SimpleObject};
+
+use crate::graphql::loaders::Loaders;
+
+/// The request's loaders.
+pub fn loaders<'a>(ctx: &'a Context<'_>) -> &'a Loaders {
+    ctx.data_unchecked::<Loaders>()
+}
+
+/// A phone number with its purpose.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Phone {
+    /// The number in international format, or a short national number such as 111.
+    pub number: String,
+    /// What the number is for.
+    pub kind: enums::PhoneKind,
+}
+
+impl From<&entity::values::Phone> for Phone {
+    fn from(phone: &entity::values::Phone) -> Self {
+        Self { number: phone.number.clone(), kind: phone.kind.into() }
+    }
+}

@@ -1,0 +1,125 @@
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use entity::organization;
+
+use super::{
+    Phone,
+    centre::Centre,
+    enums::OrganizationKind,
+    loaders,
+    service::Service,
+    text::{Lang, Translation, localize, translations},
+};
+use crate::{
+    error::AppError,
+    graphql::{
+        connection::{Page, PageArgs, paginate_slice},
+        context, ids,
+    },
+};
+
+/// A provider of help: a state or municipal body, an NGO, an international
+/// partner or a private provider.
+#[derive(Clone, Debug)]
+pub struct Organization(pub organization::Model);
+
+#[Object]
+impl Organization {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(ids::NodeKind::Organization, self.0.id)
+    }
+
+    /// The name, in `lang` or the request's language.
+    async fn name(&self, ctx: &Context<'_>, lang: Option<Lang>) -> String {
+        localize(&self.0.name, context::lang(ctx, lang)).unwrap_or_default()
+    }
+
+    /// What kind of provider this is.
+    async fn kind(&self) -> OrganizationKind {
+        self.0.kind.into()
+    }
+
+    /// What the organization does.
+    async fn description(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
+        self.0.description.as_ref().and_then(|t| localize(t, context::lang(ctx, lang)))
+    }
+
+    /// Contact e-mail.
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+
+    /// Web site.
+    async fn website(&self) -> Option<&str> {
+        self.0.website.as_deref()
+    }
+
+    /// Phone numbers, among them the intake line that stays public even for
+    /// confidential shelters.
+    async fn phones(&self) -> Vec<Phone> {
+        self.0.phones.0.iter().map(Phone::from).collect()
+    }
+
+    /// The organization's centres, by Kyrgyz name.
+    async fn centres(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Page<Centre>, AppError> {
+        let ids = loaders(ctx).organization_centres.load_one(self.0.id).await?.unwrap_or_default();
+        let query = crate::graphql::connection::fingerprint(&("Organization.centres", self.0.id));
+        let viewer = context::request(ctx).viewer.clone();
+        paginate_slice(ctx, PageArgs::new(first, after, last, before), query, &ids, |page| async move {
+            let found = loaders(ctx).centre.load_many(page.iter().copied()).await?;
+            Ok(page.iter().filter_map(|id| found.get(id)).map(|m| Centre::new(m.clone(), &viewer)).collect())
+        })
+        .await
+    }
+
+    /// The organization's services and benefits, by Kyrgyz name.
+    async fn services(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Page<Service>, AppError> {
+        let ids = loaders(ctx).organization_services.load_one(self.0.id).await?.unwrap_or_default();
+        let query = crate::graphql::connection::fingerprint(&("Organization.services", self.0.id));
+        paginate_slice(ctx, PageArgs::new(first, after, last, before), query, &ids, |page| async move {
+            let found = loaders(ctx).service.load_many(page.iter().copied()).await?;
+            Ok(page.iter().filter_map(|id| found.get(id)).map(|m| Service(m.clone())).collect())
+        })
+        .await
+    }
+
+    /// True for demo records, which are not official figures.
+    async fn is_demo(&self) -> bool {
+        self.0.is_demo
+    }
+
+    /// When the record was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When the record last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// Optimistic-concurrency version, incremented by every change.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// Every language of every text field, for editors.
+    async fn translations(&self) -> Vec<Translation> {
+        translations(&[("name", Some(&self.0.name)), ("description", self.0.description.as_ref())])
+    }
+}

@@ -1,0 +1,201 @@
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::service;
+
+use super::{
+    admin_area::AdminArea,
+    centre::Centre,
+    enums::{BenefitBasis, BenefitPeriod, ServiceCategory, ServiceKind, ServiceStatus, TargetGroup},
+    loaders,
+    organization::Organization,
+    text::{Lang, Translation, localize, translations},
+};
+use crate::{
+    error::AppError,
+    graphql::{
+        connection::{Page, PageArgs, fingerprint, paginate_slice},
+        context, ids,
+    },
+    service::service::kind_of,
+};
+
+/// What is offered (HSDS `service`): a social service or a state cash benefit.
+#[derive(Clone, Debug)]
+pub struct Service(pub service::Model);
+
+/// The terms of a state cash benefit.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Benefit {
+    /// The amount paid, in whole units of `currency`.
+    pub amount: i64,
+    /// ISO 4217 currency code (KGS, Kyrgyz som).
+    pub currency: String,
+    /// Monthly or one-off.
+    pub period: Option<BenefitPeriod>,
+    /// Per child or per family.
+    pub basis: Option<BenefitBasis>,
+    /// First day the terms apply.
+    pub valid_from: Option<NaiveDate>,
+    /// Last day the terms apply, if known.
+    pub valid_to: Option<NaiveDate>,
+    /// The law or decree the benefit rests on, in the requested language.
+    pub legal_basis: Option<String>,
+}
+
+#[Object]
+impl Service {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(ids::NodeKind::Service, self.0.id)
+    }
+
+    /// The name, in `lang` or the request's language.
+    async fn name(&self, ctx: &Context<'_>, lang: Option<Lang>) -> String {
+        localize(&self.0.name, context::lang(ctx, lang)).unwrap_or_default()
+    }
+
+    /// SERVICE, or BENEFIT for state cash benefits.
+    async fn kind(&self) -> ServiceKind {
+        kind_of(self.0.category).into()
+    }
+
+    /// The kind of help given.
+    async fn category(&self) -> ServiceCategory {
+        self.0.category.into()
+    }
+
+    /// What the service is.
+    async fn description(&self, ctx: &Context<'_>, lang: Option<Lang>) -> String {
+        localize(&self.0.description, context::lang(ctx, lang)).unwrap_or_default()
+    }
+
+    /// Who may receive it.
+    async fn eligibility(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
+        self.0.eligibility.as_ref().and_then(|t| localize(t, context::lang(ctx, lang)))
+    }
+
+    /// How to apply or be referred.
+    async fn application_process(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
+        self.0.application_process.as_ref().and_then(|t| localize(t, context::lang(ctx, lang)))
+    }
+
+    /// Documents to bring.
+    async fn required_documents(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
+        self.0.required_documents.as_ref().and_then(|t| localize(t, context::lang(ctx, lang)))
+    }
+
+    /// True when the service costs the family nothing.
+    async fn is_free(&self) -> bool {
+        self.0.fees.is_none()
+    }
+
+    /// The fees, when not free.
+    async fn fees(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
+        self.0.fees.as_ref().and_then(|t| localize(t, context::lang(ctx, lang)))
+    }
+
+    /// The groups of children the service is meant for.
+    async fn target_groups(&self, ctx: &Context<'_>) -> Result<Vec<TargetGroup>, AppError> {
+        let groups = loaders(ctx).service_target_groups.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(groups.into_iter().map(TargetGroup::from).collect())
+    }
+
+    /// Youngest eligible age, in years.
+    async fn age_min(&self) -> Option<i32> {
+        self.0.age_min
+    }
+
+    /// Oldest eligible age, in years.
+    async fn age_max(&self) -> Option<i32> {
+        self.0.age_max
+    }
+
+    /// The organization providing the service.
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization, AppError> {
+        loaders(ctx)
+            .organization
+            .load_one(self.0.organization_id)
+            .await?
+            .map(Organization)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("service {} has no organization", self.0.id)))
+    }
+
+    /// The areas where the service is available (HSDS `service_area`).
+    async fn areas(&self, ctx: &Context<'_>) -> Result<Vec<AdminArea>, AppError> {
+        let areas = loaders(ctx).service_areas.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(areas.into_iter().map(AdminArea).collect())
+    }
+
+    /// The centres where the service is delivered, by Kyrgyz name.
+    async fn centres(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Page<Centre>, AppError> {
+        let ids = loaders(ctx).service_centres.load_one(self.0.id).await?.unwrap_or_default();
+        let query = fingerprint(&("Service.centres", self.0.id));
+        let viewer = context::request(ctx).viewer.clone();
+        paginate_slice(ctx, PageArgs::new(first, after, last, before), query, &ids, |page| async move {
+            let found = loaders(ctx).centre.load_many(page.iter().copied()).await?;
+            Ok(page.iter().filter_map(|id| found.get(id)).map(|m| Centre::new(m.clone(), &viewer)).collect())
+        })
+        .await
+    }
+
+    /// The terms of a cash benefit; null for other services.
+    async fn benefit(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<Benefit> {
+        let m = &self.0;
+        let amount = m.benefit_amount?;
+        Some(Benefit {
+            amount,
+            currency: m.benefit_currency.clone().unwrap_or_else(|| "KGS".to_owned()),
+            period: m.benefit_period.map(Into::into),
+            basis: m.benefit_basis.map(Into::into),
+            valid_from: m.benefit_valid_from,
+            valid_to: m.benefit_valid_to,
+            legal_basis: m.benefit_legal_basis.as_ref().and_then(|t| localize(t, context::lang(ctx, lang))),
+        })
+    }
+
+    /// Whether the service is currently offered.
+    async fn status(&self) -> ServiceStatus {
+        self.0.status.into()
+    }
+
+    /// True for demo records, which are not official figures.
+    async fn is_demo(&self) -> bool {
+        self.0.is_demo
+    }
+
+    /// When the record was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When the record last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// Optimistic-concurrency version, incremented by every change.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// Every language of every text field, for editors.
+    async fn translations(&self) -> Vec<Translation> {
+        let m = &self.0;
+        translations(&[
+            ("name", Some(&m.name)),
+            ("description", Some(&m.description)),
+            ("eligibility", m.eligibility.as_ref()),
+            ("applicationProcess", m.application_process.as_ref()),
+            ("requiredDocuments", m.required_documents.as_ref()),
+            ("fees", m.fees.as_ref()),
+            ("benefitLegalBasis", m.benefit_legal_basis.as_ref()),
+        ])
+    }
+}

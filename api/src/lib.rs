@@ -1,0 +1,16 @@
+//! Kamkor: a GraphQL registry of child-protection services in Kyrgyzstan.
+//!
+//! `startup::Application` builds and runs everything; `cli` is what the
+//! `kamkor` binary calls.
+
+pub mod bench;
+pub mod cli;
+pub mod config;
+pub mod database;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod seed;
+pub mod service;
+pub mod startup;
+pub mod telemetry;

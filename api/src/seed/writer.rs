@@ -1,0 +1,85 @@
+//! Collects records in memory and inserts them in chunks, in one transaction.
+
+use entity::{
+    admin_area, capacity, capacity_event, centre, centre_language, organization, service, service_area,
+    service_at_centre, service_target_group,
+};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, TransactionTrait};
+
+use crate::service::derived;
+
+/// Rows per INSERT: far below SQLite's and PostgreSQL's bind-parameter limits
+/// for our widest table.
+const CHUNK: usize = 400;
+
+/// Records to insert together.
+#[derive(Default)]
+pub struct Batch {
+    pub areas: Vec<admin_area::Model>,
+    pub organizations: Vec<organization::Model>,
+    pub centres: Vec<centre::Model>,
+    pub centre_languages: Vec<centre_language::Model>,
+    pub services: Vec<service::Model>,
+    pub target_groups: Vec<service_target_group::Model>,
+    pub service_areas: Vec<service_area::Model>,
+    pub placements: Vec<service_at_centre::Model>,
+    pub capacities: Vec<capacity::Model>,
+    pub capacity_events: Vec<capacity_event::Model>,
+}
+
+/// Counts of what a batch inserted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub areas: usize,
+    pub organizations: usize,
+    pub centres: usize,
+    pub services: usize,
+    pub placements: usize,
+    pub capacities: usize,
+}
+
+async fn insert_chunks<A>(txn: &impl sea_orm::ConnectionTrait, rows: Vec<A>) -> Result<(), sea_orm::DbErr>
+where
+    A: ActiveModelTrait + Send,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(CHUNK).collect();
+        <A::Entity as EntityTrait>::insert_many(chunk).exec_without_returning(txn).await?;
+    }
+    Ok(())
+}
+
+fn active<M: IntoActiveModel<A>, A: ActiveModelTrait>(rows: Vec<M>) -> Vec<A> {
+    rows.into_iter().map(IntoActiveModel::into_active_model).collect()
+}
+
+impl Batch {
+    /// Fills derived columns and inserts everything, parents first.
+    pub async fn insert(mut self, db: &DatabaseConnection) -> Result<Summary, sea_orm::DbErr> {
+        self.organizations.iter_mut().for_each(derived::organization);
+        self.centres.iter_mut().for_each(derived::centre);
+        self.services.iter_mut().for_each(derived::service);
+        let summary = Summary {
+            areas: self.areas.len(),
+            organizations: self.organizations.len(),
+            centres: self.centres.len(),
+            services: self.services.len(),
+            placements: self.placements.len(),
+            capacities: self.capacities.len(),
+        };
+        let txn = db.begin().await?;
+        insert_chunks(&txn, active::<_, admin_area::ActiveModel>(self.areas)).await?;
+        insert_chunks(&txn, active::<_, organization::ActiveModel>(self.organizations)).await?;
+        insert_chunks(&txn, active::<_, centre::ActiveModel>(self.centres)).await?;
+        insert_chunks(&txn, active::<_, centre_language::ActiveModel>(self.centre_languages)).await?;
+        insert_chunks(&txn, active::<_, service::ActiveModel>(self.services)).await?;
+        insert_chunks(&txn, active::<_, service_target_group::ActiveModel>(self.target_groups)).await?;
+        insert_chunks(&txn, active::<_, service_area::ActiveModel>(self.service_areas)).await?;
+        insert_chunks(&txn, active::<_, service_at_centre::ActiveModel>(self.placements)).await?;
+        insert_chunks(&txn, active::<_, capacity::ActiveModel>(self.capacities)).await?;
+        insert_chunks(&txn, active::<_, capacity_event::ActiveModel>(self.capacity_events)).await?;
+        txn.commit().await?;
+        Ok(summary)
+    }
+}

@@ -1,0 +1,85 @@
+//! Administrative areas and "this area and everything inside it".
+
+use entity::admin_area;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{ExprTrait, Query, SelectStatement},
+};
+
+use crate::error::AppError;
+
+/// An area named by a caller, resolved to its materialised path.
+#[derive(Clone, Debug)]
+pub struct AreaScope {
+    pub area: admin_area::Model,
+}
+
+impl AreaScope {
+    /// Ids of the area and of every area inside it.
+    pub fn subtree_ids(&self) -> SelectStatement {
+        Query::select()
+            .column(admin_area::Column::Id)
+            .from(admin_area::Entity)
+            .and_where(admin_area::Column::Path.starts_with(&self.area.path))
+            .to_owned()
+    }
+
+    /// Ids of the area, of its ancestors and of every area inside it: the
+    /// areas whose service coverage overlaps this one.
+    pub fn overlapping_ids(&self) -> SelectStatement {
+        let ancestors: Vec<&str> = self.area.path.split('/').filter(|c| !c.is_empty()).collect();
+        Query::select()
+            .column(admin_area::Column::Id)
+            .from(admin_area::Entity)
+            .cond_where(
+                admin_area::Column::Path
+                    .starts_with(&self.area.path)
+                    .or(admin_area::Column::Code.is_in(ancestors)),
+            )
+            .to_owned()
+    }
+}
+
+/// Resolves an area code given by a caller; an unknown code is bad input.
+pub async fn scope(db: &impl ConnectionTrait, code: &str) -> Result<AreaScope, AppError> {
+    let area = admin_area::Entity::find()
+        .filter(admin_area::Column::Code.eq(code))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::bad_input(format!("unknown admin area code {code:?}")))?;
+    Ok(AreaScope { area })
+}
+
+/// Resolves an optional area code.
+pub async fn optional_scope(db: &impl ConnectionTrait, code: Option<&str>) -> Result<Option<AreaScope>, AppError> {
+    match code {
+        Some(code) => scope(db, code).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The areas directly inside `parent_code`, or the top-level areas.
+pub async fn children(db: &impl ConnectionTrait, parent_code: Option<&str>) -> Result<Vec<admin_area::Model>, AppError> {
+    let parent_id = match parent_code {
+        Some(code) => {
+            let parent = admin_area::Entity::find()
+                .filter(admin_area::Column::Code.eq(code))
+                .one(db)
+                .await?
+                .ok_or_else(|| AppError::not_found(format!("no admin area with code {code:?}")))?;
+            Some(parent.id)
+        }
+        None => None,
+    };
+    let query = admin_area::Entity::find().order_by_asc(admin_area::Column::Code);
+    let query = match parent_id {
+        Some(id) => query.filter(admin_area::Column::ParentId.eq(id)),
+        None => query.filter(admin_area::Column::ParentId.is_null()),
+    };
+    Ok(query.all(db).await?)
+}
+
+/// All areas, for aggregations that roll districts up into their region.
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<admin_area::Model>, AppError> {
+    Ok(admin_area::Entity::find().limit(10_000).all(db).await?)
+}

@@ -1,0 +1,168 @@
+//! Totals of places for dashboards: how many places exist and how many are
+//! free, per area, per category or per target group.
+
+use std::collections::HashMap;
+
+use entity::{
+    admin_area, capacity, centre,
+    enums::{CentreStatus, ServiceCategory, ServiceStatus, TargetGroup},
+    service, service_at_centre, service_target_group,
+};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait, Select,
+    prelude::Uuid,
+    sea_query::{Expr, ExprTrait},
+};
+
+use super::admin_area::AreaScope;
+use crate::error::AppError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupBy {
+    Area,
+    Category,
+    TargetGroup,
+}
+
+/// Summed places over a set of capacities.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub maximum: i64,
+    pub available: i64,
+    pub capacities: i64,
+}
+
+impl Totals {
+    fn add(&mut self, other: Totals) {
+        self.maximum += other.maximum;
+        self.available += other.available;
+        self.capacities += other.capacities;
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum GroupKey {
+    Area(admin_area::Model),
+    Category(ServiceCategory),
+    TargetGroup(TargetGroup),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Overview {
+    pub total: Totals,
+    pub groups: Vec<(GroupKey, Totals)>,
+}
+
+/// Live capacities of active services at active centres, optionally inside an area.
+fn live_capacities(area: Option<&AreaScope>) -> Select<capacity::Entity> {
+    let mut cond = Condition::all()
+        .add(service_at_centre::Column::ArchivedAt.is_null())
+        .add(service::Column::ArchivedAt.is_null())
+        .add(service::Column::Status.eq(ServiceStatus::Active))
+        .add(centre::Column::ArchivedAt.is_null())
+        .add(centre::Column::Status.eq(CentreStatus::Active));
+    if let Some(area) = area {
+        cond = cond.add(centre::Column::AdminAreaId.in_subquery(area.subtree_ids()));
+    }
+    capacity::Entity::find()
+        .select_only()
+        .join(JoinType::InnerJoin, capacity::Relation::ServiceAtCentre.def())
+        .join(JoinType::InnerJoin, service_at_centre::Relation::Service.def())
+        .join(JoinType::InnerJoin, service_at_centre::Relation::Centre.def())
+        .filter(cond)
+}
+
+/// Adds the summed columns to a grouped or ungrouped select.
+fn with_sums(query: Select<capacity::Entity>) -> Select<capacity::Entity> {
+    query
+        .column_as(Expr::col((capacity::Entity, capacity::Column::Maximum)).sum(), "maximum")
+        .column_as(Expr::col((capacity::Entity, capacity::Column::Available)).sum(), "available")
+        .column_as(Expr::col((capacity::Entity, capacity::Column::Id)).count(), "capacities")
+}
+
+fn totals((maximum, available, capacities): (Option<i64>, Option<i64>, i64)) -> Totals {
+    Totals { maximum: maximum.unwrap_or(0), available: available.unwrap_or(0), capacities }
+}
+
+pub async fn overview(db: &impl ConnectionTrait, area: Option<&AreaScope>, group_by: GroupBy) -> Result<Overview, AppError> {
+    let total = with_sums(live_capacities(area))
+        .into_tuple::<(Option<i64>, Option<i64>, i64)>()
+        .one(db)
+        .await?
+        .map(totals)
+        .unwrap_or_default();
+    let groups = match group_by {
+        GroupBy::Area => by_area(db, area).await?,
+        GroupBy::Category => {
+            let rows = with_sums(live_capacities(area).column(service::Column::Category))
+                .group_by(service::Column::Category)
+                .into_tuple::<(ServiceCategory, Option<i64>, Option<i64>, i64)>()
+                .all(db)
+                .await?;
+            let mut groups: Vec<_> = rows
+                .into_iter()
+                .map(|(c, m, a, n)| (GroupKey::Category(c), totals((m, a, n))))
+                .collect();
+            groups.sort_by_key(|(key, _)| match key {
+                GroupKey::Category(c) => *c,
+                _ => ServiceCategory::Shelter,
+            });
+            groups
+        }
+        GroupBy::TargetGroup => {
+            let rows = with_sums(
+                live_capacities(area)
+                    .join(JoinType::InnerJoin, service_target_group::Relation::Service.def().rev())
+                    .column(service_target_group::Column::TargetGroup),
+            )
+            .group_by(service_target_group::Column::TargetGroup)
+            .into_tuple::<(TargetGroup, Option<i64>, Option<i64>, i64)>()
+            .all(db)
+            .await?;
+            let mut groups: Vec<_> = rows
+                .into_iter()
+                .map(|(g, m, a, n)| (GroupKey::TargetGroup(g), totals((m, a, n))))
+                .collect();
+            groups.sort_by_key(|(key, _)| match key {
+                GroupKey::TargetGroup(g) => *g,
+                _ => TargetGroup::Orphan,
+            });
+            groups
+        }
+    };
+    Ok(Overview { total, groups })
+}
+
+/// Totals per area one level below `area` (or per top-level area): centres
+/// in deeper districts count towards the child area that contains them.
+async fn by_area(db: &impl ConnectionTrait, area: Option<&AreaScope>) -> Result<Vec<(GroupKey, Totals)>, AppError> {
+    let rows = with_sums(live_capacities(area).column(centre::Column::AdminAreaId))
+        .group_by(centre::Column::AdminAreaId)
+        .into_tuple::<(Uuid, Option<i64>, Option<i64>, i64)>()
+        .all(db)
+        .await?;
+    let areas = super::admin_area::all(db).await?;
+    let parent_id = area.map(|scope| scope.area.id);
+    let buckets: Vec<&admin_area::Model> = areas.iter().filter(|a| a.parent_id == parent_id).collect();
+    let by_id: HashMap<Uuid, &admin_area::Model> = areas.iter().map(|a| (a.id, a)).collect();
+    let mut sums: HashMap<Uuid, Totals> = HashMap::new();
+    for (area_id, m, a, n) in rows {
+        let Some(centre_area) = by_id.get(&area_id) else { continue };
+        let bucket = buckets.iter().find(|b| centre_area.path.starts_with(&b.path)).copied();
+        // A centre registered at the scope area itself (not in a child) is
+        // reported under the scope area.
+        let bucket = bucket.or_else(|| area.map(|scope| &scope.area));
+        if let Some(bucket) = bucket {
+            sums.entry(bucket.id).or_default().add(totals((m, a, n)));
+        }
+    }
+    let mut groups: Vec<(GroupKey, Totals)> = sums
+        .into_iter()
+        .filter_map(|(id, t)| by_id.get(&id).map(|a| (GroupKey::Area((*a).clone()), t)))
+        .collect();
+    groups.sort_by(|(a, _), (b, _)| match (a, b) {
+        (GroupKey::Area(a), GroupKey::Area(b)) => a.code.cmp(&b.code),
+        _ => std::cmp::Ordering::Equal,
+    });
+    Ok(groups)
+}

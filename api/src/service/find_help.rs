@@ -1,0 +1,240 @@
+//! `findHelp`: which services at which centres fit a child's need, ranked.
+//!
+//! A match is one live service at one active centre. Ranking: nearest first
+//! when a point is given; otherwise most free places first, with matches that
+//! have no places to count (benefits, hotlines) after those that have; ties
+//! go to the freshest count.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    capacity, centre, centre_language,
+    enums::{CentreStatus, GendersServed, ServiceCategory, ServiceStatus, TargetGroup},
+    service, service_area, service_at_centre, service_target_group,
+};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait, Select,
+    prelude::Uuid,
+    sea_query::{Expr, ExprTrait, Query},
+};
+
+use super::{
+    LocationAccess, Window,
+    admin_area::AreaScope,
+    centre::location_columns,
+    geo::{Near, Point, distance_km},
+    search,
+};
+use crate::error::AppError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gender {
+    Female,
+    Male,
+}
+
+/// What a family or a social worker is looking for.
+#[derive(Clone, Debug)]
+pub struct HelpNeed {
+    pub child_age: Option<i32>,
+    pub gender: Option<Gender>,
+    /// The child belongs to any of these groups.
+    pub target_groups: Vec<TargetGroup>,
+    pub categories: Vec<ServiceCategory>,
+    pub area: Option<AreaScope>,
+    pub near: Option<Near>,
+    /// A language the child or family speaks.
+    pub language: Option<String>,
+    pub text: Option<String>,
+    /// Drop services whose places are all taken.
+    pub available_only: bool,
+}
+
+/// One ranked match, by id; the caller loads the records through loaders.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HelpMatchRow {
+    pub service_at_centre_id: Uuid,
+    pub service_id: Uuid,
+    pub centre_id: Uuid,
+    pub capacity_id: Option<Uuid>,
+    pub available_places: Option<i32>,
+    pub capacity_updated_at: Option<DateTime<Utc>>,
+    /// Great-circle distance from `near`, when given and the centre has a location.
+    pub distance_km: Option<f64>,
+    pub address_confidential: bool,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct RawRow {
+    sac_id: Uuid,
+    service_id: Uuid,
+    centre_id: Uuid,
+    capacity_id: Option<Uuid>,
+    available: Option<i32>,
+    capacity_updated: Option<DateTime<Utc>>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    address_confidential: bool,
+}
+
+impl HelpNeed {
+    pub fn validate(&self) -> Result<(), AppError> {
+        super::validate_child_age(self.child_age)?;
+        if let Some(near) = &self.near {
+            near.validate()?;
+        }
+        Ok(())
+    }
+
+    fn condition(&self, access: LocationAccess) -> Condition {
+        let mut cond = Condition::all()
+            .add(service_at_centre::Column::ArchivedAt.is_null())
+            .add(service::Column::ArchivedAt.is_null())
+            .add(service::Column::Status.eq(ServiceStatus::Active))
+            .add(centre::Column::ArchivedAt.is_null())
+            .add(centre::Column::Status.eq(CentreStatus::Active));
+        if let Some(age) = self.child_age {
+            for (min, max) in [
+                (Expr::col((service::Entity, service::Column::AgeMin)), Expr::col((service::Entity, service::Column::AgeMax))),
+                (Expr::col((centre::Entity, centre::Column::AgeMin)), Expr::col((centre::Entity, centre::Column::AgeMax))),
+            ] {
+                cond = cond
+                    .add(min.clone().is_null().or(min.lte(age)))
+                    .add(max.clone().is_null().or(max.gte(age)));
+            }
+        }
+        if let Some(gender) = self.gender {
+            let served = match gender {
+                Gender::Female => GendersServed::Female,
+                Gender::Male => GendersServed::Male,
+            };
+            cond = cond.add(centre::Column::Genders.is_in([GendersServed::Any, served]));
+        }
+        if !self.target_groups.is_empty() {
+            let for_groups = Query::select()
+                .column(service_target_group::Column::ServiceId)
+                .from(service_target_group::Entity)
+                .and_where(service_target_group::Column::TargetGroup.is_in(self.target_groups.iter().copied()))
+                .to_owned();
+            cond = cond.add(service_at_centre::Column::ServiceId.in_subquery(for_groups));
+        }
+        if !self.categories.is_empty() {
+            cond = cond.add(service::Column::Category.is_in(self.categories.iter().copied()));
+        }
+        if let Some(area) = &self.area {
+            // A hotline helps wherever its service area reaches, whichever
+            // town its call centre sits in.
+            let hotline_covering = Query::select()
+                .column(service_area::Column::ServiceId)
+                .from(service_area::Entity)
+                .and_where(service_area::Column::AdminAreaId.in_subquery(area.overlapping_ids()))
+                .to_owned();
+            cond = cond.add(
+                Condition::any()
+                    .add(centre::Column::AdminAreaId.in_subquery(area.subtree_ids()))
+                    .add(
+                        Condition::all()
+                            .add(service::Column::Category.eq(ServiceCategory::Hotline))
+                            .add(service::Column::Id.in_subquery(hotline_covering)),
+                    ),
+            );
+        }
+        if let Some(language) = &self.language {
+            let speaking = Query::select()
+                .column(centre_language::Column::CentreId)
+                .from(centre_language::Entity)
+                .and_where(centre_language::Column::Language.eq(language.as_str()))
+                .to_owned();
+            cond = cond.add(service_at_centre::Column::CentreId.in_subquery(speaking));
+        }
+        if let Some(pattern) = self.text.as_deref().and_then(search::contains_pattern) {
+            cond = cond.add(
+                Condition::any()
+                    .add(service::Column::SearchText.like(pattern.clone()))
+                    .add(centre::Column::SearchText.like(pattern)),
+            );
+        }
+        if self.available_only {
+            cond = cond.add(
+                Condition::any()
+                    .add(Expr::col((capacity::Entity, capacity::Column::Id)).is_null())
+                    .add(capacity::Column::Available.gt(0)),
+            );
+        }
+        if let Some(near) = &self.near {
+            let (lat, lon) = location_columns(access);
+            if let Some(within) = near.within_radius_sql(lat, lon) {
+                cond = cond.add(within);
+            }
+        }
+        cond
+    }
+}
+
+/// The ranked query over service-at-centre rows with their service, centre
+/// and (optional) capacity joined in.
+fn select(need: &HelpNeed, access: LocationAccess) -> Select<service_at_centre::Entity> {
+    let (lat, lon) = location_columns(access);
+    let mut query = service_at_centre::Entity::find()
+        .select_only()
+        .column_as(service_at_centre::Column::Id, "sac_id")
+        .column(service_at_centre::Column::ServiceId)
+        .column(service_at_centre::Column::CentreId)
+        .column_as(Expr::col((capacity::Entity, capacity::Column::Id)), "capacity_id")
+        .column_as(Expr::col((capacity::Entity, capacity::Column::Available)), "available")
+        .column_as(Expr::col((capacity::Entity, capacity::Column::Updated)), "capacity_updated")
+        .column_as(lat.clone(), "latitude")
+        .column_as(lon.clone(), "longitude")
+        .column(centre::Column::AddressConfidential)
+        .join(JoinType::InnerJoin, service_at_centre::Relation::Service.def())
+        .join(JoinType::InnerJoin, service_at_centre::Relation::Centre.def())
+        .join(JoinType::LeftJoin, capacity::Relation::ServiceAtCentre.def().rev())
+        .filter(need.condition(access));
+    if let Some(near) = &need.near {
+        // Centres without coordinates sort after every located one.
+        query = query
+            .order_by_asc(lat.clone().is_null())
+            .order_by_asc(near.squared_distance_sql(lat, lon));
+    }
+    query
+        .order_by_asc(Expr::col((capacity::Entity, capacity::Column::Id)).is_null())
+        .order_by_desc(Expr::col((capacity::Entity, capacity::Column::Available)))
+        .order_by_desc(Expr::col((capacity::Entity, capacity::Column::Updated)))
+        .order_by_asc(service_at_centre::Column::Id)
+}
+
+pub async fn page(
+    db: &impl ConnectionTrait,
+    need: &HelpNeed,
+    access: LocationAccess,
+    window: Window,
+) -> Result<Vec<HelpMatchRow>, AppError> {
+    let rows = select(need, access)
+        .offset(window.offset)
+        .limit(window.limit)
+        .into_model::<RawRow>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|row| to_match(row, need.near.as_ref())).collect())
+}
+
+pub async fn count(db: &impl ConnectionTrait, need: &HelpNeed, access: LocationAccess) -> Result<u64, AppError> {
+    Ok(select(need, access).into_model::<RawRow>().count(db).await?)
+}
+
+fn to_match(row: RawRow, near: Option<&Near>) -> HelpMatchRow {
+    let distance_km = match (near, row.latitude, row.longitude) {
+        (Some(near), Some(latitude), Some(longitude)) => Some(distance_km(near.point, Point { latitude, longitude })),
+        _ => None,
+    };
+    HelpMatchRow {
+        service_at_centre_id: row.sac_id,
+        service_id: row.service_id,
+        centre_id: row.centre_id,
+        capacity_id: row.capacity_id,
+        available_places: row.available,
+        capacity_updated_at: row.capacity_updated,
+        distance_km,
+        address_confidential: row.address_confidential,
+    }
+}

@@ -1,0 +1,68 @@
+//! Case-insensitive search in any language.
+//!
+//! SQLite's `LIKE` and `lower()` fold ASCII only, and PostgreSQL's `LIKE` is
+//! case-sensitive, so every searchable record keeps a `search_text` column
+//! lower-cased in Rust (Unicode-aware, locale-free). The caller's text goes
+//! through the same folding and becomes an escaped `LIKE '%…%'` pattern.
+
+use entity::values::LocalizedText;
+use sea_orm::sea_query::LikeExpr;
+
+use super::Lang;
+
+/// The folded form of a text, as stored in `search_text`.
+pub fn fold(text: &str) -> String {
+    text.to_lowercase()
+}
+
+/// Builds the `search_text` value from all translations of the given texts.
+pub fn search_text<'a>(texts: impl IntoIterator<Item = Option<&'a LocalizedText>>) -> String {
+    let parts: Vec<&str> = texts.into_iter().flatten().flat_map(LocalizedText::values).collect();
+    fold(&parts.join("\n"))
+}
+
+/// A `LIKE` pattern matching `needle` anywhere, with `%`, `_` and `\` escaped.
+/// `None` for a blank needle (no filter).
+pub fn contains_pattern(needle: &str) -> Option<LikeExpr> {
+    let folded = fold(needle.trim());
+    if folded.is_empty() {
+        return None;
+    }
+    let mut escaped = String::with_capacity(folded.len() + 2);
+    escaped.push('%');
+    for ch in folded.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(ch);
+    }
+    escaped.push('%');
+    Some(LikeExpr::new(escaped).escape('\\'))
+}
+
+/// The sort key of a name in one language (falling back to any present one).
+pub fn sort_key(name: &LocalizedText, lang: Lang) -> String {
+    let preferred = match lang {
+        Lang::Ky => &name.ky,
+        Lang::Ru => &name.ru,
+        Lang::En => &name.en,
+    };
+    fold(preferred.as_deref().or_else(|| name.values().next()).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_handles_cyrillic_and_kyrgyz_letters() {
+        assert_eq!(fold("АЙДАНЕК Үй-БҮЛӨГӨ Ңөө"), "айданек үй-бүлөгө ңөө");
+    }
+
+    #[test]
+    fn wildcards_in_the_needle_are_literal() {
+        let pattern = contains_pattern("50%_off").expect("not blank");
+        assert_eq!(format!("{pattern:?}").contains(r"50\%\_off"), true);
+        assert!(contains_pattern("   ").is_none());
+    }
+}

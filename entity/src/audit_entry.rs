@@ -1,0 +1,25 @@
+use sea_orm::entity::prelude::*;
+
+use crate::{enums::AuditAction, values::FieldChanges};
+
+/// One change by anyone to any record.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "audit_entry")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: Uuid,
+    /// Table name of the changed record.
+    pub entity: String,
+    pub entity_id: Uuid,
+    pub action: AuditAction,
+    /// JWT subject, or `system` for the seed and import commands.
+    pub actor_sub: String,
+    pub actor_role: String,
+    pub at: DateTimeUtc,
+    pub changes: FieldChanges,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

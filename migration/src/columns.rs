@@ -1,0 +1,69 @@
+//! Column shapes shared by the table-creating migrations of 2026-11-25.
+//! Later migrations must not change these helpers (migrations are history);
+//! they would define their own.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveIden)]
+pub enum Common {
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    ArchivedAt,
+    IsDemo,
+    SearchText,
+    NameSortKy,
+    NameSortRu,
+}
+
+/// `created_at` and `updated_at`, both required.
+pub fn timestamps(table: &mut TableCreateStatement) -> &mut TableCreateStatement {
+    table
+        .col(timestamp_with_time_zone(Common::CreatedAt))
+        .col(timestamp_with_time_zone(Common::UpdatedAt))
+}
+
+/// The columns of an editable registry record: optimistic-concurrency
+/// version, soft archive, demo marker, search text and name sort keys.
+pub fn editable(table: &mut TableCreateStatement) -> &mut TableCreateStatement {
+    table
+        .col(integer(Common::Version).default(1))
+        .col(timestamp_with_time_zone_null(Common::ArchivedAt))
+        .col(boolean(Common::IsDemo).default(false))
+        .col(text(Common::SearchText))
+        .col(string(Common::NameSortKy))
+        .col(string(Common::NameSortRu))
+        .check(("version_positive", Expr::col(Common::Version).gte(1)));
+    timestamps(table)
+}
+
+/// A check that an optional age column lies within childhood, 0..=18.
+pub fn age_check(column: impl IntoIden, name: &str) -> (String, Expr) {
+    let column = column.into_iden();
+    let expr = Expr::col(column.clone())
+        .is_null()
+        .or(Expr::col(column.clone()).between(0, 18));
+    (name.to_owned(), expr)
+}
+
+/// A check that `min <= max` when both ages are given.
+pub fn age_range_check(min: impl IntoIden, max: impl IntoIden, name: &str) -> (String, Expr) {
+    let (min, max) = (min.into_iden(), max.into_iden());
+    let expr = Expr::col(min.clone())
+        .is_null()
+        .or(Expr::col(max.clone()).is_null())
+        .or(Expr::col(min).lte(Expr::col(max)));
+    (name.to_owned(), expr)
+}
+
+/// A single-table index named `idx_<table>_<suffix>`.
+pub fn index(table: impl IntoIden, suffix: &str, columns: &[&'static str]) -> IndexCreateStatement {
+    let table = table.into_iden();
+    let name = format!("idx_{}_{}", table.to_string(), suffix);
+    let mut stmt = Index::create();
+    stmt.name(name).table(table);
+    for column in columns {
+        stmt.col(Alias::new(*column));
+    }
+    stmt.to_owned()
+}

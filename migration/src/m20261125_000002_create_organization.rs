@@ -1,0 +1,48 @@
+use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::columns::{editable, index};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Organization {
+    Table,
+    Id,
+    Kind,
+    Name,
+    Description,
+    Email,
+    Website,
+    Phones,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let mut table = Table::create();
+        table
+            .table(Organization::Table)
+            .col(pk_uuid(Organization::Id))
+            .col(string_len(Organization::Kind, 32))
+            .col(json_binary(Organization::Name))
+            .col(json_binary_null(Organization::Description))
+            .col(string_null(Organization::Email))
+            .col(string_null(Organization::Website))
+            .col(json_binary(Organization::Phones));
+        manager.create_table(editable(&mut table).to_owned()).await?;
+        for (suffix, columns) in [
+            ("kind", &["kind"][..]),
+            ("updated_at", &["updated_at"]),
+            ("name_sort_ky", &["name_sort_ky"]),
+            ("name_sort_ru", &["name_sort_ru"]),
+        ] {
+            manager.create_index(index(Organization::Table, suffix, columns)).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(Organization::Table).to_owned()).await
+    }
+}
