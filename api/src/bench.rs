@@ -104,9 +104,17 @@ pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
         let started = Instant::now();
         seed::demo::load(&db).await?;
         seed::generated::generate(&db, args.centres, args.services, args.seed).await?;
-        println!("generated {} centres and {} services in {:.1} s", args.centres, args.services, started.elapsed().as_secs_f64());
+        println!(
+            "generated {} centres and {} services in {:.1} s",
+            args.centres,
+            args.services,
+            started.elapsed().as_secs_f64()
+        );
     } else {
-        println!("reusing the data in the database ({} centres)", centre::Entity::find().count(&db).await?);
+        println!(
+            "reusing the data in the database ({} centres)",
+            centre::Entity::find().count(&db).await?
+        );
     }
     let centre_ids: Arc<Vec<String>> = Arc::new(
         centre::Entity::find()
@@ -148,7 +156,10 @@ pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
             statements
         );
     }
-    println!("\nserver peak memory (VmHWM): {}", server.peak_memory().unwrap_or_else(|| "unknown".into()));
+    println!(
+        "\nserver peak memory (VmHWM): {}",
+        server.peak_memory().unwrap_or_else(|| "unknown".into())
+    );
     server.stop();
     Ok(())
 }
@@ -172,7 +183,12 @@ async fn count_statements(db: &DatabaseConnection, scenarios: &[Scenario]) -> an
             .data(Loaders::new(&counting));
         counter.store(0, Ordering::Relaxed);
         let response = schema.execute(request).await;
-        anyhow::ensure!(response.errors.is_empty(), "{} failed: {:?}", scenario.name, response.errors);
+        anyhow::ensure!(
+            response.errors.is_empty(),
+            "{} failed: {:?}",
+            scenario.name,
+            response.errors
+        );
         counts.push(counter.load(Ordering::Relaxed));
     }
     Ok(counts)
@@ -206,10 +222,18 @@ async fn drive(url: &str, scenario: &Scenario, clients: usize, duration: Duratio
                     let body = bodies[i % bodies.len()].clone();
                     i += clients;
                     let sent = Instant::now();
-                    let ok = match client.post(&url).header("content-type", "application/json").body(body).send().await {
-                        Ok(res) if res.status().is_success() => {
-                            res.bytes().await.map(|b| !b.starts_with(br#"{"errors""#) && !contains_errors(&b)).unwrap_or(false)
-                        }
+                    let ok = match client
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .body(body)
+                        .send()
+                        .await
+                    {
+                        Ok(res) if res.status().is_success() => res
+                            .bytes()
+                            .await
+                            .map(|b| !b.starts_with(br#"{"errors""#) && !contains_errors(&b))
+                            .unwrap_or(false),
                         _ => false,
                     };
                     latencies.push(sent.elapsed());
@@ -230,7 +254,12 @@ async fn drive(url: &str, scenario: &Scenario, clients: usize, duration: Duratio
     }
     let elapsed = started.elapsed();
     latencies.sort_unstable();
-    let percentile = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or_default();
+    let percentile = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
     Ok(LoadResult {
         requests_per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
         p50: percentile(0.50),
@@ -259,7 +288,10 @@ impl ServerProcess {
             .stdout(Stdio::null())
             .spawn()
             .context("starting the server")?;
-        let server = Self { child, url: format!("http://127.0.0.1:{port}/graphql") };
+        let server = Self {
+            child,
+            url: format!("http://127.0.0.1:{port}/graphql"),
+        };
         let ready = format!("http://127.0.0.1:{port}/readyz");
         for _ in 0..100 {
             if reqwest::get(&ready).await.is_ok_and(|r| r.status().is_success()) {
@@ -273,7 +305,10 @@ impl ServerProcess {
     /// Peak resident memory of the server, from /proc (Linux).
     fn peak_memory(&self) -> Option<String> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        status.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.trim_start_matches("VmHWM:").trim().to_owned())
+        status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .map(|l| l.trim_start_matches("VmHWM:").trim().to_owned())
     }
 
     fn stop(&mut self) {

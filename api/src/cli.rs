@@ -14,7 +14,11 @@ use crate::{
 };
 
 #[derive(Parser, Debug)]
-#[command(name = "kamkor", version, about = "Kamkor: GraphQL registry of child-protection services in Kyrgyzstan")]
+#[command(
+    name = "kamkor",
+    version,
+    about = "Kamkor: GraphQL registry of child-protection services in Kyrgyzstan"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -62,11 +66,18 @@ impl Cli {
     /// Checks every setting and reports all problems at once.
     pub fn settings(&self) -> Result<Settings, String> {
         let mut problems = Vec::new();
-        let database = DatabaseSettings::new(self.database_url.clone()).map_err(|e| problems.push(e)).ok();
+        let database = DatabaseSettings::new(self.database_url.clone())
+            .map_err(|e| problems.push(e))
+            .ok();
         let bind = self
             .bind
             .parse::<SocketAddr>()
-            .map_err(|_| problems.push(format!("--bind {:?} is not an address such as 127.0.0.1:8080", self.bind)))
+            .map_err(|_| {
+                problems.push(format!(
+                    "--bind {:?} is not an address such as 127.0.0.1:8080",
+                    self.bind
+                ))
+            })
             .ok();
         match (database, bind) {
             (Some(database), Some(bind)) if problems.is_empty() => Ok(Settings {

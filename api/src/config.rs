@@ -45,7 +45,10 @@ impl DatabaseSettings {
                 redact_url(&url)
             ));
         }
-        Ok(Self { url, max_connections: 16 })
+        Ok(Self {
+            url,
+            max_connections: 16,
+        })
     }
 
     pub fn is_sqlite(&self) -> bool {

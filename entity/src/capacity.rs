@@ -24,7 +24,11 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::service_at_centre::Entity", from = "Column::ServiceAtCentreId", to = "super::service_at_centre::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::service_at_centre::Entity",
+        from = "Column::ServiceAtCentreId",
+        to = "super::service_at_centre::Column::Id"
+    )]
     ServiceAtCentre,
 }
 

@@ -48,9 +48,17 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::organization::Entity", from = "Column::OrganizationId", to = "super::organization::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::organization::Entity",
+        from = "Column::OrganizationId",
+        to = "super::organization::Column::Id"
+    )]
     Organization,
-    #[sea_orm(belongs_to = "super::admin_area::Entity", from = "Column::AdminAreaId", to = "super::admin_area::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::admin_area::Entity",
+        from = "Column::AdminAreaId",
+        to = "super::admin_area::Column::Id"
+    )]
     AdminArea,
 }
 

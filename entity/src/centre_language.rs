@@ -12,7 +12,11 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::centre::Entity", from = "Column::CentreId", to = "super::centre::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::centre::Entity",
+        from = "Column::CentreId",
+        to = "super::centre::Column::Id"
+    )]
     Centre,
 }
 

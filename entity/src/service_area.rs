@@ -12,9 +12,17 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::service::Entity", from = "Column::ServiceId", to = "super::service::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::service::Entity",
+        from = "Column::ServiceId",
+        to = "super::service::Column::Id"
+    )]
     Service,
-    #[sea_orm(belongs_to = "super::admin_area::Entity", from = "Column::AdminAreaId", to = "super::admin_area::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::admin_area::Entity",
+        from = "Column::AdminAreaId",
+        to = "super::admin_area::Column::Id"
+    )]
     AdminArea,
 }
 

@@ -19,9 +19,17 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::service::Entity", from = "Column::ServiceId", to = "super::service::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::service::Entity",
+        from = "Column::ServiceId",
+        to = "super::service::Column::Id"
+    )]
     Service,
-    #[sea_orm(belongs_to = "super::centre::Entity", from = "Column::CentreId", to = "super::centre::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::centre::Entity",
+        from = "Column::CentreId",
+        to = "super::centre::Column::Id"
+    )]
     Centre,
 }
 

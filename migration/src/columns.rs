@@ -59,7 +59,7 @@ pub fn age_range_check(min: impl IntoIden, max: impl IntoIden, name: &str) -> (S
 /// A single-table index named `idx_<table>_<suffix>`.
 pub fn index(table: impl IntoIden, suffix: &str, columns: &[&'static str]) -> IndexCreateStatement {
     let table = table.into_iden();
-    let name = format!("idx_{}_{}", table.to_string(), suffix);
+    let name = format!("idx_{table}_{suffix}");
     let mut stmt = Index::create();
     stmt.name(name).table(table);
     for column in columns {

@@ -36,11 +36,15 @@ impl MigrationTrait for Migration {
                     .on_delete(ForeignKeyAction::Restrict),
             );
         manager.create_table(timestamps(&mut table).to_owned()).await?;
-        manager.create_index(index(AdminArea::Table, "parent", &["parent_id"])).await?;
+        manager
+            .create_index(index(AdminArea::Table, "parent", &["parent_id"]))
+            .await?;
         manager.create_index(index(AdminArea::Table, "path", &["path"])).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(AdminArea::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(AdminArea::Table).to_owned())
+            .await
     }
 }

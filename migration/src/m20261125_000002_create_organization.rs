@@ -37,12 +37,16 @@ impl MigrationTrait for Migration {
             ("name_sort_ky", &["name_sort_ky"]),
             ("name_sort_ru", &["name_sort_ru"]),
         ] {
-            manager.create_index(index(Organization::Table, suffix, columns)).await?;
+            manager
+                .create_index(index(Organization::Table, suffix, columns))
+                .await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Organization::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Organization::Table).to_owned())
+            .await
     }
 }

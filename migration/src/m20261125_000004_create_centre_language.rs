@@ -27,7 +27,11 @@ impl MigrationTrait for Migration {
                     .table(CentreLanguage::Table)
                     .col(uuid(CentreLanguage::CentreId))
                     .col(string_len(CentreLanguage::Language, 8))
-                    .primary_key(Index::create().col(CentreLanguage::CentreId).col(CentreLanguage::Language))
+                    .primary_key(
+                        Index::create()
+                            .col(CentreLanguage::CentreId)
+                            .col(CentreLanguage::Language),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_centre_language_centre")
@@ -44,6 +48,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(CentreLanguage::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(CentreLanguage::Table).to_owned())
+            .await
     }
 }

@@ -43,11 +43,17 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index(ServiceTargetGroup::Table, "group", &["target_group", "service_id"]))
+            .create_index(index(
+                ServiceTargetGroup::Table,
+                "group",
+                &["target_group", "service_id"],
+            ))
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(ServiceTargetGroup::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(ServiceTargetGroup::Table).to_owned())
+            .await
     }
 }

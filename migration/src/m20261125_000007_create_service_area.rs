@@ -33,7 +33,11 @@ impl MigrationTrait for Migration {
                     .table(ServiceArea::Table)
                     .col(uuid(ServiceArea::ServiceId))
                     .col(uuid(ServiceArea::AdminAreaId))
-                    .primary_key(Index::create().col(ServiceArea::ServiceId).col(ServiceArea::AdminAreaId))
+                    .primary_key(
+                        Index::create()
+                            .col(ServiceArea::ServiceId)
+                            .col(ServiceArea::AdminAreaId),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_service_area_service")
@@ -52,11 +56,17 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index(ServiceArea::Table, "admin_area", &["admin_area_id", "service_id"]))
+            .create_index(index(
+                ServiceArea::Table,
+                "admin_area",
+                &["admin_area_id", "service_id"],
+            ))
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(ServiceArea::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(ServiceArea::Table).to_owned())
+            .await
     }
 }

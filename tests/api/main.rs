@@ -1,1 +1,17 @@
+//! Integration tests: the real server on port 0, over HTTP. Data tests run on
+//! SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL.
 
+mod helpers;
+
+mod cli;
+mod confidentiality;
+mod connections;
+mod errors;
+mod examples;
+mod find_help;
+mod http;
+mod language;
+mod n_plus_one;
+mod overview;
+mod queries;
+mod schema;

@@ -68,7 +68,12 @@ pub struct PageArgs {
 
 impl PageArgs {
     pub fn new(first: Option<i32>, after: Option<String>, last: Option<i32>, before: Option<String>) -> Self {
-        Self { first, after, last, before }
+        Self {
+            first,
+            after,
+            last,
+            before,
+        }
     }
 }
 
@@ -91,8 +96,8 @@ fn check_size(name: &str, value: Option<i32>) -> Result<Option<u64>, AppError> {
 
 fn decode(name: &str, cursor: Option<&str>, query: u64) -> Result<Option<u64>, AppError> {
     let Some(raw) = cursor else { return Ok(None) };
-    let cursor = PageCursor::decode_cursor(raw)
-        .map_err(|_| AppError::bad_input(format!("`{name}` is not a valid cursor")))?;
+    let cursor =
+        PageCursor::decode_cursor(raw).map_err(|_| AppError::bad_input(format!("`{name}` is not a valid cursor")))?;
     if cursor.query != query {
         return Err(AppError::bad_input(format!(
             "`{name}` is a cursor from a different query (other filter, order or field)"
@@ -129,7 +134,11 @@ where
 
     // Count only when asked for, or when paging back from the end.
     let wants_total = ctx.look_ahead().field("totalCount").exists();
-    let total = if wants_total || (last.is_some() && before.is_none()) { Some(count().await?) } else { None };
+    let total = if wants_total || (last.is_some() && before.is_none()) {
+        Some(count().await?)
+    } else {
+        None
+    };
     let (offset, limit, has_previous) = match last {
         Some(last) => {
             let end = before.or(total).unwrap_or_default();
@@ -143,17 +152,26 @@ where
             (start, size, start > 0)
         }
     };
-    let mut items = fetch(Window { offset, limit: limit + 1 }).await?;
+    let mut items = fetch(Window {
+        offset,
+        limit: limit + 1,
+    })
+    .await?;
     let has_next = items.len() as u64 > limit || (last.is_some() && before.is_some());
     items.truncate(limit as usize);
-    let extra = TotalCount { total_count: total.unwrap_or(0) as i64 };
+    let extra = TotalCount {
+        total_count: total.unwrap_or(0) as i64,
+    };
     let mut connection = Connection::with_additional_fields(has_previous, has_next, extra);
-    connection.edges.extend(
-        items
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| Edge::new(PageCursor { query, offset: offset + i as u64 }, item)),
-    );
+    connection.edges.extend(items.into_iter().enumerate().map(|(i, item)| {
+        Edge::new(
+            PageCursor {
+                query,
+                offset: offset + i as u64,
+            },
+            item,
+        )
+    }));
     Ok(connection)
 }
 

@@ -15,7 +15,9 @@ pub struct Viewer {
 
 impl Viewer {
     pub fn anonymous() -> Self {
-        Self { sees_confidential: false }
+        Self {
+            sees_confidential: false,
+        }
     }
 
     /// May this caller see where confidential shelters are?
@@ -24,7 +26,11 @@ impl Viewer {
     }
 
     pub fn location_access(&self) -> LocationAccess {
-        if self.sees_confidential { LocationAccess::Exact } else { LocationAccess::Public }
+        if self.sees_confidential {
+            LocationAccess::Exact
+        } else {
+            LocationAccess::Public
+        }
     }
 }
 
@@ -38,7 +44,10 @@ pub struct RequestContext {
 
 impl RequestContext {
     pub fn anonymous() -> Self {
-        Self { viewer: Viewer::anonymous(), accept_language: None }
+        Self {
+            viewer: Viewer::anonymous(),
+            accept_language: None,
+        }
     }
 }
 

@@ -18,7 +18,13 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 5] = [Self::AdminArea, Self::Organization, Self::Centre, Self::Service, Self::Capacity];
+    const ALL: [NodeKind; 5] = [
+        Self::AdminArea,
+        Self::Organization,
+        Self::Centre,
+        Self::Service,
+        Self::Capacity,
+    ];
 
     fn name(self) -> &'static str {
         match self {
@@ -41,7 +47,10 @@ pub fn decode(id: &ID) -> Result<(NodeKind, Uuid), AppError> {
     let bytes = URL_SAFE_NO_PAD.decode(id.as_bytes()).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let (name, uuid) = text.split_once(':').ok_or_else(invalid)?;
-    let kind = NodeKind::ALL.into_iter().find(|k| k.name() == name).ok_or_else(invalid)?;
+    let kind = NodeKind::ALL
+        .into_iter()
+        .find(|k| k.name() == name)
+        .ok_or_else(invalid)?;
     let uuid = Uuid::parse_str(uuid).map_err(|_| invalid())?;
     Ok((kind, uuid))
 }

@@ -36,13 +36,20 @@ pub struct GraphqlState {
 
 /// An HTTP-level failure, answered in the GraphQL error shape.
 fn http_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
-    HttpResponse::build(status).content_type("application/json").json(serde_json::json!({
-        "errors": [{ "message": message, "extensions": { "code": code } }]
-    }))
+    HttpResponse::build(status)
+        .content_type("application/json")
+        .json(serde_json::json!({
+            "errors": [{ "message": message, "extensions": { "code": code } }]
+        }))
 }
 
 pub async fn post(req: HttpRequest, payload: web::Payload, state: web::Data<GraphqlState>) -> HttpResponse {
-    if req.mime_type().ok().flatten().is_none_or(|m| m.essence_str() != "application/json") {
+    if req
+        .mime_type()
+        .ok()
+        .flatten()
+        .is_none_or(|m| m.essence_str() != "application/json")
+    {
         return http_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UNSUPPORTED_MEDIA_TYPE",
@@ -66,14 +73,30 @@ pub async fn post(req: HttpRequest, payload: web::Payload, state: web::Data<Grap
     }
     let body = match payload.to_bytes_limited(state.max_body_bytes).await {
         Err(_) => return too_large(),
-        Ok(Err(err)) => return http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("cannot read body: {err}")),
+        Ok(Err(err)) => {
+            return http_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("cannot read body: {err}"),
+            );
+        }
         Ok(Ok(body)) => body,
     };
     let request = match serde_json::from_slice::<BatchRequest>(&body).map(BatchRequest::into_single) {
         Ok(Ok(request)) => request,
-        Ok(Err(_)) => return http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "batched requests are not supported"),
+        Ok(Err(_)) => {
+            return http_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "batched requests are not supported",
+            );
+        }
         Err(err) => {
-            return http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("body is not a GraphQL request: {err}"));
+            return http_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("body is not a GraphQL request: {err}"),
+            );
         }
     };
     execute(&req, &state, request).await
@@ -92,13 +115,25 @@ pub struct GetParams {
 pub async fn get(req: HttpRequest, params: web::Query<GetParams>, state: web::Data<GraphqlState>) -> HttpResponse {
     let params = params.into_inner();
     let Some(query) = params.query else {
-        return http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "GET /graphql needs a `query` parameter");
+        return http_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "GET /graphql needs a `query` parameter",
+        );
     };
-    let variables = match params.variables.as_deref().map(serde_json::from_str::<serde_json::Value>) {
+    let variables = match params
+        .variables
+        .as_deref()
+        .map(serde_json::from_str::<serde_json::Value>)
+    {
         None => Variables::default(),
         Some(Ok(value)) => Variables::from_json(value),
         Some(Err(err)) => {
-            return http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &format!("`variables` is not JSON: {err}"));
+            return http_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("`variables` is not JSON: {err}"),
+            );
         }
     };
     let mut request = Request::new(query).variables(variables);
@@ -107,7 +142,11 @@ pub async fn get(req: HttpRequest, params: web::Query<GetParams>, state: web::Da
     }
     if is_mutation(&mut request) {
         return with_allow(
-            http_error(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "mutations must use POST"),
+            http_error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                "mutations must use POST",
+            ),
             "POST",
         );
     }
@@ -117,7 +156,9 @@ pub async fn get(req: HttpRequest, params: web::Query<GetParams>, state: web::Da
 /// True when the operation to run is a mutation (GET may only read).
 fn is_mutation(request: &mut Request) -> bool {
     let name = request.operation_name.clone();
-    let Ok(document) = request.parsed_query() else { return false };
+    let Ok(document) = request.parsed_query() else {
+        return false;
+    };
     match &document.operations {
         DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
         DocumentOperations::Multiple(ops) => name
@@ -129,7 +170,11 @@ fn is_mutation(request: &mut Request) -> bool {
 
 pub async fn method_not_allowed() -> HttpResponse {
     with_allow(
-        http_error(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "use GET or POST on /graphql"),
+        http_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "use GET or POST on /graphql",
+        ),
         "GET, POST",
     )
 }
@@ -148,7 +193,10 @@ async fn execute(req: &HttpRequest, state: &GraphqlState, request: Request) -> H
         .and_then(|v| v.to_str().ok())
         .and_then(parse_accept_language);
     let request = request
-        .data(RequestContext { viewer: Viewer::anonymous(), accept_language })
+        .data(RequestContext {
+            viewer: Viewer::anonymous(),
+            accept_language,
+        })
         .data(Loaders::new(&state.db));
     let mut response = state.schema.execute(request).await;
     label_request_errors(&mut response);
@@ -178,13 +226,25 @@ fn reply(req: &HttpRequest, response: &Response) -> HttpResponse {
     let request_failed = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
-    let status = if modern && request_failed { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let content_type = if modern { GRAPHQL_RESPONSE_JSON } else { "application/json" };
+    let status = if modern && request_failed {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let content_type = if modern {
+        GRAPHQL_RESPONSE_JSON
+    } else {
+        "application/json"
+    };
     match serde_json::to_vec(response) {
         Ok(body) => HttpResponse::build(status).content_type(content_type).body(body),
         Err(err) => {
             tracing::error!(error = %err, "cannot serialise a GraphQL response");
-            http_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", "cannot serialise the response")
+            http_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_SERVER_ERROR",
+                "cannot serialise the response",
+            )
         }
     }
 }

@@ -12,7 +12,9 @@ pub async fn readyz(db: web::Data<DatabaseConnection>) -> HttpResponse {
         Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready"),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
-            HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unreachable")
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/plain")
+                .body("database unreachable")
         }
     }
 }

@@ -13,7 +13,11 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(
             web::resource("/graphql")
                 .route(web::post().to(graphql::post))
-                .route(web::get().guard(guard::fn_guard(graphql::wants_html)).to(graphql::playground))
+                .route(
+                    web::get()
+                        .guard(guard::fn_guard(graphql::wants_html))
+                        .to(graphql::playground),
+                )
                 .route(web::get().to(graphql::get))
                 .route(web::route().to(graphql::method_not_allowed)),
         )

@@ -7,17 +7,28 @@ use std::sync::LazyLock;
 /// The example queries, in the order of the playground's tabs.
 pub const EXAMPLES: [(&str, &str); 3] = [
     ("find_help", include_str!("../../queries/find_help.graphql")),
-    ("centres_with_free_places", include_str!("../../queries/centres_with_free_places.graphql")),
-    ("capacity_overview", include_str!("../../queries/capacity_overview.graphql")),
+    (
+        "centres_with_free_places",
+        include_str!("../../queries/centres_with_free_places.graphql"),
+    ),
+    (
+        "capacity_overview",
+        include_str!("../../queries/capacity_overview.graphql"),
+    ),
 ];
 
 const GRAPHIQL_VERSION: &str = "3.8.3";
 
 pub static PAGE: LazyLock<String> = LazyLock::new(|| {
-    let tabs: Vec<serde_json::Value> = EXAMPLES.iter().map(|(_, query)| serde_json::json!({ "query": query })).collect();
+    let tabs: Vec<serde_json::Value> = EXAMPLES
+        .iter()
+        .map(|(_, query)| serde_json::json!({ "query": query }))
+        .collect();
     // `</` would end the script element early.
     let tabs = serde_json::Value::from(tabs).to_string().replace("</", "<\\/");
-    TEMPLATE.replace("{{VERSION}}", GRAPHIQL_VERSION).replace("{{TABS}}", &tabs)
+    TEMPLATE
+        .replace("{{VERSION}}", GRAPHIQL_VERSION)
+        .replace("{{TABS}}", &tabs)
 });
 
 const TEMPLATE: &str = r#"<!DOCTYPE html>

@@ -23,14 +23,21 @@ fn incoming(req: &ServiceRequest) -> Option<String> {
     ok.then(|| value.to_owned())
 }
 
-pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, Error> {
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let id = incoming(&req).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
     let started = std::time::Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;
     span.in_scope(|| {
-        tracing::debug!(status = res.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "done");
+        tracing::debug!(
+            status = res.status().as_u16(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "done"
+        );
     });
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(HEADER, value);

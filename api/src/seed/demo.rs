@@ -148,7 +148,9 @@ fn build() -> anyhow::Result<Batch> {
     for area in &data.areas {
         let (parent_id, parent_path) = match &area.parent {
             Some(code) => {
-                let parent = areas.get(code).ok_or_else(|| anyhow!("area {} comes before its parent {code}", area.code))?;
+                let parent = areas
+                    .get(code)
+                    .ok_or_else(|| anyhow!("area {} comes before its parent {code}", area.code))?;
                 (Some(parent.id), parent.path.clone())
             }
             None => (None, "/".to_owned()),
@@ -189,8 +191,18 @@ fn build() -> anyhow::Result<Batch> {
             updated_at: now,
         });
     }
-    let org_id = |key: &str| organizations.get(key).copied().ok_or_else(|| anyhow!("unknown organization {key}"));
-    let area_id = |code: &str| areas.get(code).map(|a| a.id).ok_or_else(|| anyhow!("unknown area {code}"));
+    let org_id = |key: &str| {
+        organizations
+            .get(key)
+            .copied()
+            .ok_or_else(|| anyhow!("unknown organization {key}"))
+    };
+    let area_id = |code: &str| {
+        areas
+            .get(code)
+            .map(|a| a.id)
+            .ok_or_else(|| anyhow!("unknown area {code}"))
+    };
 
     let mut centres: HashMap<&str, Uuid> = HashMap::new();
     for c in &data.centres {
@@ -226,9 +238,12 @@ fn build() -> anyhow::Result<Batch> {
             created_at: now,
             updated_at: now,
         });
-        batch.centre_languages.extend(
-            c.languages.iter().map(|language| centre_language::Model { centre_id: id, language: language.clone() }),
-        );
+        batch
+            .centre_languages
+            .extend(c.languages.iter().map(|language| centre_language::Model {
+                centre_id: id,
+                language: language.clone(),
+            }));
     }
 
     for s in &data.services {
@@ -266,11 +281,17 @@ fn build() -> anyhow::Result<Batch> {
             created_at: now,
             updated_at: now,
         });
-        batch.target_groups.extend(
-            s.target_groups.iter().map(|&target_group| service_target_group::Model { service_id: id, target_group }),
-        );
+        batch
+            .target_groups
+            .extend(s.target_groups.iter().map(|&target_group| service_target_group::Model {
+                service_id: id,
+                target_group,
+            }));
         for code in &s.areas {
-            batch.service_areas.push(service_area::Model { service_id: id, admin_area_id: area_id(code)? });
+            batch.service_areas.push(service_area::Model {
+                service_id: id,
+                admin_area_id: area_id(code)?,
+            });
         }
         for placement in &s.centres {
             let centre_id = centres

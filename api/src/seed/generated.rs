@@ -64,7 +64,11 @@ const GROUPS: [TargetGroup; 7] = [
 ];
 
 fn text(ky: String, ru: String) -> LocalizedText {
-    LocalizedText { ky: Some(ky), ru: Some(ru), en: None }
+    LocalizedText {
+        ky: Some(ky),
+        ru: Some(ru),
+        en: None,
+    }
 }
 
 fn pick<T: Copy>(rng: &mut fastrand::Rng, items: &[T]) -> T {
@@ -75,7 +79,10 @@ fn pick<T: Copy>(rng: &mut fastrand::Rng, items: &[T]) -> T {
 /// two centres, most with places) to a registry that holds the demo areas.
 pub async fn generate(db: &DatabaseConnection, centres: usize, services: usize, seed: u64) -> anyhow::Result<Summary> {
     let codes: Vec<&str> = TOWNS.iter().map(|t| t.0).collect();
-    let areas = admin_area::Entity::find().filter(admin_area::Column::Code.is_in(codes)).all(db).await?;
+    let areas = admin_area::Entity::find()
+        .filter(admin_area::Column::Code.is_in(codes))
+        .all(db)
+        .await?;
     let area_id = |code: &str| areas.iter().find(|a| a.code == code).map(|a| a.id);
     if TOWNS.iter().any(|t| area_id(t.0).is_none()) {
         anyhow::bail!("the benchmark data needs the demo areas: run `kamkor seed --demo` first");
@@ -89,12 +96,22 @@ pub async fn generate(db: &DatabaseConnection, centres: usize, services: usize, 
             let id = Uuid::new_v4();
             batch.organizations.push(organization::Model {
                 id,
-                kind: pick(&mut rng, &[OrganizationKind::StateBody, OrganizationKind::Ngo, OrganizationKind::MunicipalBody]),
+                kind: pick(
+                    &mut rng,
+                    &[
+                        OrganizationKind::StateBody,
+                        OrganizationKind::Ngo,
+                        OrganizationKind::MunicipalBody,
+                    ],
+                ),
                 name: text(format!("Уюм №{i}"), format!("Организация №{i}")),
                 description: None,
                 email: None,
                 website: None,
-                phones: Phones(vec![Phone { number: format!("+996 312 {:06}", i), kind: PhoneKind::Intake }]),
+                phones: Phones(vec![Phone {
+                    number: format!("+996 312 {:06}", i),
+                    kind: PhoneKind::Intake,
+                }]),
                 search_text: String::new(),
                 name_sort_ky: String::new(),
                 name_sort_ru: String::new(),
@@ -112,7 +129,17 @@ pub async fn generate(db: &DatabaseConnection, centres: usize, services: usize, 
     let mut centre_ids = Vec::with_capacity(centres);
     for i in 0..centres {
         let mut roll = rng.u32(..total_weight);
-        let town = TOWNS.iter().find(|t| if roll < t.3 { true } else { roll -= t.3; false }).unwrap_or(&TOWNS[0]);
+        let town = TOWNS
+            .iter()
+            .find(|t| {
+                if roll < t.3 {
+                    true
+                } else {
+                    roll -= t.3;
+                    false
+                }
+            })
+            .unwrap_or(&TOWNS[0]);
         let id = Uuid::new_v4();
         centre_ids.push(id);
         let confidential = rng.u8(..100) < 3;
@@ -122,7 +149,10 @@ pub async fn generate(db: &DatabaseConnection, centres: usize, services: usize, 
             organization_id: pick(&mut rng, &organizations),
             kind: pick(&mut rng, &CENTRE_KINDS),
             name: text(format!("Борбор №{i}"), format!("Центр №{i}")),
-            description: Some(text(format!("Балдар үчүн борбор №{i}"), format!("Центр для детей №{i}"))),
+            description: Some(text(
+                format!("Балдар үчүн борбор №{i}"),
+                format!("Центр для детей №{i}"),
+            )),
             admin_area_id: area_id(town.0).unwrap_or_default(),
             address: Some(text(format!("{i}-көчө, {i}"), format!("ул. {i}-я, {i}"))),
             latitude: Some(town.1 + rng.f64() * 0.3 - 0.15),
@@ -130,14 +160,25 @@ pub async fn generate(db: &DatabaseConnection, centres: usize, services: usize, 
             public_latitude: None,
             public_longitude: None,
             address_confidential: confidential,
-            phones: Phones(vec![Phone { number: format!("+996 555 {:06}", i), kind: PhoneKind::Office }]),
+            phones: Phones(vec![Phone {
+                number: format!("+996 555 {:06}", i),
+                kind: PhoneKind::Office,
+            }]),
             email: None,
             opening_hours: None,
             accessibility: None,
             age_min: Some(age_min),
             age_max: Some(rng.i32(age_min.max(10)..=18)),
-            genders: if rng.u8(..10) == 0 { GendersServed::Female } else { GendersServed::Any },
-            status: if rng.u8(..20) == 0 { CentreStatus::TemporarilyClosed } else { CentreStatus::Active },
+            genders: if rng.u8(..10) == 0 {
+                GendersServed::Female
+            } else {
+                GendersServed::Any
+            },
+            status: if rng.u8(..20) == 0 {
+                CentreStatus::TemporarilyClosed
+            } else {
+                CentreStatus::Active
+            },
             search_text: String::new(),
             name_sort_ky: String::new(),
             name_sort_ru: String::new(),
@@ -147,8 +188,14 @@ pub async fn generate(db: &DatabaseConnection, centres: usize, services: usize, 
             created_at: now,
             updated_at: now,
         });
-        batch.centre_languages.push(centre_language::Model { centre_id: id, language: "ky".into() });
-        batch.centre_languages.push(centre_language::Model { centre_id: id, language: "ru".into() });
+        batch.centre_languages.push(centre_language::Model {
+            centre_id: id,
+            language: "ky".into(),
+        });
+        batch.centre_languages.push(centre_language::Model {
+            centre_id: id,
+            language: "ru".into(),
+        });
     }
 
     for i in 0..services {
@@ -187,15 +234,23 @@ pub async fn generate(db: &DatabaseConnection, centres: usize, services: usize, 
         let first_group = rng.usize(..GROUPS.len());
         for offset in 0..rng.usize(1..=2) {
             let target_group = GROUPS[(first_group + offset) % GROUPS.len()];
-            batch.target_groups.push(service_target_group::Model { service_id: id, target_group });
+            batch.target_groups.push(service_target_group::Model {
+                service_id: id,
+                target_group,
+            });
         }
         let first_centre = rng.usize(..centre_ids.len().max(1));
         for offset in 0..rng.usize(1..=2) {
-            let Some(&centre_id) = centre_ids.get((first_centre + offset) % centre_ids.len().max(1)) else { break };
-            if let Some(area) = batch.centres.get((first_centre + offset) % centre_ids.len()) {
-                if offset == 0 {
-                    batch.service_areas.push(service_area::Model { service_id: id, admin_area_id: area.admin_area_id });
-                }
+            let Some(&centre_id) = centre_ids.get((first_centre + offset) % centre_ids.len().max(1)) else {
+                break;
+            };
+            if offset == 0
+                && let Some(area) = batch.centres.get(first_centre % centre_ids.len())
+            {
+                batch.service_areas.push(service_area::Model {
+                    service_id: id,
+                    admin_area_id: area.admin_area_id,
+                });
             }
             let placement_id = Uuid::new_v4();
             batch.placements.push(service_at_centre::Model {

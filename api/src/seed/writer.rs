@@ -45,7 +45,9 @@ where
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<A> = rows.by_ref().take(CHUNK).collect();
-        <A::Entity as EntityTrait>::insert_many(chunk).exec_without_returning(txn).await?;
+        <A::Entity as EntityTrait>::insert_many(chunk)
+            .exec_without_returning(txn)
+            .await?;
     }
     Ok(())
 }

@@ -59,7 +59,10 @@ pub async fn optional_scope(db: &impl ConnectionTrait, code: Option<&str>) -> Re
 }
 
 /// The areas directly inside `parent_code`, or the top-level areas.
-pub async fn children(db: &impl ConnectionTrait, parent_code: Option<&str>) -> Result<Vec<admin_area::Model>, AppError> {
+pub async fn children(
+    db: &impl ConnectionTrait,
+    parent_code: Option<&str>,
+) -> Result<Vec<admin_area::Model>, AppError> {
     let parent_id = match parent_code {
         Some(code) => {
             let parent = admin_area::Entity::find()

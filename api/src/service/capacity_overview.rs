@@ -75,16 +75,33 @@ fn live_capacities(area: Option<&AreaScope>) -> Select<capacity::Entity> {
 /// Adds the summed columns to a grouped or ungrouped select.
 fn with_sums(query: Select<capacity::Entity>) -> Select<capacity::Entity> {
     query
-        .column_as(Expr::col((capacity::Entity, capacity::Column::Maximum)).sum(), "maximum")
-        .column_as(Expr::col((capacity::Entity, capacity::Column::Available)).sum(), "available")
-        .column_as(Expr::col((capacity::Entity, capacity::Column::Id)).count(), "capacities")
+        .column_as(
+            Expr::col((capacity::Entity, capacity::Column::Maximum)).sum(),
+            "maximum",
+        )
+        .column_as(
+            Expr::col((capacity::Entity, capacity::Column::Available)).sum(),
+            "available",
+        )
+        .column_as(
+            Expr::col((capacity::Entity, capacity::Column::Id)).count(),
+            "capacities",
+        )
 }
 
 fn totals((maximum, available, capacities): (Option<i64>, Option<i64>, i64)) -> Totals {
-    Totals { maximum: maximum.unwrap_or(0), available: available.unwrap_or(0), capacities }
+    Totals {
+        maximum: maximum.unwrap_or(0),
+        available: available.unwrap_or(0),
+        capacities,
+    }
 }
 
-pub async fn overview(db: &impl ConnectionTrait, area: Option<&AreaScope>, group_by: GroupBy) -> Result<Overview, AppError> {
+pub async fn overview(
+    db: &impl ConnectionTrait,
+    area: Option<&AreaScope>,
+    group_by: GroupBy,
+) -> Result<Overview, AppError> {
     let total = with_sums(live_capacities(area))
         .into_tuple::<(Option<i64>, Option<i64>, i64)>()
         .one(db)
@@ -147,7 +164,9 @@ async fn by_area(db: &impl ConnectionTrait, area: Option<&AreaScope>) -> Result<
     let by_id: HashMap<Uuid, &admin_area::Model> = areas.iter().map(|a| (a.id, a)).collect();
     let mut sums: HashMap<Uuid, Totals> = HashMap::new();
     for (area_id, m, a, n) in rows {
-        let Some(centre_area) = by_id.get(&area_id) else { continue };
+        let Some(centre_area) = by_id.get(&area_id) else {
+            continue;
+        };
         let bucket = buckets.iter().find(|b| centre_area.path.starts_with(&b.path)).copied();
         // A centre registered at the scope area itself (not in a child) is
         // reported under the scope area.

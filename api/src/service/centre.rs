@@ -55,7 +55,7 @@ pub fn location_columns(access: LocationAccess) -> (SimpleExpr, SimpleExpr) {
         LocationAccess::Exact => (centre::Column::Latitude, centre::Column::Longitude),
         LocationAccess::Public => (centre::Column::PublicLatitude, centre::Column::PublicLongitude),
     };
-    (Expr::col((centre::Entity, lat)).into(), Expr::col((centre::Entity, lon)).into())
+    (Expr::col((centre::Entity, lat)), Expr::col((centre::Entity, lon)))
 }
 
 /// Ids of centres with a live (not archived) service for any of `groups`.
@@ -128,8 +128,16 @@ impl CentreFilter {
         }
         if let Some(age) = self.child_age {
             cond = cond
-                .add(Condition::any().add(centre::Column::AgeMin.is_null()).add(centre::Column::AgeMin.lte(age)))
-                .add(Condition::any().add(centre::Column::AgeMax.is_null()).add(centre::Column::AgeMax.gte(age)));
+                .add(
+                    Condition::any()
+                        .add(centre::Column::AgeMin.is_null())
+                        .add(centre::Column::AgeMin.lte(age)),
+                )
+                .add(
+                    Condition::any()
+                        .add(centre::Column::AgeMax.is_null())
+                        .add(centre::Column::AgeMax.gte(age)),
+                );
         }
         if !self.languages.is_empty() {
             let speaking = Query::select()
@@ -160,7 +168,11 @@ impl CentreFilter {
 }
 
 /// The filtered, ordered query; callers page it with [`page`] and [`count`].
-pub fn select(filter: &CentreFilter, order: CentreOrder, access: LocationAccess) -> Result<Select<centre::Entity>, AppError> {
+pub fn select(
+    filter: &CentreFilter,
+    order: CentreOrder,
+    access: LocationAccess,
+) -> Result<Select<centre::Entity>, AppError> {
     let query = centre::Entity::find().filter(filter.condition(access));
     let direction = order.direction.into();
     let query = match order.field {

@@ -15,7 +15,11 @@ pub fn organization(m: &mut organization::Model) {
 pub fn centre(m: &mut centre::Model) {
     // The address of a confidential shelter must not be searchable: a match
     // would tell an anonymous caller what the address contains.
-    let address = if m.address_confidential { None } else { m.address.as_ref() };
+    let address = if m.address_confidential {
+        None
+    } else {
+        m.address.as_ref()
+    };
     m.search_text = search::search_text([Some(&m.name), m.description.as_ref(), address]);
     m.name_sort_ky = search::sort_key(&m.name, Lang::Ky);
     m.name_sort_ru = search::sort_key(&m.name, Lang::Ru);

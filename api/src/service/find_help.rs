@@ -95,8 +95,14 @@ impl HelpNeed {
             .add(centre::Column::Status.eq(CentreStatus::Active));
         if let Some(age) = self.child_age {
             for (min, max) in [
-                (Expr::col((service::Entity, service::Column::AgeMin)), Expr::col((service::Entity, service::Column::AgeMax))),
-                (Expr::col((centre::Entity, centre::Column::AgeMin)), Expr::col((centre::Entity, centre::Column::AgeMax))),
+                (
+                    Expr::col((service::Entity, service::Column::AgeMin)),
+                    Expr::col((service::Entity, service::Column::AgeMax)),
+                ),
+                (
+                    Expr::col((centre::Entity, centre::Column::AgeMin)),
+                    Expr::col((centre::Entity, centre::Column::AgeMax)),
+                ),
             ] {
                 cond = cond
                     .add(min.clone().is_null().or(min.lte(age)))
@@ -182,7 +188,10 @@ fn select(need: &HelpNeed, access: LocationAccess) -> Select<service_at_centre::
         .column(service_at_centre::Column::CentreId)
         .column_as(Expr::col((capacity::Entity, capacity::Column::Id)), "capacity_id")
         .column_as(Expr::col((capacity::Entity, capacity::Column::Available)), "available")
-        .column_as(Expr::col((capacity::Entity, capacity::Column::Updated)), "capacity_updated")
+        .column_as(
+            Expr::col((capacity::Entity, capacity::Column::Updated)),
+            "capacity_updated",
+        )
         .column_as(lat.clone(), "latitude")
         .column_as(lon.clone(), "longitude")
         .column(centre::Column::AddressConfidential)

@@ -66,7 +66,10 @@ impl Near {
                 .clone()
                 .between(lat_min, lat_max)
                 .and(longitude.clone().between(lon_min, lon_max))
-                .and(self.squared_distance_sql(latitude, longitude).lte(Expr::val(radius * radius))),
+                .and(
+                    self.squared_distance_sql(latitude, longitude)
+                        .lte(Expr::val(radius * radius)),
+                ),
         )
     }
 }
@@ -91,8 +94,14 @@ mod tests {
 
     #[test]
     fn bishkek_to_osh_is_about_300_km() {
-        let bishkek = Point { latitude: 42.8746, longitude: 74.5698 };
-        let osh = Point { latitude: 40.5283, longitude: 72.7985 };
+        let bishkek = Point {
+            latitude: 42.8746,
+            longitude: 74.5698,
+        };
+        let osh = Point {
+            latitude: 40.5283,
+            longitude: 72.7985,
+        };
         let d = distance_km(bishkek, osh);
         assert!((295.0..305.0).contains(&d), "{d}");
     }

@@ -10,6 +10,8 @@ pub mod find_help;
 pub mod geo;
 pub mod organization;
 pub mod search;
+// The "service" domain (what is offered) in the service layer.
+#[allow(clippy::module_inception)]
 pub mod service;
 
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QuerySelect, Select};

@@ -2,10 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{centre, enums::OrganizationKind, organization};
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Select,
-    sea_query::Query,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Select, sea_query::Query};
 
 use super::{Direction, Lang, admin_area::AreaScope, search};
 

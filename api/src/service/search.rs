@@ -47,7 +47,12 @@ pub fn sort_key(name: &LocalizedText, lang: Lang) -> String {
         Lang::Ru => &name.ru,
         Lang::En => &name.en,
     };
-    fold(preferred.as_deref().or_else(|| name.values().next()).unwrap_or_default())
+    fold(
+        preferred
+            .as_deref()
+            .or_else(|| name.values().next())
+            .unwrap_or_default(),
+    )
 }
 
 #[cfg(test)]
@@ -61,8 +66,12 @@ mod tests {
 
     #[test]
     fn wildcards_in_the_needle_are_literal() {
-        let pattern = contains_pattern("50%_off").expect("not blank");
-        assert_eq!(format!("{pattern:?}").contains(r"50\%\_off"), true);
+        use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SqliteQueryBuilder};
+        let pattern = contains_pattern("50%_OFF").expect("not blank");
+        let sql = Query::select()
+            .expr(Expr::col(Alias::new("t")).like(pattern))
+            .to_string(SqliteQueryBuilder);
+        assert!(sql.contains(r"LIKE '%50\%\_off%' ESCAPE '\'"), "{sql}");
         assert!(contains_pattern("   ").is_none());
     }
 }

@@ -120,8 +120,16 @@ impl ServiceFilter {
         }
         if let Some(age) = self.child_age {
             cond = cond
-                .add(Condition::any().add(service::Column::AgeMin.is_null()).add(service::Column::AgeMin.lte(age)))
-                .add(Condition::any().add(service::Column::AgeMax.is_null()).add(service::Column::AgeMax.gte(age)));
+                .add(
+                    Condition::any()
+                        .add(service::Column::AgeMin.is_null())
+                        .add(service::Column::AgeMin.lte(age)),
+                )
+                .add(
+                    Condition::any()
+                        .add(service::Column::AgeMax.is_null())
+                        .add(service::Column::AgeMax.gte(age)),
+                );
         }
         if !self.languages.is_empty() {
             let speaking = Query::select()

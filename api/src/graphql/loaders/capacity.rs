@@ -56,6 +56,10 @@ pub struct PlacedCapacity {
 
 impl From<PlacedCapacity> for CapacityRecord {
     fn from(row: PlacedCapacity) -> Self {
-        Self { capacity: row.capacity, service_id: row.placement_service_id, centre_id: row.placement_centre_id }
+        Self {
+            capacity: row.capacity,
+            service_id: row.placement_service_id,
+            centre_id: row.placement_centre_id,
+        }
     }
 }

@@ -33,7 +33,10 @@ impl Loader<Uuid> for ServicesOfCentre {
             .order_by_asc(service::Column::Id)
             .all(&self.0)
             .await?;
-        Ok(group_by(rows.into_iter().filter_map(|(sac, service)| service.map(|s| (sac.centre_id, s)))))
+        Ok(group_by(
+            rows.into_iter()
+                .filter_map(|(sac, service)| service.map(|s| (sac.centre_id, s))),
+        ))
     }
 }
 
@@ -52,7 +55,10 @@ impl Loader<Uuid> for CapacitiesOfCentre {
             .into_model::<PlacedCapacity>()
             .all(&self.0)
             .await?;
-        Ok(group_by(rows.into_iter().map(|row| (row.placement_centre_id, CapacityRecord::from(row)))))
+        Ok(group_by(
+            rows.into_iter()
+                .map(|row| (row.placement_centre_id, CapacityRecord::from(row))),
+        ))
     }
 }
 

@@ -47,7 +47,10 @@ impl Loader<Uuid> for AreasOfService {
             .select_also(admin_area::Entity)
             .all(&self.0)
             .await?;
-        Ok(group_by(rows.into_iter().filter_map(|(link, area)| area.map(|a| (link.service_id, a)))))
+        Ok(group_by(
+            rows.into_iter()
+                .filter_map(|(link, area)| area.map(|a| (link.service_id, a))),
+        ))
     }
 }
 
@@ -63,7 +66,10 @@ impl Loader<Uuid> for CentreIdsOfService {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
         let rows = service_at_centre::Entity::find()
             .select_only()
-            .columns([service_at_centre::Column::ServiceId, service_at_centre::Column::CentreId])
+            .columns([
+                service_at_centre::Column::ServiceId,
+                service_at_centre::Column::CentreId,
+            ])
             .join(JoinType::InnerJoin, service_at_centre::Relation::Centre.def())
             .filter(service_at_centre::Column::ServiceId.is_in(keys.iter().copied()))
             .filter(service_at_centre::Column::ArchivedAt.is_null())

@@ -88,8 +88,16 @@ impl CentreQuery {
                 direction: o.direction.into(),
                 lang,
             },
-            None if near => Order { field: Field::Distance, direction: service::Direction::Asc, lang },
-            None => Order { field: Field::Name, direction: service::Direction::Asc, lang },
+            None if near => Order {
+                field: Field::Distance,
+                direction: service::Direction::Asc,
+                lang,
+            },
+            None => Order {
+                field: Field::Name,
+                direction: service::Direction::Asc,
+                lang,
+            },
         }
     }
 }

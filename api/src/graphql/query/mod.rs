@@ -13,6 +13,8 @@ use sea_orm::DatabaseConnection;
 
 use crate::service::geo::{Near, Point};
 
+/// The root of every read: look-ups by id, filtered lists, `findHelp` and
+/// dashboard totals.
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
     node::NodeQuery,
@@ -42,7 +44,13 @@ pub struct NearInput {
 
 impl From<NearInput> for Near {
     fn from(input: NearInput) -> Self {
-        Near { point: Point { latitude: input.latitude, longitude: input.longitude }, radius_km: input.radius_km }
+        Near {
+            point: Point {
+                latitude: input.latitude,
+                longitude: input.longitude,
+            },
+            radius_km: input.radius_km,
+        }
     }
 }
 
@@ -61,6 +69,9 @@ pub fn language_codes(codes: Option<Vec<String>>) -> Result<Vec<String>, crate::
 
 /// Complexity of a connection field: the page size times its selection.
 pub fn connection_complexity(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
-    let size = first.or(last).unwrap_or(crate::graphql::connection::DEFAULT_PAGE_SIZE).clamp(0, 100) as usize;
+    let size = first
+        .or(last)
+        .unwrap_or(crate::graphql::connection::DEFAULT_PAGE_SIZE)
+        .clamp(0, 100) as usize;
     size.saturating_mul(child).saturating_add(1)
 }

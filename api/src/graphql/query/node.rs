@@ -7,8 +7,8 @@ use crate::{
         context,
         ids::{self, NodeKind},
         types::{
-            admin_area::AdminArea, capacity::Capacity, centre::Centre, loaders, node::Node,
-            organization::Organization, service::Service,
+            admin_area::AdminArea, capacity::Capacity, centre::Centre, loaders, node::Node, organization::Organization,
+            service::Service,
         },
     },
 };
@@ -20,16 +20,30 @@ pub struct NodeQuery;
 async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> Result<Option<Node>, AppError> {
     let loaders = loaders(ctx);
     Ok(match kind {
-        NodeKind::AdminArea => loaders.admin_area.load_one(id).await?.map(|m| Node::AdminArea(AdminArea(m))),
-        NodeKind::Organization => {
-            loaders.organization.load_one(id).await?.map(|m| Node::Organization(Organization(m)))
-        }
+        NodeKind::AdminArea => loaders
+            .admin_area
+            .load_one(id)
+            .await?
+            .map(|m| Node::AdminArea(AdminArea(m))),
+        NodeKind::Organization => loaders
+            .organization
+            .load_one(id)
+            .await?
+            .map(|m| Node::Organization(Organization(m))),
         NodeKind::Centre => {
             let viewer = &context::request(ctx).viewer;
-            loaders.centre.load_one(id).await?.map(|m| Node::Centre(Centre::new(m, viewer)))
+            loaders
+                .centre
+                .load_one(id)
+                .await?
+                .map(|m| Node::Centre(Centre::new(m, viewer)))
         }
         NodeKind::Service => loaders.service.load_one(id).await?.map(|m| Node::Service(Service(m))),
-        NodeKind::Capacity => loaders.capacity.load_one(id).await?.map(|r| Node::Capacity(Capacity(r))),
+        NodeKind::Capacity => loaders
+            .capacity
+            .load_one(id)
+            .await?
+            .map(|r| Node::Capacity(Capacity(r))),
     })
 }
 

@@ -62,7 +62,10 @@ impl OrganizationQuery {
         let uuid = ids::decode_as(NodeKind::Organization, &id)?;
         match loaders(ctx).organization.load_one(uuid).await? {
             Some(model) => Ok(Some(Organization(model))),
-            None => Err(AppError::not_found(format!("no organization with id {:?}", id.as_str()))),
+            None => Err(AppError::not_found(format!(
+                "no organization with id {:?}",
+                id.as_str()
+            ))),
         }
     }
 
@@ -89,7 +92,11 @@ impl OrganizationQuery {
                 direction: o.direction.into(),
                 lang,
             },
-            None => Order { field: Field::Name, direction: service::Direction::Asc, lang },
+            None => Order {
+                field: Field::Name,
+                direction: service::Direction::Asc,
+                lang,
+            },
         };
         let query_id = fingerprint(&("organizations", &filter, &order_by, lang));
         let db = db(ctx);

@@ -102,7 +102,11 @@ impl ServiceQuery {
                 direction: o.direction.into(),
                 lang,
             },
-            None => Order { field: Field::Name, direction: service::Direction::Asc, lang },
+            None => Order {
+                field: Field::Name,
+                direction: service::Direction::Asc,
+                lang,
+            },
         };
         let query_id = fingerprint(&("services", &filter, &order_by, lang));
         let db = db(ctx);

@@ -1,17 +1,21 @@
 use async_graphql::{Context, ID, Object};
 use entity::admin_area;
 
-use super::{enums::AreaLevel, loaders, text::{Lang, Translation, localize, translations}};
+use super::{
+    enums::AreaLevel,
+    loaders,
+    text::{Lang, Translation, localize, translations},
+};
 use crate::{
     error::AppError,
     graphql::{context, ids},
 };
 
-/// A Kyrgyz administrative unit: one of the 7 regions, the cities of Bishkek
-/// and Osh, or a district.
 #[derive(Clone, Debug)]
 pub struct AdminArea(pub admin_area::Model);
 
+/// A Kyrgyz administrative unit: one of the 7 regions, the cities of Bishkek
+/// and Osh, or a district.
 #[Object]
 impl AdminArea {
     /// Opaque global id.
@@ -37,7 +41,9 @@ impl AdminArea {
 
     /// The area this one lies in; null for regions and the two cities.
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<AdminArea>, AppError> {
-        let Some(parent_id) = self.0.parent_id else { return Ok(None) };
+        let Some(parent_id) = self.0.parent_id else {
+            return Ok(None);
+        };
         Ok(loaders(ctx).admin_area.load_one(parent_id).await?.map(AdminArea))
     }
 

@@ -7,11 +7,11 @@ use crate::{
     graphql::{context, ids, loaders::capacity::CapacityRecord},
 };
 
-/// Places for one service at one centre, counted by the centre (HSDS
-/// `service_capacity`).
 #[derive(Clone, Debug)]
 pub struct Capacity(pub CapacityRecord);
 
+/// Places for one service at one centre, counted by the centre (HSDS
+/// `service_capacity`).
 #[Object]
 impl Capacity {
     /// Opaque global id.
@@ -21,11 +21,10 @@ impl Capacity {
 
     /// The centre where the places are.
     async fn centre(&self, ctx: &Context<'_>) -> Result<Centre, AppError> {
-        let model = loaders(ctx)
-            .centre
-            .load_one(self.0.centre_id)
-            .await?
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("capacity {} lost its centre", self.0.capacity.id)))?;
+        let model =
+            loaders(ctx).centre.load_one(self.0.centre_id).await?.ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("capacity {} lost its centre", self.0.capacity.id))
+            })?;
         Ok(Centre::new(model, &context::request(ctx).viewer))
     }
 

@@ -14,11 +14,12 @@ use super::{
 };
 use crate::{
     error::AppError,
-    graphql::{context::{self, Viewer}, ids},
+    graphql::{
+        context::{self, Viewer},
+        ids,
+    },
 };
 
-/// A physical place where help is given: a crisis or rehabilitation centre, a
-/// day-care centre, a family-support or social-services office.
 #[derive(Clone, Debug)]
 pub struct Centre {
     model: centre::Model,
@@ -47,6 +48,8 @@ impl Centre {
     }
 }
 
+/// A physical place where help is given: a crisis or rehabilitation centre, a
+/// day-care centre, a family-support or social-services office.
 #[Object]
 impl Centre {
     /// Opaque global id.
@@ -66,7 +69,10 @@ impl Centre {
 
     /// What the centre does and for whom.
     async fn description(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
-        self.model.description.as_ref().and_then(|t| localize(t, context::lang(ctx, lang)))
+        self.model
+            .description
+            .as_ref()
+            .and_then(|t| localize(t, context::lang(ctx, lang)))
     }
 
     /// The organization running the centre.
@@ -92,7 +98,10 @@ impl Centre {
     /// Street address. Null for confidential shelters unless the caller is a
     /// partner, one of the centre's managers or an admin.
     async fn address(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
-        self.model.address.as_ref().and_then(|t| localize(t, context::lang(ctx, lang)))
+        self.model
+            .address
+            .as_ref()
+            .and_then(|t| localize(t, context::lang(ctx, lang)))
     }
 
     /// Latitude (WGS 84). Null for confidential shelters for anonymous callers.
@@ -123,17 +132,27 @@ impl Centre {
 
     /// Opening hours as text.
     async fn opening_hours(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
-        self.model.opening_hours.as_ref().and_then(|t| localize(t, context::lang(ctx, lang)))
+        self.model
+            .opening_hours
+            .as_ref()
+            .and_then(|t| localize(t, context::lang(ctx, lang)))
     }
 
     /// Physical accessibility (ramps, lifts, adapted rooms).
     async fn accessibility(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
-        self.model.accessibility.as_ref().and_then(|t| localize(t, context::lang(ctx, lang)))
+        self.model
+            .accessibility
+            .as_ref()
+            .and_then(|t| localize(t, context::lang(ctx, lang)))
     }
 
     /// Languages spoken with children and families (ISO 639-1 codes: ky, ru, uz, en).
     async fn languages(&self, ctx: &Context<'_>) -> Result<Vec<String>, AppError> {
-        Ok(loaders(ctx).centre_languages.load_one(self.model.id).await?.unwrap_or_default())
+        Ok(loaders(ctx)
+            .centre_languages
+            .load_one(self.model.id)
+            .await?
+            .unwrap_or_default())
     }
 
     /// Youngest age received, in years.
@@ -158,19 +177,31 @@ impl Centre {
 
     /// The services offered here, by Kyrgyz name.
     async fn services(&self, ctx: &Context<'_>) -> Result<Vec<Service>, AppError> {
-        let services = loaders(ctx).centre_services.load_one(self.model.id).await?.unwrap_or_default();
+        let services = loaders(ctx)
+            .centre_services
+            .load_one(self.model.id)
+            .await?
+            .unwrap_or_default();
         Ok(services.into_iter().map(Service).collect())
     }
 
     /// Places counted here, one per service that has places.
     async fn capacities(&self, ctx: &Context<'_>) -> Result<Vec<Capacity>, AppError> {
-        let records = loaders(ctx).centre_capacities.load_one(self.model.id).await?.unwrap_or_default();
+        let records = loaders(ctx)
+            .centre_capacities
+            .load_one(self.model.id)
+            .await?
+            .unwrap_or_default();
         Ok(records.into_iter().map(Capacity).collect())
     }
 
     /// Free places summed over all of the centre's capacities.
     async fn available_places(&self, ctx: &Context<'_>) -> Result<i32, AppError> {
-        let records = loaders(ctx).centre_capacities.load_one(self.model.id).await?.unwrap_or_default();
+        let records = loaders(ctx)
+            .centre_capacities
+            .load_one(self.model.id)
+            .await?
+            .unwrap_or_default();
         Ok(records.iter().map(|r| r.capacity.available).sum())
     }
 

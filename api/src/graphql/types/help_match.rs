@@ -4,10 +4,10 @@ use chrono::{DateTime, Utc};
 use super::{capacity::Capacity, centre::Centre, loaders, service::Service};
 use crate::{error::AppError, graphql::context, service::find_help::HelpMatchRow};
 
-/// One service at one centre that fits a need.
 #[derive(Clone, Debug)]
 pub struct HelpMatch(pub HelpMatchRow);
 
+/// One service at one centre that fits a need.
 #[Object]
 impl HelpMatch {
     /// The service that fits.
@@ -47,7 +47,11 @@ impl HelpMatch {
     async fn distance_km(&self, ctx: &Context<'_>) -> Option<f64> {
         let distance = self.0.distance_km?;
         let hidden = self.0.address_confidential && !context::request(ctx).viewer.sees_confidential();
-        Some(if hidden { distance.round() } else { (distance * 1000.0).round() / 1000.0 })
+        Some(if hidden {
+            distance.round()
+        } else {
+            (distance * 1000.0).round() / 1000.0
+        })
     }
 
     /// When the places were last counted.

@@ -32,6 +32,9 @@ pub struct Phone {
 
 impl From<&entity::values::Phone> for Phone {
     fn from(phone: &entity::values::Phone) -> Self {
-        Self { number: phone.number.clone(), kind: phone.kind.into() }
+        Self {
+            number: phone.number.clone(),
+            kind: phone.kind.into(),
+        }
     }
 }

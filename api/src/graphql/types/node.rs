@@ -1,8 +1,6 @@
 use async_graphql::{ID, Interface};
 
-use super::{
-    admin_area::AdminArea, capacity::Capacity, centre::Centre, organization::Organization, service::Service,
-};
+use super::{admin_area::AdminArea, capacity::Capacity, centre::Centre, organization::Organization, service::Service};
 
 /// An object with a global id, fetchable with `node(id:)`.
 #[derive(Interface)]

@@ -15,14 +15,15 @@ use crate::{
     graphql::{
         connection::{Page, PageArgs, paginate_slice},
         context, ids,
+        query::connection_complexity,
     },
 };
 
-/// A provider of help: a state or municipal body, an NGO, an international
-/// partner or a private provider.
 #[derive(Clone, Debug)]
 pub struct Organization(pub organization::Model);
 
+/// A provider of help: a state or municipal body, an NGO, an international
+/// partner or a private provider.
 #[Object]
 impl Organization {
     /// Opaque global id.
@@ -42,7 +43,10 @@ impl Organization {
 
     /// What the organization does.
     async fn description(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
-        self.0.description.as_ref().and_then(|t| localize(t, context::lang(ctx, lang)))
+        self.0
+            .description
+            .as_ref()
+            .and_then(|t| localize(t, context::lang(ctx, lang)))
     }
 
     /// Contact e-mail.
@@ -62,6 +66,7 @@ impl Organization {
     }
 
     /// The organization's centres, by Kyrgyz name.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn centres(
         &self,
         ctx: &Context<'_>,
@@ -70,17 +75,32 @@ impl Organization {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Page<Centre>, AppError> {
-        let ids = loaders(ctx).organization_centres.load_one(self.0.id).await?.unwrap_or_default();
+        let ids = loaders(ctx)
+            .organization_centres
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
         let query = crate::graphql::connection::fingerprint(&("Organization.centres", self.0.id));
         let viewer = context::request(ctx).viewer.clone();
-        paginate_slice(ctx, PageArgs::new(first, after, last, before), query, &ids, |page| async move {
-            let found = loaders(ctx).centre.load_many(page.iter().copied()).await?;
-            Ok(page.iter().filter_map(|id| found.get(id)).map(|m| Centre::new(m.clone(), &viewer)).collect())
-        })
+        paginate_slice(
+            ctx,
+            PageArgs::new(first, after, last, before),
+            query,
+            &ids,
+            |page| async move {
+                let found = loaders(ctx).centre.load_many(page.iter().copied()).await?;
+                Ok(page
+                    .iter()
+                    .filter_map(|id| found.get(id))
+                    .map(|m| Centre::new(m.clone(), &viewer))
+                    .collect())
+            },
+        )
         .await
     }
 
     /// The organization's services and benefits, by Kyrgyz name.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn services(
         &self,
         ctx: &Context<'_>,
@@ -89,12 +109,26 @@ impl Organization {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Page<Service>, AppError> {
-        let ids = loaders(ctx).organization_services.load_one(self.0.id).await?.unwrap_or_default();
+        let ids = loaders(ctx)
+            .organization_services
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
         let query = crate::graphql::connection::fingerprint(&("Organization.services", self.0.id));
-        paginate_slice(ctx, PageArgs::new(first, after, last, before), query, &ids, |page| async move {
-            let found = loaders(ctx).service.load_many(page.iter().copied()).await?;
-            Ok(page.iter().filter_map(|id| found.get(id)).map(|m| Service(m.clone())).collect())
-        })
+        paginate_slice(
+            ctx,
+            PageArgs::new(first, after, last, before),
+            query,
+            &ids,
+            |page| async move {
+                let found = loaders(ctx).service.load_many(page.iter().copied()).await?;
+                Ok(page
+                    .iter()
+                    .filter_map(|id| found.get(id))
+                    .map(|m| Service(m.clone()))
+                    .collect())
+            },
+        )
         .await
     }
 
@@ -120,6 +154,9 @@ impl Organization {
 
     /// Every language of every text field, for editors.
     async fn translations(&self) -> Vec<Translation> {
-        translations(&[("name", Some(&self.0.name)), ("description", self.0.description.as_ref())])
+        translations(&[
+            ("name", Some(&self.0.name)),
+            ("description", self.0.description.as_ref()),
+        ])
     }
 }

@@ -25,7 +25,13 @@ impl From<Totals> for CapacityTotals {
     fn from(t: Totals) -> Self {
         let occupied = t.maximum - t.available;
         let occupancy_rate = (t.maximum > 0).then(|| occupied as f64 / t.maximum as f64);
-        Self { maximum: t.maximum, available: t.available, occupied, occupancy_rate, capacities: t.capacities }
+        Self {
+            maximum: t.maximum,
+            available: t.available,
+            occupied,
+            occupancy_rate,
+            capacities: t.capacities,
+        }
     }
 }
 
@@ -43,9 +49,9 @@ pub struct CapacityGroup {
     pub totals: CapacityTotals,
 }
 
-/// Places in the registry for dashboards.
 pub struct CapacityOverview(pub Overview);
 
+/// Places in the registry for dashboards.
 #[Object]
 impl CapacityOverview {
     /// Totals over everything selected.
@@ -59,8 +65,12 @@ impl CapacityOverview {
             .groups
             .iter()
             .map(|(key, totals)| {
-                let mut group =
-                    CapacityGroup { area: None, category: None, target_group: None, totals: (*totals).into() };
+                let mut group = CapacityGroup {
+                    area: None,
+                    category: None,
+                    target_group: None,
+                    totals: (*totals).into(),
+                };
                 match key {
                     GroupKey::Area(area) => group.area = Some(AdminArea(area.clone())),
                     GroupKey::Category(c) => group.category = Some((*c).into()),

@@ -15,11 +15,11 @@ use crate::{
     graphql::{
         connection::{Page, PageArgs, fingerprint, paginate_slice},
         context, ids,
+        query::connection_complexity,
     },
     service::service::kind_of,
 };
 
-/// What is offered (HSDS `service`): a social service or a state cash benefit.
 #[derive(Clone, Debug)]
 pub struct Service(pub service::Model);
 
@@ -42,6 +42,7 @@ pub struct Benefit {
     pub legal_basis: Option<String>,
 }
 
+/// What is offered (HSDS `service`): a social service or a state cash benefit.
 #[Object]
 impl Service {
     /// Opaque global id.
@@ -71,17 +72,26 @@ impl Service {
 
     /// Who may receive it.
     async fn eligibility(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
-        self.0.eligibility.as_ref().and_then(|t| localize(t, context::lang(ctx, lang)))
+        self.0
+            .eligibility
+            .as_ref()
+            .and_then(|t| localize(t, context::lang(ctx, lang)))
     }
 
     /// How to apply or be referred.
     async fn application_process(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
-        self.0.application_process.as_ref().and_then(|t| localize(t, context::lang(ctx, lang)))
+        self.0
+            .application_process
+            .as_ref()
+            .and_then(|t| localize(t, context::lang(ctx, lang)))
     }
 
     /// Documents to bring.
     async fn required_documents(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
-        self.0.required_documents.as_ref().and_then(|t| localize(t, context::lang(ctx, lang)))
+        self.0
+            .required_documents
+            .as_ref()
+            .and_then(|t| localize(t, context::lang(ctx, lang)))
     }
 
     /// True when the service costs the family nothing.
@@ -96,7 +106,11 @@ impl Service {
 
     /// The groups of children the service is meant for.
     async fn target_groups(&self, ctx: &Context<'_>) -> Result<Vec<TargetGroup>, AppError> {
-        let groups = loaders(ctx).service_target_groups.load_one(self.0.id).await?.unwrap_or_default();
+        let groups = loaders(ctx)
+            .service_target_groups
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
         Ok(groups.into_iter().map(TargetGroup::from).collect())
     }
 
@@ -122,11 +136,16 @@ impl Service {
 
     /// The areas where the service is available (HSDS `service_area`).
     async fn areas(&self, ctx: &Context<'_>) -> Result<Vec<AdminArea>, AppError> {
-        let areas = loaders(ctx).service_areas.load_one(self.0.id).await?.unwrap_or_default();
+        let areas = loaders(ctx)
+            .service_areas
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
         Ok(areas.into_iter().map(AdminArea).collect())
     }
 
     /// The centres where the service is delivered, by Kyrgyz name.
+    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
     async fn centres(
         &self,
         ctx: &Context<'_>,
@@ -135,13 +154,27 @@ impl Service {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Page<Centre>, AppError> {
-        let ids = loaders(ctx).service_centres.load_one(self.0.id).await?.unwrap_or_default();
+        let ids = loaders(ctx)
+            .service_centres
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
         let query = fingerprint(&("Service.centres", self.0.id));
         let viewer = context::request(ctx).viewer.clone();
-        paginate_slice(ctx, PageArgs::new(first, after, last, before), query, &ids, |page| async move {
-            let found = loaders(ctx).centre.load_many(page.iter().copied()).await?;
-            Ok(page.iter().filter_map(|id| found.get(id)).map(|m| Centre::new(m.clone(), &viewer)).collect())
-        })
+        paginate_slice(
+            ctx,
+            PageArgs::new(first, after, last, before),
+            query,
+            &ids,
+            |page| async move {
+                let found = loaders(ctx).centre.load_many(page.iter().copied()).await?;
+                Ok(page
+                    .iter()
+                    .filter_map(|id| found.get(id))
+                    .map(|m| Centre::new(m.clone(), &viewer))
+                    .collect())
+            },
+        )
         .await
     }
 
@@ -156,7 +189,10 @@ impl Service {
             basis: m.benefit_basis.map(Into::into),
             valid_from: m.benefit_valid_from,
             valid_to: m.benefit_valid_to,
-            legal_basis: m.benefit_legal_basis.as_ref().and_then(|t| localize(t, context::lang(ctx, lang))),
+            legal_basis: m
+                .benefit_legal_basis
+                .as_ref()
+                .and_then(|t| localize(t, context::lang(ctx, lang))),
         })
     }
 

@@ -59,7 +59,12 @@ pub fn translations(fields: &[(&str, Option<&LocalizedText>)]) -> Vec<Translatio
     fields
         .iter()
         .filter_map(|(field, text)| {
-            text.map(|t| Translation { field: (*field).to_owned(), ky: t.ky.clone(), ru: t.ru.clone(), en: t.en.clone() })
+            text.map(|t| Translation {
+                field: (*field).to_owned(),
+                ky: t.ky.clone(),
+                ru: t.ru.clone(),
+                en: t.en.clone(),
+            })
         })
         .collect()
 }

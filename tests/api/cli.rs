@@ -1,0 +1,77 @@
+//! The `kamkor` command line: real processes, real exit codes.
+
+use std::{
+    net::TcpListener,
+    process::{Command, Output},
+};
+
+fn kamkor(args: &[&str], database_url: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kamkor"))
+        .args(args)
+        .env("KAMKOR_DATABASE_URL", database_url)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("kamkor runs")
+}
+
+fn temp_sqlite() -> (String, std::path::PathBuf) {
+    let path = std::env::temp_dir().join(format!("kamkor-cli-{}.db", uuid::Uuid::new_v4().simple()));
+    (format!("sqlite://{}?mode=rwc", path.display()), path)
+}
+
+/// A failed command prints exactly one `error:` line and no panic.
+fn assert_one_line_error(output: &Output, expected: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains(expected), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn schema_prints_the_committed_sdl() {
+    let output = kamkor(&["schema"], "sqlite::memory:");
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8_lossy(&output.stdout), api::graphql::sdl());
+}
+
+#[test]
+fn migrate_and_seed_an_empty_database_once() {
+    let (url, path) = temp_sqlite();
+    let migrate = kamkor(&["migrate"], &url);
+    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+    let seed = kamkor(&["seed", "--demo"], &url);
+    assert!(seed.status.success(), "{}", String::from_utf8_lossy(&seed.stderr));
+    assert!(String::from_utf8_lossy(&seed.stdout).contains("centres"));
+    let again = kamkor(&["seed", "--demo"], &url);
+    assert_one_line_error(&again, "already holds data");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+#[test]
+fn bad_configuration_fails_with_one_clear_line() {
+    assert_one_line_error(&kamkor(&["migrate"], "mysql://localhost/kamkor"), "not supported");
+    assert_one_line_error(
+        &kamkor(&["migrate"], "postgres://postgres@127.0.0.1:1/nowhere"),
+        "cannot open database",
+    );
+    assert_one_line_error(
+        &kamkor(&["serve", "--bind", "not-an-address"], "sqlite::memory:"),
+        "--bind",
+    );
+
+    let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = taken.local_addr().expect("address").to_string();
+    let (url, path) = temp_sqlite();
+    let output = kamkor(&["serve", "--no-demo", "--bind", &address], &url);
+    assert_one_line_error(&output, "cannot listen");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}

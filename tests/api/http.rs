@@ -1,0 +1,201 @@
+//! The HTTP surface: methods, media types, body limits, health, playground.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::both;
+
+both!(post_requires_json_and_limits_bodies, |app| async move {
+    let url = app.graphql_url();
+    let text = app
+        .client
+        .post(&url)
+        .header("content-type", "text/plain")
+        .body(r#"{"query":"{ __typename }"}"#)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(text.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let body: Value = text.json().await.expect("json");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNSUPPORTED_MEDIA_TYPE");
+
+    let huge = json!({ "query": format!("{{ __typename }} # {}", "x".repeat(200_000)) });
+    let res = app.client.post(&url).json(&huge).send().await.expect("sent");
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    // A chunked body with no Content-Length is cut off at the limit too.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..100).map(|_| Ok(vec![b' '; 4096])).collect();
+    let stream = reqwest::Body::wrap_stream(futures::stream::iter(chunks));
+    let res = app
+        .client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(stream)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    let malformed = app
+        .client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    let batch = app
+        .client
+        .post(&url)
+        .json(&json!([{ "query": "{ __typename }" }, { "query": "{ __typename }" }]))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(batch.status(), StatusCode::BAD_REQUEST);
+
+    let ok = app
+        .client
+        .post(&url)
+        .header("content-type", "application/json; charset=utf-8")
+        .body(r#"{"query":"{ __typename }"}"#)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert!(ok.headers().contains_key("x-request-id"));
+});
+
+both!(status_codes_follow_graphql_over_http, |app| async move {
+    let url = app.graphql_url();
+    let send = |accept: &'static str| {
+        let (client, url) = (app.client.clone(), url.clone());
+        async move {
+            client
+                .post(&url)
+                .header("accept", accept)
+                .json(&json!({ "query": "{ nope }" }))
+                .send()
+                .await
+                .expect("sent")
+        }
+    };
+    let modern = send("application/graphql-response+json").await;
+    assert_eq!(modern.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        modern.headers()["content-type"]
+            .to_str()
+            .is_ok_and(|c| c.starts_with("application/graphql-response+json"))
+    );
+    let legacy = send("application/json").await;
+    assert_eq!(legacy.status(), StatusCode::OK);
+});
+
+both!(get_runs_queries_only, |app| async move {
+    let url = app.graphql_url();
+    let res = app
+        .client
+        .get(&url)
+        .query(&[
+            ("query", "query A { __typename } query B { adminAreas { code } }"),
+            ("operationName", "B"),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.expect("json");
+    assert!(
+        body["data"]["adminAreas"].as_array().is_some_and(|a| a.len() == 9),
+        "{body:#}"
+    );
+
+    let vars = app
+        .client
+        .get(&url)
+        .query(&[
+            ("query", "query($c: String) { adminAreas(parentCode: $c) { code } }"),
+            ("variables", r#"{"c":"KG-GB"}"#),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    let body: Value = vars.json().await.expect("json");
+    assert_eq!(body["data"]["adminAreas"].as_array().map(Vec::len), Some(4));
+
+    let mutation = app
+        .client
+        .get(&url)
+        .query(&[("query", "mutation { x }")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(mutation.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let missing = app.client.get(&url).send().await.expect("sent");
+    assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
+    let put = app.client.put(&url).send().await.expect("sent");
+    assert_eq!(put.status(), StatusCode::METHOD_NOT_ALLOWED);
+});
+
+both!(playground_and_health, |app| async move {
+    let page = app
+        .client
+        .get(app.graphql_url())
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("graphiql") && html.contains("findHelp") && html.contains("CentresWithFreePlaces"));
+
+    for path in ["/healthz", "/readyz"] {
+        let res = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+    }
+    let id = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(id.headers()["x-request-id"], "abc-123");
+});
+
+both!(the_playground_introspection_query_passes_the_limits, |app| async move {
+    let body = app.query(INTROSPECTION, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    assert!(
+        body["data"]["__schema"]["types"]
+            .as_array()
+            .is_some_and(|t| t.len() > 20)
+    );
+});
+
+/// GraphiQL's introspection query (graphql-js `getIntrospectionQuery`).
+const INTROSPECTION: &str = r#"query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
+}"#;
