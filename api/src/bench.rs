@@ -6,16 +6,13 @@
 use std::{
     net::TcpListener,
     process::{Child, Command, Stdio},
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
 use anyhow::Context as _;
 use entity::centre;
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, QuerySelect, prelude::Uuid};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QuerySelect, prelude::Uuid};
 
 use crate::{
     config::Settings,
@@ -46,6 +43,9 @@ pub struct BenchArgs {
     /// Seed of the generated data.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Print each query's SQL statements with their time.
+    #[arg(long)]
+    pub show_sql: bool,
 }
 
 /// One measured query: a name, its GraphQL text, and its variables for the
@@ -104,6 +104,9 @@ pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
         let started = Instant::now();
         seed::demo::load(&db).await?;
         seed::generated::generate(&db, args.centres, args.services, args.seed).await?;
+        // Fresh statistics, as a production database would have, so the
+        // planners pick the indexes.
+        db.execute_unprepared("ANALYZE").await?;
         println!(
             "generated {} centres and {} services in {:.1} s",
             args.centres,
@@ -130,10 +133,20 @@ pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
     );
     let scenarios = scenarios(centre_ids);
 
-    let statements = count_statements(&db, &scenarios).await?;
+    // The first run warms the connections' caches; the second is measured.
+    sql_costs(&db, &scenarios).await?;
+    let costs = sql_costs(&db, &scenarios).await?;
+    if args.show_sql {
+        for (scenario, cost) in scenarios.iter().zip(&costs) {
+            println!("\n{}:", scenario.name);
+            for (elapsed, sql) in &cost.statements {
+                println!("  {:>7.2} ms  {}", elapsed.as_secs_f64() * 1e3, sql.chars().take(160).collect::<String>());
+            }
+        }
+    }
     let mut server = ServerProcess::start(settings).await?;
     println!(
-        "\n{} clients, {} s per query, server pid {}\n{:<38} {:>9} {:>9} {:>9} {:>7} {:>8}",
+        "\n{} clients, {} s per query, server pid {}\n{:<38} {:>9} {:>9} {:>9} {:>7} {:>8} {:>11}",
         args.clients,
         args.seconds,
         server.child.id(),
@@ -142,18 +155,20 @@ pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
         "p50 ms",
         "p99 ms",
         "errors",
-        "SQL/req"
+        "SQL/req",
+        "SQL ms/req"
     );
-    for (scenario, statements) in scenarios.iter().zip(statements) {
+    for (scenario, cost) in scenarios.iter().zip(&costs) {
         let result = drive(&server.url, scenario, args.clients, Duration::from_secs(args.seconds)).await?;
         println!(
-            "{:<38} {:>9.0} {:>9.2} {:>9.2} {:>7} {:>8}",
+            "{:<38} {:>9.0} {:>9.2} {:>9.2} {:>7} {:>8} {:>11.2}",
             scenario.name,
             result.requests_per_second,
             result.p50.as_secs_f64() * 1e3,
             result.p99.as_secs_f64() * 1e3,
             result.errors,
-            statements
+            cost.statements.len(),
+            cost.elapsed.as_secs_f64() * 1e3
         );
     }
     println!(
@@ -164,34 +179,38 @@ pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What one request of a scenario costs in SQL, measured in-process.
+struct SqlCost {
+    statements: Vec<(Duration, String)>,
+    elapsed: Duration,
+}
+
 /// Runs each scenario once in-process on a connection that counts its SQL
-/// statements, through the same schema and loaders as the server.
-async fn count_statements(db: &DatabaseConnection, scenarios: &[Scenario]) -> anyhow::Result<Vec<usize>> {
-    let counter = Arc::new(AtomicUsize::new(0));
+/// statements and their time, through the same schema and loaders as the server.
+async fn sql_costs(db: &DatabaseConnection, scenarios: &[Scenario]) -> anyhow::Result<Vec<SqlCost>> {
+    let log: Arc<Mutex<Vec<(Duration, String)>>> = Arc::default();
     let mut counting = db.clone();
-    let seen = counter.clone();
-    counting.set_metric_callback(move |_| {
-        seen.fetch_add(1, Ordering::Relaxed);
+    let sink = log.clone();
+    counting.set_metric_callback(move |info| {
+        if let Ok(mut log) = sink.lock() {
+            log.push((info.elapsed, info.statement.sql.clone()));
+        }
     });
     let schema = build_schema(Some(counting.clone()));
-    let mut counts = Vec::new();
+    let mut costs = Vec::new();
     for scenario in scenarios {
         let variables = async_graphql::Variables::from_json((scenario.variables)(0));
         let request = async_graphql::Request::new(scenario.query)
             .variables(variables)
             .data(RequestContext::anonymous())
             .data(Loaders::new(&counting));
-        counter.store(0, Ordering::Relaxed);
+        log.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.clear();
         let response = schema.execute(request).await;
-        anyhow::ensure!(
-            response.errors.is_empty(),
-            "{} failed: {:?}",
-            scenario.name,
-            response.errors
-        );
-        counts.push(counter.load(Ordering::Relaxed));
+        anyhow::ensure!(response.errors.is_empty(), "{} failed: {:?}", scenario.name, response.errors);
+        let statements = std::mem::take(&mut *log.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
+        costs.push(SqlCost { elapsed: statements.iter().map(|s| s.0).sum(), statements });
     }
-    Ok(counts)
+    Ok(costs)
 }
 
 struct LoadResult {

@@ -30,6 +30,9 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
+                // Loaders' `IN (?, …)` lists make a statement per list length;
+                // a smaller cache of prepared statements bounds their memory.
+                .statement_cache_capacity(32)
         });
     Database::connect(options)
         .await

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use anyhow::{Context as _, anyhow, bail};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use entity::{
     admin_area, capacity, capacity_event, centre, centre_language,
     enums::{
@@ -141,7 +141,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<Summary> {
 /// Turns the demo JSON into records with fresh ids and timestamps.
 fn build() -> anyhow::Result<Batch> {
     let data: DemoData = serde_json::from_str(DEMO_JSON).context("demo.json is malformed")?;
-    let now = Utc::now();
+    let now = crate::service::now();
     let mut batch = Batch::default();
 
     let mut areas: HashMap<String, admin_area::Model> = HashMap::new();

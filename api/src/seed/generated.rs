@@ -2,7 +2,7 @@
 //! the country's towns, on top of the demo data (whose areas it reuses).
 //! Deterministic for a given seed, so runs are comparable.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use entity::{
     admin_area, capacity, centre, centre_language,
     enums::{
@@ -88,7 +88,7 @@ pub async fn generate(db: &DatabaseConnection, centres: usize, services: usize, 
         anyhow::bail!("the benchmark data needs the demo areas: run `kamkor seed --demo` first");
     }
     let mut rng = fastrand::Rng::with_seed(seed);
-    let now = Utc::now();
+    let now = crate::service::now();
     let mut batch = Batch::default();
 
     let organizations: Vec<Uuid> = (0..(centres / 20).max(1))

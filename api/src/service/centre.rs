@@ -58,10 +58,17 @@ pub fn location_columns(access: LocationAccess) -> (SimpleExpr, SimpleExpr) {
     (Expr::col((centre::Entity, lat)), Expr::col((centre::Entity, lon)))
 }
 
-/// Ids of centres with a live (not archived) service for any of `groups`.
-fn centres_serving(groups: &[TargetGroup]) -> SelectStatement {
-    Query::select()
-        .column((service_at_centre::Entity, service_at_centre::Column::CentreId))
+/// `EXISTS (query AND <link> = centre.id)`: correlated, so that a page
+/// ordered by an index stops early instead of materialising every match.
+fn centre_has(mut query: SelectStatement, link: (service_at_centre::Entity, service_at_centre::Column)) -> SimpleExpr {
+    query.and_where(Expr::col(link).equals((centre::Entity, centre::Column::Id)));
+    Expr::exists(query)
+}
+
+/// The centre has a live (not archived) service for any of `groups`.
+fn serves_any_of(groups: &[TargetGroup]) -> SimpleExpr {
+    let query = Query::select()
+        .expr(Expr::val(1))
         .from(service_at_centre::Entity)
         .inner_join(
             service_target_group::Entity,
@@ -70,13 +77,14 @@ fn centres_serving(groups: &[TargetGroup]) -> SelectStatement {
         )
         .and_where(service_at_centre::Column::ArchivedAt.is_null())
         .and_where(service_target_group::Column::TargetGroup.is_in(groups.iter().copied()))
-        .to_owned()
+        .to_owned();
+    centre_has(query, (service_at_centre::Entity, service_at_centre::Column::CentreId))
 }
 
-/// Ids of centres with at least one free place.
-fn centres_with_free_places() -> SelectStatement {
-    Query::select()
-        .column((service_at_centre::Entity, service_at_centre::Column::CentreId))
+/// The centre has at least one free place.
+fn has_free_places() -> SimpleExpr {
+    let query = Query::select()
+        .expr(Expr::val(1))
         .from(service_at_centre::Entity)
         .inner_join(
             capacity::Entity,
@@ -85,7 +93,22 @@ fn centres_with_free_places() -> SelectStatement {
         )
         .and_where(service_at_centre::Column::ArchivedAt.is_null())
         .and_where(capacity::Column::Available.gt(0))
-        .to_owned()
+        .to_owned();
+    centre_has(query, (service_at_centre::Entity, service_at_centre::Column::CentreId))
+}
+
+/// Any of `languages` is spoken at the centre.
+fn speaks_any_of(languages: &[String]) -> SimpleExpr {
+    let query = Query::select()
+        .expr(Expr::val(1))
+        .from(centre_language::Entity)
+        .and_where(centre_language::Column::Language.is_in(languages.iter().cloned()))
+        .and_where(
+            Expr::col((centre_language::Entity, centre_language::Column::CentreId))
+                .equals((centre::Entity, centre::Column::Id)),
+        )
+        .to_owned();
+    Expr::exists(query)
 }
 
 /// Free places summed over a centre's live capacities.
@@ -124,7 +147,7 @@ impl CentreFilter {
             cond = cond.add(centre::Column::Status.is_in(self.statuses.iter().copied()));
         }
         if !self.target_groups.is_empty() {
-            cond = cond.add(centre::Column::Id.in_subquery(centres_serving(&self.target_groups)));
+            cond = cond.add(serves_any_of(&self.target_groups));
         }
         if let Some(age) = self.child_age {
             cond = cond
@@ -140,19 +163,14 @@ impl CentreFilter {
                 );
         }
         if !self.languages.is_empty() {
-            let speaking = Query::select()
-                .column(centre_language::Column::CentreId)
-                .from(centre_language::Entity)
-                .and_where(centre_language::Column::Language.is_in(self.languages.iter().cloned()))
-                .to_owned();
-            cond = cond.add(centre::Column::Id.in_subquery(speaking));
+            cond = cond.add(speaks_any_of(&self.languages));
         }
         if let Some(since) = self.updated_since {
             cond = cond.add(centre::Column::UpdatedAt.gte(since));
         }
         match self.has_availability {
-            Some(true) => cond = cond.add(centre::Column::Id.in_subquery(centres_with_free_places())),
-            Some(false) => cond = cond.add(centre::Column::Id.not_in_subquery(centres_with_free_places())),
+            Some(true) => cond = cond.add(has_free_places()),
+            Some(false) => cond = cond.add(has_free_places().not()),
             None => {}
         }
         if let Some(near) = &self.near {

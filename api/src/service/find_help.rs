@@ -117,12 +117,17 @@ impl HelpNeed {
             cond = cond.add(centre::Column::Genders.is_in([GendersServed::Any, served]));
         }
         if !self.target_groups.is_empty() {
+            // Correlated EXISTS: checked per candidate row, never materialised.
             let for_groups = Query::select()
-                .column(service_target_group::Column::ServiceId)
+                .expr(Expr::val(1))
                 .from(service_target_group::Entity)
                 .and_where(service_target_group::Column::TargetGroup.is_in(self.target_groups.iter().copied()))
+                .and_where(
+                    Expr::col((service_target_group::Entity, service_target_group::Column::ServiceId))
+                        .equals((service_at_centre::Entity, service_at_centre::Column::ServiceId)),
+                )
                 .to_owned();
-            cond = cond.add(service_at_centre::Column::ServiceId.in_subquery(for_groups));
+            cond = cond.add(Expr::exists(for_groups));
         }
         if !self.categories.is_empty() {
             cond = cond.add(service::Column::Category.is_in(self.categories.iter().copied()));
@@ -147,11 +152,15 @@ impl HelpNeed {
         }
         if let Some(language) = &self.language {
             let speaking = Query::select()
-                .column(centre_language::Column::CentreId)
+                .expr(Expr::val(1))
                 .from(centre_language::Entity)
                 .and_where(centre_language::Column::Language.eq(language.as_str()))
+                .and_where(
+                    Expr::col((centre_language::Entity, centre_language::Column::CentreId))
+                        .equals((service_at_centre::Entity, service_at_centre::Column::CentreId)),
+                )
                 .to_owned();
-            cond = cond.add(service_at_centre::Column::CentreId.in_subquery(speaking));
+            cond = cond.add(Expr::exists(speaking));
         }
         if let Some(pattern) = self.text.as_deref().and_then(search::contains_pattern) {
             cond = cond.add(
@@ -212,7 +221,37 @@ fn select(need: &HelpNeed, access: LocationAccess) -> Select<service_at_centre::
         .order_by_asc(service_at_centre::Column::Id)
 }
 
+/// Radius of the first circle searched for a nearest-first page.
+const FIRST_CIRCLE_KM: f64 = 1.0;
+/// How much each further circle grows.
+const CIRCLE_GROWTH: f64 = 4.0;
+
 pub async fn page(
+    db: &impl ConnectionTrait,
+    need: &HelpNeed,
+    access: LocationAccess,
+    window: Window,
+) -> Result<Vec<HelpMatchRow>, AppError> {
+    let Some(near) = need.near else { return fetch(db, need, access, window).await };
+    // Nearest first, a page needs only the closest rows: search growing
+    // circles and stop at the first one that fills the window. Every row
+    // outside a circle is farther than every row inside it, so the rows of a
+    // circle are a prefix of the full order and the page is the same; in a
+    // dense city this sorts a few dozen candidates instead of thousands.
+    let limit_km = near.radius_km.unwrap_or(f64::INFINITY);
+    let mut radius_km = FIRST_CIRCLE_KM;
+    while radius_km < limit_km {
+        let circle = HelpNeed { near: Some(Near { radius_km: Some(radius_km), ..near }), ..need.clone() };
+        let rows = fetch(db, &circle, access, window).await?;
+        if rows.len() as u64 >= window.limit {
+            return Ok(rows);
+        }
+        radius_km *= CIRCLE_GROWTH;
+    }
+    fetch(db, need, access, window).await
+}
+
+async fn fetch(
     db: &impl ConnectionTrait,
     need: &HelpNeed,
     access: LocationAccess,

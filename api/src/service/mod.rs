@@ -25,6 +25,14 @@ pub struct Window {
     pub limit: u64,
 }
 
+/// The current time at the precision both databases keep (PostgreSQL
+/// stores microseconds; SQLite would keep nanoseconds), so that a record
+/// reads back the same on either.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}
+
 /// One page of a filtered, ordered query.
 pub async fn fetch_page<E: EntityTrait>(
     db: &impl ConnectionTrait,
