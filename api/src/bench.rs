@@ -140,7 +140,11 @@ pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
         for (scenario, cost) in scenarios.iter().zip(&costs) {
             println!("\n{}:", scenario.name);
             for (elapsed, sql) in &cost.statements {
-                println!("  {:>7.2} ms  {}", elapsed.as_secs_f64() * 1e3, sql.chars().take(160).collect::<String>());
+                println!(
+                    "  {:>7.2} ms  {}",
+                    elapsed.as_secs_f64() * 1e3,
+                    sql.chars().take(160).collect::<String>()
+                );
             }
         }
     }
@@ -206,9 +210,17 @@ async fn sql_costs(db: &DatabaseConnection, scenarios: &[Scenario]) -> anyhow::R
             .data(Loaders::new(&counting));
         log.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.clear();
         let response = schema.execute(request).await;
-        anyhow::ensure!(response.errors.is_empty(), "{} failed: {:?}", scenario.name, response.errors);
+        anyhow::ensure!(
+            response.errors.is_empty(),
+            "{} failed: {:?}",
+            scenario.name,
+            response.errors
+        );
         let statements = std::mem::take(&mut *log.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
-        costs.push(SqlCost { elapsed: statements.iter().map(|s| s.0).sum(), statements });
+        costs.push(SqlCost {
+            elapsed: statements.iter().map(|s| s.0).sum(),
+            statements,
+        });
     }
     Ok(costs)
 }
@@ -303,6 +315,10 @@ impl ServerProcess {
         let child = Command::new(std::env::current_exe()?)
             .args(["serve", "--no-demo", "--bind", &format!("127.0.0.1:{port}")])
             .env("KAMKOR_DATABASE_URL", &settings.database.url)
+            .env(
+                "KAMKOR_DATABASE_MAX_CONNECTIONS",
+                settings.database.max_connections.to_string(),
+            )
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .spawn()

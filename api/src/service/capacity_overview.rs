@@ -111,23 +111,18 @@ pub async fn overview(
     let groups = match group_by {
         GroupBy::Area => by_area(db, area).await?,
         GroupBy::Category => {
-            let rows = with_sums(live_capacities(area).column(service::Column::Category))
+            let mut rows = with_sums(live_capacities(area).column(service::Column::Category))
                 .group_by(service::Column::Category)
                 .into_tuple::<(ServiceCategory, Option<i64>, Option<i64>, i64)>()
                 .all(db)
                 .await?;
-            let mut groups: Vec<_> = rows
-                .into_iter()
+            rows.sort_by_key(|row| row.0);
+            rows.into_iter()
                 .map(|(c, m, a, n)| (GroupKey::Category(c), totals((m, a, n))))
-                .collect();
-            groups.sort_by_key(|(key, _)| match key {
-                GroupKey::Category(c) => *c,
-                _ => ServiceCategory::Shelter,
-            });
-            groups
+                .collect()
         }
         GroupBy::TargetGroup => {
-            let rows = with_sums(
+            let mut rows = with_sums(
                 live_capacities(area)
                     .join(JoinType::InnerJoin, service_target_group::Relation::Service.def().rev())
                     .column(service_target_group::Column::TargetGroup),
@@ -136,15 +131,10 @@ pub async fn overview(
             .into_tuple::<(TargetGroup, Option<i64>, Option<i64>, i64)>()
             .all(db)
             .await?;
-            let mut groups: Vec<_> = rows
-                .into_iter()
+            rows.sort_by_key(|row| row.0);
+            rows.into_iter()
                 .map(|(g, m, a, n)| (GroupKey::TargetGroup(g), totals((m, a, n))))
-                .collect();
-            groups.sort_by_key(|(key, _)| match key {
-                GroupKey::TargetGroup(g) => *g,
-                _ => TargetGroup::Orphan,
-            });
-            groups
+                .collect()
         }
     };
     Ok(Overview { total, groups })
@@ -175,13 +165,14 @@ async fn by_area(db: &impl ConnectionTrait, area: Option<&AreaScope>) -> Result<
             sums.entry(bucket.id).or_default().add(totals((m, a, n)));
         }
     }
-    let mut groups: Vec<(GroupKey, Totals)> = sums
+    let mut groups: Vec<(&admin_area::Model, Totals)> = sums
         .into_iter()
-        .filter_map(|(id, t)| by_id.get(&id).map(|a| (GroupKey::Area((*a).clone()), t)))
+        .filter_map(|(id, t)| by_id.get(&id).map(|a| (*a, t)))
         .collect();
-    groups.sort_by(|(a, _), (b, _)| match (a, b) {
-        (GroupKey::Area(a), GroupKey::Area(b)) => a.code.cmp(&b.code),
-        _ => std::cmp::Ordering::Equal,
-    });
+    groups.sort_by(|(a, _), (b, _)| a.code.cmp(&b.code));
+    let groups = groups
+        .into_iter()
+        .map(|(a, t)| (GroupKey::Area(a.clone()), t))
+        .collect();
     Ok(groups)
 }

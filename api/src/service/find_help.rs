@@ -12,8 +12,8 @@ use entity::{
     service, service_area, service_at_centre, service_target_group,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
     prelude::Uuid,
     sea_query::{Expr, ExprTrait, Query},
 };
@@ -50,31 +50,43 @@ pub struct HelpNeed {
     pub available_only: bool,
 }
 
-/// One ranked match, by id; the caller loads the records through loaders.
+/// One ranked match with its service and centre, read in the same query
+/// (a page needs them all, so loading them separately would only add
+/// round trips).
 #[derive(Clone, Debug, PartialEq)]
 pub struct HelpMatchRow {
     pub service_at_centre_id: Uuid,
-    pub service_id: Uuid,
-    pub centre_id: Uuid,
+    pub service: service::Model,
+    pub centre: centre::Model,
     pub capacity_id: Option<Uuid>,
     pub available_places: Option<i32>,
     pub capacity_updated_at: Option<DateTime<Utc>>,
     /// Great-circle distance from `near`, when given and the centre has a location.
     pub distance_km: Option<f64>,
-    pub address_confidential: bool,
 }
 
 #[derive(Debug, FromQueryResult)]
 struct RawRow {
     sac_id: Uuid,
-    service_id: Uuid,
-    centre_id: Uuid,
     capacity_id: Option<Uuid>,
     available: Option<i32>,
     capacity_updated: Option<DateTime<Utc>>,
+    /// The coordinates the caller may search on (see `LocationAccess`).
     latitude: Option<f64>,
     longitude: Option<f64>,
-    address_confidential: bool,
+    #[sea_orm(nested(prefix = "s_"))]
+    service: service::Model,
+    #[sea_orm(nested(prefix = "c_"))]
+    centre: centre::Model,
+}
+
+/// Selects every column of `E`, aliased `<prefix><column>`, to be read by a
+/// `#[sea_orm(nested(prefix = ...))]` field.
+fn with_all_columns<E: EntityTrait, Q: QuerySelect>(mut query: Q, prefix: &str) -> Q {
+    for column in E::Column::iter() {
+        query = query.column_as(column, format!("{prefix}{}", column.as_str()));
+    }
+    query
 }
 
 impl HelpNeed {
@@ -190,11 +202,9 @@ impl HelpNeed {
 /// and (optional) capacity joined in.
 fn select(need: &HelpNeed, access: LocationAccess) -> Select<service_at_centre::Entity> {
     let (lat, lon) = location_columns(access);
-    let mut query = service_at_centre::Entity::find()
+    let query = service_at_centre::Entity::find()
         .select_only()
         .column_as(service_at_centre::Column::Id, "sac_id")
-        .column(service_at_centre::Column::ServiceId)
-        .column(service_at_centre::Column::CentreId)
         .column_as(Expr::col((capacity::Entity, capacity::Column::Id)), "capacity_id")
         .column_as(Expr::col((capacity::Entity, capacity::Column::Available)), "available")
         .column_as(
@@ -202,8 +212,9 @@ fn select(need: &HelpNeed, access: LocationAccess) -> Select<service_at_centre::
             "capacity_updated",
         )
         .column_as(lat.clone(), "latitude")
-        .column_as(lon.clone(), "longitude")
-        .column(centre::Column::AddressConfidential)
+        .column_as(lon.clone(), "longitude");
+    let query = with_all_columns::<centre::Entity, _>(with_all_columns::<service::Entity, _>(query, "s_"), "c_");
+    let mut query = query
         .join(JoinType::InnerJoin, service_at_centre::Relation::Service.def())
         .join(JoinType::InnerJoin, service_at_centre::Relation::Centre.def())
         .join(JoinType::LeftJoin, capacity::Relation::ServiceAtCentre.def().rev())
@@ -232,7 +243,9 @@ pub async fn page(
     access: LocationAccess,
     window: Window,
 ) -> Result<Vec<HelpMatchRow>, AppError> {
-    let Some(near) = need.near else { return fetch(db, need, access, window).await };
+    let Some(near) = need.near else {
+        return fetch(db, need, access, window).await;
+    };
     // Nearest first, a page needs only the closest rows: search growing
     // circles and stop at the first one that fills the window. Every row
     // outside a circle is farther than every row inside it, so the rows of a
@@ -241,7 +254,13 @@ pub async fn page(
     let limit_km = near.radius_km.unwrap_or(f64::INFINITY);
     let mut radius_km = FIRST_CIRCLE_KM;
     while radius_km < limit_km {
-        let circle = HelpNeed { near: Some(Near { radius_km: Some(radius_km), ..near }), ..need.clone() };
+        let circle = HelpNeed {
+            near: Some(Near {
+                radius_km: Some(radius_km),
+                ..near
+            }),
+            ..need.clone()
+        };
         let rows = fetch(db, &circle, access, window).await?;
         if rows.len() as u64 >= window.limit {
             return Ok(rows);
@@ -277,12 +296,11 @@ fn to_match(row: RawRow, near: Option<&Near>) -> HelpMatchRow {
     };
     HelpMatchRow {
         service_at_centre_id: row.sac_id,
-        service_id: row.service_id,
-        centre_id: row.centre_id,
+        service: row.service,
+        centre: row.centre,
         capacity_id: row.capacity_id,
         available_places: row.available,
         capacity_updated_at: row.capacity_updated,
         distance_km,
-        address_confidential: row.address_confidential,
     }
 }

@@ -1,6 +1,7 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::{centre, values::Phones};
+use sea_orm::prelude::Uuid;
 
 use super::{
     Phone,
@@ -45,6 +46,17 @@ impl Centre {
 
     pub fn model(&self) -> &centre::Model {
         &self.model
+    }
+
+    /// Loads centres by id, in the order given, as the caller may see them.
+    pub async fn load_in_order(ctx: &Context<'_>, ids: &[Uuid]) -> Result<Vec<Centre>, AppError> {
+        let found = loaders(ctx).centre.load_many(ids.iter().copied()).await?;
+        let viewer = &context::request(ctx).viewer;
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.get(id))
+            .map(|m| Centre::new(m.clone(), viewer))
+            .collect())
     }
 }
 

@@ -11,23 +11,13 @@ pub struct HelpMatch(pub HelpMatchRow);
 #[Object]
 impl HelpMatch {
     /// The service that fits.
-    async fn service(&self, ctx: &Context<'_>) -> Result<Service, AppError> {
-        loaders(ctx)
-            .service
-            .load_one(self.0.service_id)
-            .await?
-            .map(Service)
-            .ok_or_else(|| AppError::not_found("the service of this match was removed"))
+    async fn service(&self) -> Service {
+        Service(self.0.service.clone())
     }
 
     /// Where it is delivered.
-    async fn centre(&self, ctx: &Context<'_>) -> Result<Centre, AppError> {
-        let model = loaders(ctx)
-            .centre
-            .load_one(self.0.centre_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("the centre of this match was removed"))?;
-        Ok(Centre::new(model, &context::request(ctx).viewer))
+    async fn centre(&self, ctx: &Context<'_>) -> Centre {
+        Centre::new(self.0.centre.clone(), &context::request(ctx).viewer)
     }
 
     /// The places counted for this service at this centre; null for services
@@ -46,7 +36,7 @@ impl HelpMatch {
     /// kilometres for confidential shelters when the caller may not see them.
     async fn distance_km(&self, ctx: &Context<'_>) -> Option<f64> {
         let distance = self.0.distance_km?;
-        let hidden = self.0.address_confidential && !context::request(ctx).viewer.sees_confidential();
+        let hidden = self.0.centre.address_confidential && !context::request(ctx).viewer.sees_confidential();
         Some(if hidden {
             distance.round()
         } else {

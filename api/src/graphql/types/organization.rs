@@ -13,7 +13,7 @@ use super::{
 use crate::{
     error::AppError,
     graphql::{
-        connection::{Page, PageArgs, paginate_slice},
+        connection::{Page, PageArgs, fingerprint, paginate_slice},
         context, ids,
         query::connection_complexity,
     },
@@ -80,21 +80,13 @@ impl Organization {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        let query = crate::graphql::connection::fingerprint(&("Organization.centres", self.0.id));
-        let viewer = context::request(ctx).viewer.clone();
+        let query = fingerprint(&("Organization.centres", self.0.id));
         paginate_slice(
             ctx,
             PageArgs::new(first, after, last, before),
             query,
             &ids,
-            |page| async move {
-                let found = loaders(ctx).centre.load_many(page.iter().copied()).await?;
-                Ok(page
-                    .iter()
-                    .filter_map(|id| found.get(id))
-                    .map(|m| Centre::new(m.clone(), &viewer))
-                    .collect())
-            },
+            |page| async move { Centre::load_in_order(ctx, &page).await },
         )
         .await
     }
@@ -114,20 +106,13 @@ impl Organization {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        let query = crate::graphql::connection::fingerprint(&("Organization.services", self.0.id));
+        let query = fingerprint(&("Organization.services", self.0.id));
         paginate_slice(
             ctx,
             PageArgs::new(first, after, last, before),
             query,
             &ids,
-            |page| async move {
-                let found = loaders(ctx).service.load_many(page.iter().copied()).await?;
-                Ok(page
-                    .iter()
-                    .filter_map(|id| found.get(id))
-                    .map(|m| Service(m.clone()))
-                    .collect())
-            },
+            |page| async move { Service::load_in_order(ctx, &page).await },
         )
         .await
     }

@@ -1,6 +1,7 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::service;
+use sea_orm::prelude::Uuid;
 
 use super::{
     admin_area::AdminArea,
@@ -22,6 +23,18 @@ use crate::{
 
 #[derive(Clone, Debug)]
 pub struct Service(pub service::Model);
+
+impl Service {
+    /// Loads services by id, in the order given.
+    pub async fn load_in_order(ctx: &Context<'_>, ids: &[Uuid]) -> Result<Vec<Service>, AppError> {
+        let found = loaders(ctx).service.load_many(ids.iter().copied()).await?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.get(id))
+            .map(|m| Service(m.clone()))
+            .collect())
+    }
+}
 
 /// The terms of a state cash benefit.
 #[derive(SimpleObject, Clone, Debug)]
@@ -160,20 +173,12 @@ impl Service {
             .await?
             .unwrap_or_default();
         let query = fingerprint(&("Service.centres", self.0.id));
-        let viewer = context::request(ctx).viewer.clone();
         paginate_slice(
             ctx,
             PageArgs::new(first, after, last, before),
             query,
             &ids,
-            |page| async move {
-                let found = loaders(ctx).centre.load_many(page.iter().copied()).await?;
-                Ok(page
-                    .iter()
-                    .filter_map(|id| found.get(id))
-                    .map(|m| Centre::new(m.clone(), &viewer))
-                    .collect())
-            },
+            |page| async move { Centre::load_in_order(ctx, &page).await },
         )
         .await
     }
