@@ -234,8 +234,9 @@ fn select(need: &HelpNeed, access: LocationAccess) -> Select<service_at_centre::
 
 /// Radius of the first circle searched for a nearest-first page.
 const FIRST_CIRCLE_KM: f64 = 1.0;
-/// How much each further circle grows.
-const CIRCLE_GROWTH: f64 = 4.0;
+/// Bounds on how much each further circle grows.
+const MIN_GROWTH: f64 = 1.5;
+const MAX_GROWTH: f64 = 4.0;
 
 pub async fn page(
     db: &impl ConnectionTrait,
@@ -265,9 +266,21 @@ pub async fn page(
         if rows.len() as u64 >= window.limit {
             return Ok(rows);
         }
-        radius_km *= CIRCLE_GROWTH;
+        radius_km *= next_growth(window, rows.len() as u64);
     }
     fetch(db, need, access, window).await
+}
+
+/// How much to widen the circle after it held `found` rows of a window:
+/// matches grow with the area, i.e. with the square of the radius, so aim
+/// for a circle a quarter larger than the density seen suggests.
+fn next_growth(window: Window, found: u64) -> f64 {
+    if found == 0 {
+        return MAX_GROWTH;
+    }
+    let wanted = (window.offset + window.limit) as f64;
+    let seen = (window.offset + found) as f64;
+    (1.25 * (wanted / seen).sqrt()).clamp(MIN_GROWTH, MAX_GROWTH)
 }
 
 async fn fetch(
