@@ -124,10 +124,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Seed { .. } => {
             let db = database::connect(&settings.database).await?;
             database::migrate(&db).await?;
-            if !database::is_empty(&db).await? {
+            let Some(summary) = seed::demo::load(&db).await? else {
                 anyhow::bail!("the database already holds data; the demo data only goes into an empty registry");
-            }
-            let summary = seed::demo::load(&db).await?;
+            };
             println!(
                 "loaded the demo data: {} areas, {} organizations, {} centres, {} services, {} capacities",
                 summary.areas, summary.organizations, summary.centres, summary.services, summary.capacities

@@ -4,15 +4,15 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
-    TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    PaginatorTrait, TransactionTrait,
 };
 
 use crate::config::{DatabaseSettings, redact_url};
 
 /// Any PostgreSQL advisory-lock key works as long as every replica uses the
 /// same one; this is "kamkor" in ASCII.
-const MIGRATION_LOCK_KEY: i64 = 0x6b61_6d6b_6f72;
+const SETUP_LOCK_KEY: i64 = 0x6b61_6d6b_6f72;
 
 /// Opens a connection pool. SQLite gets WAL (readers never wait for the
 /// writer), a busy timeout and foreign keys.
@@ -46,8 +46,7 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     match db.get_database_backend() {
         DbBackend::Postgres => {
             let txn = db.begin().await?;
-            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"))
-                .await?;
+            lock_setup(&txn).await?;
             Migrator::up(&txn, None).await?;
             txn.commit().await?;
         }
@@ -56,9 +55,20 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Serialises set-up work (migrations, first data load) across replicas that
+/// start together: on PostgreSQL, an advisory lock held until `txn` ends. On
+/// SQLite the first write of a transaction already takes the database lock.
+pub async fn lock_setup(txn: &DatabaseTransaction) -> Result<(), sea_orm::DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({SETUP_LOCK_KEY})"))
+            .await?;
+    }
+    Ok(())
+}
+
 /// True when the registry holds no administrative areas, i.e. nothing was
 /// ever loaded.
-pub async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
+pub async fn is_empty(db: &impl ConnectionTrait) -> Result<bool, sea_orm::DbErr> {
     Ok(entity::admin_area::Entity::find().count(db).await? == 0)
 }
 

@@ -30,7 +30,7 @@ impl Application {
     /// asked, and binds the listener (port 0 picks a free port).
     pub async fn build_with_db(settings: &Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
         database::migrate(&db).await?;
-        if settings.demo && database::is_empty(&db).await? {
+        if settings.demo {
             seed::demo::load(&db).await?;
         }
         let listener = TcpListener::bind(settings.bind)

@@ -66,7 +66,7 @@ fn warn_postgres_skipped() {
 }
 
 /// What a test database is and how to remove it.
-enum TestDatabase {
+pub enum TestDatabase {
     SqliteFile(std::path::PathBuf),
     PostgresSchema { admin_url: String, schema: String },
 }
@@ -101,6 +101,41 @@ impl Drop for TestDatabase {
     }
 }
 
+/// A new, empty database of its own for one test; removed when dropped.
+/// `None` when the backend is not available.
+pub async fn fresh_database(backend: Backend) -> Option<(DatabaseSettings, TestDatabase)> {
+    let (url, database) = match backend {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("kamkor-test-{}.db", uuid::Uuid::new_v4().simple()));
+            (
+                format!("sqlite://{}?mode=rwc", path.display()),
+                TestDatabase::SqliteFile(path),
+            )
+        }
+        Backend::Postgres => {
+            let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+                warn_postgres_skipped();
+                return None;
+            };
+            let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("TEST_DATABASE_URL is reachable");
+            admin
+                .execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
+                .await
+                .expect("create schema");
+            admin.close().await.expect("close");
+            let separator = if admin_url.contains('?') { '&' } else { '?' };
+            let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}");
+            (url, TestDatabase::PostgresSchema { admin_url, schema })
+        }
+    };
+    let mut settings = DatabaseSettings::new(url).expect("valid url");
+    settings.max_connections = 5;
+    Some((settings, database))
+}
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
@@ -119,35 +154,7 @@ impl TestApp {
 
     /// A server on a migrated, empty database.
     pub async fn spawn_empty(backend: Backend) -> Option<Self> {
-        let (url, database) = match backend {
-            Backend::Sqlite => {
-                let path = std::env::temp_dir().join(format!("kamkor-test-{}.db", uuid::Uuid::new_v4().simple()));
-                (
-                    format!("sqlite://{}?mode=rwc", path.display()),
-                    TestDatabase::SqliteFile(path),
-                )
-            }
-            Backend::Postgres => {
-                let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
-                    warn_postgres_skipped();
-                    return None;
-                };
-                let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
-                let admin = Database::connect(&admin_url)
-                    .await
-                    .expect("TEST_DATABASE_URL is reachable");
-                admin
-                    .execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
-                    .await
-                    .expect("create schema");
-                admin.close().await.expect("close");
-                let separator = if admin_url.contains('?') { '&' } else { '?' };
-                let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}");
-                (url, TestDatabase::PostgresSchema { admin_url, schema })
-            }
-        };
-        let mut settings = DatabaseSettings::new(url).expect("valid url");
-        settings.max_connections = 5;
+        let (settings, database) = fresh_database(backend).await?;
         let mut db = database::connect(&settings).await.expect("connect");
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();

@@ -126,15 +126,18 @@ struct Capacity {
     updated_minutes_ago: i64,
 }
 
-/// Loads the demo data into an empty registry.
-pub async fn load(db: &DatabaseConnection) -> anyhow::Result<Summary> {
+/// Loads the demo data if the registry is empty; `None` when it already
+/// holds data (demo records never mix with real ones).
+pub async fn load(db: &DatabaseConnection) -> anyhow::Result<Option<Summary>> {
     let batch = build()?;
-    let summary = batch.insert(db).await.context("inserting the demo data")?;
-    tracing::info!(
-        centres = summary.centres,
-        services = summary.services,
-        "loaded the demo data (illustrative figures, not official)"
-    );
+    let summary = batch.insert_if_empty(db).await.context("inserting the demo data")?;
+    if let Some(summary) = &summary {
+        tracing::info!(
+            centres = summary.centres,
+            services = summary.services,
+            "loaded the demo data (illustrative figures, not official)"
+        );
+    }
     Ok(summary)
 }
 

@@ -4,9 +4,11 @@ use entity::{
     admin_area, capacity, capacity_event, centre, centre_language, organization, service, service_area,
     service_at_centre, service_target_group,
 };
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel, TransactionTrait,
+};
 
-use crate::service::derived;
+use crate::{database, service::derived};
 
 /// Rows per INSERT: far below SQLite's and PostgreSQL's bind-parameter limits
 /// for our widest table.
@@ -57,8 +59,30 @@ fn active<M: IntoActiveModel<A>, A: ActiveModelTrait>(rows: Vec<M>) -> Vec<A> {
 }
 
 impl Batch {
+    /// Inserts everything in one transaction.
+    pub async fn insert(self, db: &DatabaseConnection) -> Result<Summary, sea_orm::DbErr> {
+        let txn = db.begin().await?;
+        let summary = self.write(&txn).await?;
+        txn.commit().await?;
+        Ok(summary)
+    }
+
+    /// Inserts everything in one transaction if the registry is empty;
+    /// `None` when it already holds data. Replicas starting together on an
+    /// empty database load the data exactly once.
+    pub async fn insert_if_empty(self, db: &DatabaseConnection) -> Result<Option<Summary>, sea_orm::DbErr> {
+        let txn = db.begin().await?;
+        database::lock_setup(&txn).await?;
+        if !database::is_empty(&txn).await? {
+            return Ok(None);
+        }
+        let summary = self.write(&txn).await?;
+        txn.commit().await?;
+        Ok(Some(summary))
+    }
+
     /// Fills derived columns and inserts everything, parents first.
-    pub async fn insert(mut self, db: &DatabaseConnection) -> Result<Summary, sea_orm::DbErr> {
+    async fn write(mut self, txn: &DatabaseTransaction) -> Result<Summary, sea_orm::DbErr> {
         self.organizations.iter_mut().for_each(derived::organization);
         self.centres.iter_mut().for_each(derived::centre);
         self.services.iter_mut().for_each(derived::service);
@@ -70,18 +94,16 @@ impl Batch {
             placements: self.placements.len(),
             capacities: self.capacities.len(),
         };
-        let txn = db.begin().await?;
-        insert_chunks(&txn, active::<_, admin_area::ActiveModel>(self.areas)).await?;
-        insert_chunks(&txn, active::<_, organization::ActiveModel>(self.organizations)).await?;
-        insert_chunks(&txn, active::<_, centre::ActiveModel>(self.centres)).await?;
-        insert_chunks(&txn, active::<_, centre_language::ActiveModel>(self.centre_languages)).await?;
-        insert_chunks(&txn, active::<_, service::ActiveModel>(self.services)).await?;
-        insert_chunks(&txn, active::<_, service_target_group::ActiveModel>(self.target_groups)).await?;
-        insert_chunks(&txn, active::<_, service_area::ActiveModel>(self.service_areas)).await?;
-        insert_chunks(&txn, active::<_, service_at_centre::ActiveModel>(self.placements)).await?;
-        insert_chunks(&txn, active::<_, capacity::ActiveModel>(self.capacities)).await?;
-        insert_chunks(&txn, active::<_, capacity_event::ActiveModel>(self.capacity_events)).await?;
-        txn.commit().await?;
+        insert_chunks(txn, active::<_, admin_area::ActiveModel>(self.areas)).await?;
+        insert_chunks(txn, active::<_, organization::ActiveModel>(self.organizations)).await?;
+        insert_chunks(txn, active::<_, centre::ActiveModel>(self.centres)).await?;
+        insert_chunks(txn, active::<_, centre_language::ActiveModel>(self.centre_languages)).await?;
+        insert_chunks(txn, active::<_, service::ActiveModel>(self.services)).await?;
+        insert_chunks(txn, active::<_, service_target_group::ActiveModel>(self.target_groups)).await?;
+        insert_chunks(txn, active::<_, service_area::ActiveModel>(self.service_areas)).await?;
+        insert_chunks(txn, active::<_, service_at_centre::ActiveModel>(self.placements)).await?;
+        insert_chunks(txn, active::<_, capacity::ActiveModel>(self.capacities)).await?;
+        insert_chunks(txn, active::<_, capacity_event::ActiveModel>(self.capacity_events)).await?;
         Ok(summary)
     }
 }
