@@ -75,3 +75,59 @@ fn bad_configuration_fails_with_one_clear_line() {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
 }
+
+/// `kamkor serve` answers on its port and stops cleanly on SIGTERM or Ctrl-C.
+#[cfg(unix)]
+#[test]
+fn serve_stops_gracefully_on_sigterm_and_ctrl_c() {
+    use std::{io::Read, time::Duration};
+
+    for signal in ["-TERM", "-INT"] {
+        let (url, path) = temp_sqlite();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("address")
+            .port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kamkor"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("KAMKOR_DATABASE_URL", &url)
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("kamkor starts");
+        let ready = (0..100).any(|_| {
+            std::thread::sleep(Duration::from_millis(100));
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        assert!(ready, "the server never listened");
+        let status = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        let exited = (0..100).find_map(|_| {
+            std::thread::sleep(Duration::from_millis(100));
+            child.try_wait().expect("wait")
+        });
+        let exited = exited.unwrap_or_else(|| {
+            let _ = child.kill();
+            panic!("the server did not stop after {signal}")
+        });
+        assert!(exited.success(), "{signal}: {exited}");
+        let mut stdout = String::new();
+        child
+            .stdout
+            .take()
+            .expect("stdout")
+            .read_to_string(&mut stdout)
+            .expect("read");
+        assert!(
+            stdout.contains(&format!("http://127.0.0.1:{port}/graphql")),
+            "prints the playground URL: {stdout}"
+        );
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+}
