@@ -2,7 +2,7 @@
 //! Later migrations must not change these helpers (migrations are history);
 //! they would define their own.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{prelude::*, schema::*, sea_orm::DbBackend};
 
 #[derive(DeriveIden)]
 pub enum Common {
@@ -23,16 +23,27 @@ pub fn timestamps(table: &mut TableCreateStatement) -> &mut TableCreateStatement
         .col(timestamp_with_time_zone(Common::UpdatedAt))
 }
 
+/// A name sort key column, compared byte by byte on both engines (the keys
+/// are built for code-point order; PostgreSQL would otherwise apply the
+/// database's locale).
+fn sort_key(column: Common, backend: DbBackend) -> ColumnDef {
+    let mut def = string(column);
+    if backend == DbBackend::Postgres {
+        def.extra("COLLATE \"C\"");
+    }
+    def
+}
+
 /// The columns of an editable registry record: optimistic-concurrency
 /// version, soft archive, demo marker, search text and name sort keys.
-pub fn editable(table: &mut TableCreateStatement) -> &mut TableCreateStatement {
+pub fn editable(table: &mut TableCreateStatement, backend: DbBackend) -> &mut TableCreateStatement {
     table
         .col(integer(Common::Version).default(1))
         .col(timestamp_with_time_zone_null(Common::ArchivedAt))
         .col(boolean(Common::IsDemo).default(false))
         .col(text(Common::SearchText))
-        .col(string(Common::NameSortKy))
-        .col(string(Common::NameSortRu))
+        .col(sort_key(Common::NameSortKy, backend))
+        .col(sort_key(Common::NameSortRu, backend))
         .check(("version_positive", Expr::col(Common::Version).gte(1)));
     timestamps(table)
 }

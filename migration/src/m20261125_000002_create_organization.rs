@@ -30,7 +30,9 @@ impl MigrationTrait for Migration {
             .col(string_null(Organization::Email))
             .col(string_null(Organization::Website))
             .col(json_binary(Organization::Phones));
-        manager.create_table(editable(&mut table).to_owned()).await?;
+        manager
+            .create_table(editable(&mut table, manager.get_database_backend()).to_owned())
+            .await?;
         for (suffix, columns) in [
             ("kind", &["kind"][..]),
             ("updated_at", &["updated_at"]),

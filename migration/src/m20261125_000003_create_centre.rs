@@ -103,7 +103,9 @@ impl MigrationTrait for Migration {
                     .to(AdminArea::Table, AdminArea::Id)
                     .on_delete(ForeignKeyAction::Restrict),
             );
-        manager.create_table(editable(&mut table).to_owned()).await?;
+        manager
+            .create_table(editable(&mut table, manager.get_database_backend()).to_owned())
+            .await?;
         for (suffix, columns) in [
             ("organization", &["organization_id"][..]),
             ("admin_area", &["admin_area_id"]),

@@ -40,19 +40,40 @@ pub fn contains_pattern(needle: &str) -> Option<LikeExpr> {
     Some(LikeExpr::new(escaped).escape('\\'))
 }
 
+/// Sorts after every letter in code-point order.
+const AFTER_EVERY_LETTER: char = '\u{E000}';
+
 /// The sort key of a name in one language (falling back to any present one).
+///
+/// Keys are compared byte by byte (SQLite's BINARY, PostgreSQL's "C"
+/// collation), i.e. in code-point order, which misplaces the letters that
+/// Kyrgyz and Russian add to the basic Cyrillic block: ё, ң, ө and ү would
+/// sort after я. Each becomes its base letter followed by a marker that
+/// sorts after every letter, which puts it right after the base letter as in
+/// the alphabet. Punctuation (the «» around most names) is left out.
 pub fn sort_key(name: &LocalizedText, lang: Lang) -> String {
     let preferred = match lang {
         Lang::Ky => &name.ky,
         Lang::Ru => &name.ru,
         Lang::En => &name.en,
     };
-    fold(
+    let folded = fold(
         preferred
             .as_deref()
             .or_else(|| name.values().next())
             .unwrap_or_default(),
-    )
+    );
+    let mut key = String::with_capacity(folded.len() + 4);
+    for ch in folded.chars().filter(|c| c.is_alphanumeric() || c.is_whitespace()) {
+        match ch {
+            'ё' => key.extend(['е', AFTER_EVERY_LETTER]),
+            'ң' => key.extend(['н', AFTER_EVERY_LETTER]),
+            'ө' => key.extend(['о', AFTER_EVERY_LETTER]),
+            'ү' => key.extend(['у', AFTER_EVERY_LETTER]),
+            other => key.push(other),
+        }
+    }
+    key.trim().to_owned()
 }
 
 #[cfg(test)]
@@ -62,6 +83,26 @@ mod tests {
     #[test]
     fn folding_handles_cyrillic_and_kyrgyz_letters() {
         assert_eq!(fold("АЙДАНЕК Үй-БҮЛӨГӨ Ңөө"), "айданек үй-бүлөгө ңөө");
+    }
+
+    #[test]
+    fn sort_keys_follow_the_kyrgyz_alphabet() {
+        let key = |ky: &str| {
+            sort_key(
+                &LocalizedText {
+                    ky: Some(ky.to_owned()),
+                    ru: None,
+                    en: None,
+                },
+                Lang::Ky,
+            )
+        };
+        let mut names = vec!["Үмүт", "Ош", "Улан", "Өрнөк", "Фатима", "«Айданек»", "Ңа", "Нур", "Я"];
+        names.sort_by_key(|n| key(n));
+        assert_eq!(
+            names,
+            ["«Айданек»", "Нур", "Ңа", "Ош", "Өрнөк", "Улан", "Үмүт", "Фатима", "Я"]
+        );
     }
 
     #[test]
