@@ -131,3 +131,53 @@ fn serve_stops_gracefully_on_sigterm_and_ctrl_c() {
         }
     }
 }
+
+/// `kamkor bench` generates data, loads a real server and reports every query.
+#[test]
+fn bench_reports_every_query_without_errors() {
+    let (url, path) = temp_sqlite();
+    let output = kamkor(
+        &[
+            "bench",
+            "--centres",
+            "200",
+            "--services",
+            "600",
+            "--clients",
+            "2",
+            "--seconds",
+            "1",
+        ],
+        &url,
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("generated 200 centres and 600 services"), "{stdout}");
+    for query in [
+        "findHelp near a point",
+        "centres page + services + capacities",
+        "node lookup",
+    ] {
+        let row = stdout
+            .lines()
+            .find(|l| l.starts_with(query))
+            .unwrap_or_else(|| panic!("no row for {query}: {stdout}"));
+        let numbers: Vec<f64> = row[query.len()..]
+            .split_whitespace()
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        // req/s, p50, p99, errors, SQL statements, SQL ms
+        assert_eq!(numbers.len(), 6, "{row}");
+        assert!(numbers[0] > 0.0, "{row}");
+        assert_eq!(numbers[3], 0.0, "no failed requests: {row}");
+        assert!(numbers[4] >= 1.0, "{row}");
+    }
+    assert!(stdout.contains("server peak memory"), "{stdout}");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
