@@ -10,10 +10,7 @@ use std::{
     hash::{DefaultHasher, Hash, Hasher},
 };
 
-use async_graphql::{
-    Context, OutputType, SimpleObject,
-    connection::{Connection, CursorType, Edge},
-};
+use async_graphql::{Context, connection::PageInfo};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
 use crate::{error::AppError, service::Window};
@@ -23,15 +20,76 @@ pub const MAX_PAGE_SIZE: i32 = 100;
 /// The page size when neither `first` nor `last` is given.
 pub const DEFAULT_PAGE_SIZE: i32 = 20;
 
-/// Extra connection field: the number of items in the whole result.
-#[derive(SimpleObject)]
-pub struct TotalCount {
-    /// The number of items matching the query across all pages.
-    pub total_count: i64,
+/// One page of a result, before it becomes a typed connection (see
+/// [`connection_type!`]).
+pub struct Page<T> {
+    pub edges: Vec<(PageCursor, T)>,
+    pub has_previous: bool,
+    pub has_next: bool,
+    /// Present when asked for (or needed to page backwards).
+    pub total: Option<u64>,
 }
 
-/// A page of `T` with Relay edges, `pageInfo` and `totalCount`.
-pub type Page<T> = Connection<PageCursor, T, TotalCount>;
+impl<T> Page<T> {
+    pub fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_previous_page: self.has_previous,
+            has_next_page: self.has_next,
+            start_cursor: self.edges.first().map(|(c, _)| c.encode()),
+            end_cursor: self.edges.last().map(|(c, _)| c.encode()),
+        }
+    }
+}
+
+/// Declares the Relay connection and edge types of a node type, with
+/// descriptions (async-graphql's generic `Connection` has none).
+macro_rules! connection_type {
+    ($connection:ident, $edge:ident, $node:ty, $connection_doc:literal, $edge_doc:literal) => {
+        #[doc = $connection_doc]
+        pub struct $connection(pub $crate::graphql::connection::Page<$node>);
+
+        #[doc = $edge_doc]
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $edge {
+            /// Where this item is in the result; pass it as `after` or `before`.
+            pub cursor: String,
+            /// The item.
+            pub node: $node,
+        }
+
+        #[doc = $connection_doc]
+        #[async_graphql::Object]
+        impl $connection {
+            /// The items of this page with their cursors.
+            async fn edges(&self) -> Vec<$edge> {
+                self.0
+                    .edges
+                    .iter()
+                    .map(|(cursor, node)| $edge {
+                        cursor: cursor.encode(),
+                        node: node.clone(),
+                    })
+                    .collect()
+            }
+
+            /// The items of this page.
+            async fn nodes(&self) -> Vec<$node> {
+                self.0.edges.iter().map(|(_, node)| node.clone()).collect()
+            }
+
+            /// Where this page is in the result.
+            async fn page_info(&self) -> async_graphql::connection::PageInfo {
+                self.0.page_info()
+            }
+
+            /// The number of items matching the query across all pages.
+            async fn total_count(&self) -> i64 {
+                self.0.total.unwrap_or_default() as i64
+            }
+        }
+    };
+}
+pub(crate) use connection_type;
 
 /// Position of an edge in a query identified by its fingerprint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,10 +98,8 @@ pub struct PageCursor {
     offset: u64,
 }
 
-impl CursorType for PageCursor {
-    type Error = String;
-
-    fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
+impl PageCursor {
+    fn decode(s: &str) -> Result<Self, String> {
         let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| "not base64url".to_owned())?;
         let text = String::from_utf8(bytes).map_err(|_| "not text".to_owned())?;
         let (query, offset) = text.split_once(':').ok_or("no separator")?;
@@ -52,7 +108,7 @@ impl CursorType for PageCursor {
         Ok(Self { query, offset })
     }
 
-    fn encode_cursor(&self) -> String {
+    pub fn encode(&self) -> String {
         URL_SAFE_NO_PAD.encode(format!("{:x}:{}", self.query, self.offset))
     }
 }
@@ -96,8 +152,7 @@ fn check_size(name: &str, value: Option<i32>) -> Result<Option<u64>, AppError> {
 
 fn decode(name: &str, cursor: Option<&str>, query: u64) -> Result<Option<u64>, AppError> {
     let Some(raw) = cursor else { return Ok(None) };
-    let cursor =
-        PageCursor::decode_cursor(raw).map_err(|_| AppError::bad_input(format!("`{name}` is not a valid cursor")))?;
+    let cursor = PageCursor::decode(raw).map_err(|_| AppError::bad_input(format!("`{name}` is not a valid cursor")))?;
     if cursor.query != query {
         return Err(AppError::bad_input(format!(
             "`{name}` is a cursor from a different query (other filter, order or field)"
@@ -117,7 +172,6 @@ pub async fn paginate<T, C, CF, F, FF>(
     fetch: F,
 ) -> Result<Page<T>, AppError>
 where
-    T: OutputType,
     C: FnOnce() -> CF,
     CF: Future<Output = Result<u64, AppError>>,
     F: FnOnce(Window) -> FF,
@@ -159,20 +213,25 @@ where
     .await?;
     let has_next = items.len() as u64 > limit || (last.is_some() && before.is_some());
     items.truncate(limit as usize);
-    let extra = TotalCount {
-        total_count: total.unwrap_or(0) as i64,
-    };
-    let mut connection = Connection::with_additional_fields(has_previous, has_next, extra);
-    connection.edges.extend(items.into_iter().enumerate().map(|(i, item)| {
-        Edge::new(
-            PageCursor {
-                query,
-                offset: offset + i as u64,
-            },
-            item,
-        )
-    }));
-    Ok(connection)
+    let edges = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            (
+                PageCursor {
+                    query,
+                    offset: offset + i as u64,
+                },
+                item,
+            )
+        })
+        .collect();
+    Ok(Page {
+        edges,
+        has_previous,
+        has_next,
+        total,
+    })
 }
 
 /// Pages a list already in memory (a record's related ids).
@@ -184,7 +243,6 @@ pub async fn paginate_slice<T, U, F, FF>(
     load: F,
 ) -> Result<Page<T>, AppError>
 where
-    T: OutputType,
     U: Clone,
     F: FnOnce(Vec<U>) -> FF,
     FF: Future<Output = Result<Vec<T>, AppError>>,

@@ -5,11 +5,11 @@ use super::{NearInput, connection_complexity, db, language_codes};
 use crate::{
     error::AppError,
     graphql::{
-        connection::{Page, PageArgs, fingerprint, paginate},
+        connection::{PageArgs, fingerprint, paginate},
         context,
         ids::{self, NodeKind},
         types::{
-            centre::Centre,
+            centre::{Centre, CentreConnection},
             enums::{CentreKind, CentreStatus, OrderDirection, TargetGroup, to_db},
             loaders,
         },
@@ -124,7 +124,7 @@ impl CentreQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Page<Centre>, AppError> {
+    ) -> Result<CentreConnection, AppError> {
         let filter = filter.unwrap_or_default();
         let lang = context::lang(ctx, None).into();
         let request = context::request(ctx);
@@ -163,5 +163,6 @@ impl CentreQuery {
             },
         )
         .await
+        .map(CentreConnection)
     }
 }

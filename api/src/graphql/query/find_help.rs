@@ -4,11 +4,11 @@ use super::{NearInput, connection_complexity, db, language_codes};
 use crate::{
     error::AppError,
     graphql::{
-        connection::{Page, PageArgs, fingerprint, paginate},
+        connection::{PageArgs, fingerprint, paginate},
         context,
         types::{
             enums::{Gender, ServiceCategory, TargetGroup, to_db},
-            help_match::HelpMatch,
+            help_match::{HelpMatch, HelpMatchConnection},
         },
     },
     service::{self, Window, find_help::HelpNeed},
@@ -58,7 +58,7 @@ impl FindHelpQuery {
         need: HelpNeedInput,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Page<HelpMatch>, AppError> {
+    ) -> Result<HelpMatchConnection, AppError> {
         let access = context::request(ctx).viewer.location_access();
         let query_id = fingerprint(&("findHelp", &need, access));
         let db = db(ctx);
@@ -87,5 +87,6 @@ impl FindHelpQuery {
             },
         )
         .await
+        .map(HelpMatchConnection)
     }
 }

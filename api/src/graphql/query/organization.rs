@@ -5,13 +5,13 @@ use super::{connection_complexity, db};
 use crate::{
     error::AppError,
     graphql::{
-        connection::{Page, PageArgs, fingerprint, paginate},
+        connection::{PageArgs, fingerprint, paginate},
         context,
         ids::{self, NodeKind},
         types::{
             enums::{OrderDirection, OrganizationKind, to_db},
             loaders,
-            organization::Organization,
+            organization::{Organization, OrganizationConnection},
         },
     },
     service::{
@@ -80,7 +80,7 @@ impl OrganizationQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Page<Organization>, AppError> {
+    ) -> Result<OrganizationConnection, AppError> {
         let filter = filter.unwrap_or_default();
         let lang = context::lang(ctx, None).into();
         let order = match &order_by {
@@ -119,5 +119,6 @@ impl OrganizationQuery {
             },
         )
         .await
+        .map(OrganizationConnection)
     }
 }

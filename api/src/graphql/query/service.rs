@@ -5,13 +5,13 @@ use super::{connection_complexity, db, language_codes};
 use crate::{
     error::AppError,
     graphql::{
-        connection::{Page, PageArgs, fingerprint, paginate},
+        connection::{PageArgs, fingerprint, paginate},
         context,
         ids::{self, NodeKind},
         types::{
             enums::{OrderDirection, ServiceCategory, ServiceKind, ServiceStatus, TargetGroup, to_db},
             loaders,
-            service::Service,
+            service::{Service, ServiceConnection},
         },
     },
     service::{
@@ -90,7 +90,7 @@ impl ServiceQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Page<Service>, AppError> {
+    ) -> Result<ServiceConnection, AppError> {
         let filter = filter.unwrap_or_default();
         let lang = context::lang(ctx, None).into();
         let order = match &order_by {
@@ -139,5 +139,6 @@ impl ServiceQuery {
             },
         )
         .await
+        .map(ServiceConnection)
     }
 }

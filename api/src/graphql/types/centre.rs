@@ -13,6 +13,7 @@ use super::{
     service::Service,
     text::{Lang, Translation, localize, translations},
 };
+use crate::graphql::connection::connection_type;
 use crate::{
     error::AppError,
     graphql::{
@@ -250,3 +251,11 @@ impl Centre {
         ])
     }
 }
+
+connection_type!(
+    CentreConnection,
+    CentreEdge,
+    Centre,
+    "A page of centres, as a Relay connection.",
+    "A centre in a page, with its cursor."
+);

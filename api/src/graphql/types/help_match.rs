@@ -2,6 +2,7 @@ use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
 
 use super::{capacity::Capacity, centre::Centre, loaders, service::Service};
+use crate::graphql::connection::connection_type;
 use crate::{error::AppError, graphql::context, service::find_help::HelpMatchRow};
 
 #[derive(Clone, Debug)]
@@ -49,3 +50,11 @@ impl HelpMatch {
         self.0.capacity_updated_at
     }
 }
+
+connection_type!(
+    HelpMatchConnection,
+    HelpMatchEdge,
+    HelpMatch,
+    "A page of ranked `findHelp` matches, as a Relay connection.",
+    "A match in a page, with its cursor."
+);

@@ -4,16 +4,17 @@ use entity::organization;
 
 use super::{
     Phone,
-    centre::Centre,
+    centre::{Centre, CentreConnection},
     enums::OrganizationKind,
     loaders,
-    service::Service,
+    service::{Service, ServiceConnection},
     text::{Lang, Translation, localize, translations},
 };
+use crate::graphql::connection::connection_type;
 use crate::{
     error::AppError,
     graphql::{
-        connection::{Page, PageArgs, fingerprint, paginate_slice},
+        connection::{PageArgs, fingerprint, paginate_slice},
         context, ids,
         query::connection_complexity,
     },
@@ -74,7 +75,7 @@ impl Organization {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Page<Centre>, AppError> {
+    ) -> Result<CentreConnection, AppError> {
         let ids = loaders(ctx)
             .organization_centres
             .load_one(self.0.id)
@@ -89,6 +90,7 @@ impl Organization {
             |page| async move { Centre::load_in_order(ctx, &page).await },
         )
         .await
+        .map(CentreConnection)
     }
 
     /// The organization's services and benefits, by Kyrgyz name.
@@ -100,7 +102,7 @@ impl Organization {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Page<Service>, AppError> {
+    ) -> Result<ServiceConnection, AppError> {
         let ids = loaders(ctx)
             .organization_services
             .load_one(self.0.id)
@@ -115,6 +117,7 @@ impl Organization {
             |page| async move { Service::load_in_order(ctx, &page).await },
         )
         .await
+        .map(ServiceConnection)
     }
 
     /// True for demo records, which are not official figures.
@@ -145,3 +148,11 @@ impl Organization {
         ])
     }
 }
+
+connection_type!(
+    OrganizationConnection,
+    OrganizationEdge,
+    Organization,
+    "A page of organizations, as a Relay connection.",
+    "An organization in a page, with its cursor."
+);

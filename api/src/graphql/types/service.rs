@@ -5,16 +5,17 @@ use sea_orm::prelude::Uuid;
 
 use super::{
     admin_area::AdminArea,
-    centre::Centre,
+    centre::{Centre, CentreConnection},
     enums::{BenefitBasis, BenefitPeriod, ServiceCategory, ServiceKind, ServiceStatus, TargetGroup},
     loaders,
     organization::Organization,
     text::{Lang, Translation, localize, translations},
 };
+use crate::graphql::connection::connection_type;
 use crate::{
     error::AppError,
     graphql::{
-        connection::{Page, PageArgs, fingerprint, paginate_slice},
+        connection::{PageArgs, fingerprint, paginate_slice},
         context, ids,
         query::connection_complexity,
     },
@@ -166,7 +167,7 @@ impl Service {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Page<Centre>, AppError> {
+    ) -> Result<CentreConnection, AppError> {
         let ids = loaders(ctx)
             .service_centres
             .load_one(self.0.id)
@@ -181,6 +182,7 @@ impl Service {
             |page| async move { Centre::load_in_order(ctx, &page).await },
         )
         .await
+        .map(CentreConnection)
     }
 
     /// The terms of a cash benefit; null for other services.
@@ -240,3 +242,11 @@ impl Service {
         ])
     }
 }
+
+connection_type!(
+    ServiceConnection,
+    ServiceEdge,
+    Service,
+    "A page of services and benefits, as a Relay connection.",
+    "A service in a page, with its cursor."
+);
