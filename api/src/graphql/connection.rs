@@ -23,7 +23,9 @@ pub const DEFAULT_PAGE_SIZE: i32 = 20;
 /// One page of a result, before it becomes a typed connection (see
 /// [`connection_type!`]).
 pub struct Page<T> {
-    pub edges: Vec<(PageCursor, T)>,
+    /// Shared, so that `edges` and `nodes` hand out the same items without
+    /// copying them.
+    pub edges: Vec<(PageCursor, std::sync::Arc<T>)>,
     pub has_previous: bool,
     pub has_next: bool,
     /// Present when asked for (or needed to page backwards).
@@ -54,7 +56,7 @@ macro_rules! connection_type {
             /// Where this item is in the result; pass it as `after` or `before`.
             pub cursor: String,
             /// The item.
-            pub node: $node,
+            pub node: std::sync::Arc<$node>,
         }
 
         #[doc = $connection_doc]
@@ -73,7 +75,7 @@ macro_rules! connection_type {
             }
 
             /// The items of this page.
-            async fn nodes(&self) -> Vec<$node> {
+            async fn nodes(&self) -> Vec<std::sync::Arc<$node>> {
                 self.0.edges.iter().map(|(_, node)| node.clone()).collect()
             }
 
@@ -222,7 +224,7 @@ where
                     query,
                     offset: offset + i as u64,
                 },
-                item,
+                std::sync::Arc::new(item),
             )
         })
         .collect();
