@@ -150,17 +150,7 @@ impl CentreFilter {
             cond = cond.add(serves_any_of(&self.target_groups));
         }
         if let Some(age) = self.child_age {
-            cond = cond
-                .add(
-                    Condition::any()
-                        .add(centre::Column::AgeMin.is_null())
-                        .add(centre::Column::AgeMin.lte(age)),
-                )
-                .add(
-                    Condition::any()
-                        .add(centre::Column::AgeMax.is_null())
-                        .add(centre::Column::AgeMax.gte(age)),
-                );
+            cond = cond.add(super::ages_include(centre::Column::AgeMin, centre::Column::AgeMax, age));
         }
         if !self.languages.is_empty() {
             cond = cond.add(speaks_any_of(&self.languages));

@@ -106,20 +106,13 @@ impl HelpNeed {
             .add(centre::Column::ArchivedAt.is_null())
             .add(centre::Column::Status.eq(CentreStatus::Active));
         if let Some(age) = self.child_age {
-            for (min, max) in [
-                (
-                    Expr::col((service::Entity, service::Column::AgeMin)),
-                    Expr::col((service::Entity, service::Column::AgeMax)),
-                ),
-                (
-                    Expr::col((centre::Entity, centre::Column::AgeMin)),
-                    Expr::col((centre::Entity, centre::Column::AgeMax)),
-                ),
-            ] {
-                cond = cond
-                    .add(min.clone().is_null().or(min.lte(age)))
-                    .add(max.clone().is_null().or(max.gte(age)));
-            }
+            cond = cond
+                .add(super::ages_include(
+                    service::Column::AgeMin,
+                    service::Column::AgeMax,
+                    age,
+                ))
+                .add(super::ages_include(centre::Column::AgeMin, centre::Column::AgeMax, age));
         }
         if let Some(gender) = self.gender {
             let served = match gender {

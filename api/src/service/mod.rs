@@ -84,6 +84,15 @@ pub enum Lang {
     En,
 }
 
+/// `min <= age <= max` for a pair of optional age columns; a missing bound
+/// does not limit.
+pub fn ages_include<C: sea_orm::ColumnTrait>(min: C, max: C, age: i32) -> sea_orm::Condition {
+    use sea_orm::Condition;
+    Condition::all()
+        .add(Condition::any().add(min.is_null()).add(min.lte(age)))
+        .add(Condition::any().add(max.is_null()).add(max.gte(age)))
+}
+
 /// Checks a child's age given by a caller.
 pub fn validate_child_age(age: Option<i32>) -> Result<(), AppError> {
     match age {

@@ -119,17 +119,11 @@ impl ServiceFilter {
             cond = cond.add(service::Column::Id.in_subquery(for_groups));
         }
         if let Some(age) = self.child_age {
-            cond = cond
-                .add(
-                    Condition::any()
-                        .add(service::Column::AgeMin.is_null())
-                        .add(service::Column::AgeMin.lte(age)),
-                )
-                .add(
-                    Condition::any()
-                        .add(service::Column::AgeMax.is_null())
-                        .add(service::Column::AgeMax.gte(age)),
-                );
+            cond = cond.add(super::ages_include(
+                service::Column::AgeMin,
+                service::Column::AgeMax,
+                age,
+            ));
         }
         if !self.languages.is_empty() {
             let speaking = Query::select()
