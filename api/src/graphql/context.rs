@@ -8,7 +8,7 @@ use crate::service::LocationAccess;
 
 /// The caller. Until JWT authentication lands every caller is anonymous;
 /// partners, centre managers and admins will see confidential locations.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Viewer {
     sees_confidential: bool,
 }

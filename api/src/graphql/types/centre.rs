@@ -45,10 +45,6 @@ impl Centre {
         Self { model }
     }
 
-    pub fn model(&self) -> &centre::Model {
-        &self.model
-    }
-
     /// Loads centres by id, in the order given, as the caller may see them.
     pub async fn load_in_order(ctx: &Context<'_>, ids: &[Uuid]) -> Result<Vec<Centre>, AppError> {
         let found = loaders(ctx).centre.load_many(ids.iter().copied()).await?;
