@@ -11,6 +11,7 @@ mod examples;
 mod find_help;
 mod http;
 mod language;
+mod limits;
 mod migrations;
 mod n_plus_one;
 mod overview;

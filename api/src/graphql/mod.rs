@@ -4,6 +4,7 @@
 pub mod connection;
 pub mod context;
 pub mod ids;
+pub mod limits;
 pub mod loaders;
 pub mod query;
 pub mod types;
@@ -23,8 +24,12 @@ pub const MAX_COMPLEXITY: usize = 20_000;
 /// Builds the schema with its limits and shared data; does no I/O.
 pub fn build_schema(db: Option<DatabaseConnection>) -> AppSchema {
     let builder = Schema::build(query::QueryRoot::default(), EmptyMutation, EmptySubscription)
+        .extension(limits::DocumentLimitsExtension(limits::DocumentLimits::default()))
         .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY);
+        .limit_complexity(MAX_COMPLEXITY)
+        // Fragment spreads are followed when measuring this depth, so a chain
+        // or a cycle of fragments stops here.
+        .limit_recursive_depth(MAX_DEPTH + 8);
     match db {
         Some(db) => builder.data(db).finish(),
         None => builder.finish(),

@@ -22,6 +22,7 @@ use serde::Deserialize;
 use crate::graphql::{
     AppSchema,
     context::{RequestContext, Viewer, parse_accept_language},
+    limits::DocumentLimits,
     loaders::Loaders,
 };
 
@@ -136,6 +137,10 @@ pub async fn get(req: HttpRequest, params: web::Query<GetParams>, state: web::Da
             );
         }
     };
+    // Deciding whether this is a mutation parses the document: bound it first.
+    if let Err(err) = DocumentLimits::default().check_document(&query) {
+        return reply(&req, &Response::from_errors(vec![err.into()]));
+    }
     let mut request = Request::new(query).variables(variables);
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
