@@ -5,8 +5,9 @@ use std::{net::SocketAddr, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 
+#[cfg(feature = "bench")]
+use crate::bench::{self, BenchArgs};
 use crate::{
-    bench::{self, BenchArgs},
     config::{DEFAULT_BIND, DEFAULT_DATABASE_URL, DatabaseSettings, Settings},
     database, graphql, seed,
     startup::Application,
@@ -63,6 +64,7 @@ pub enum Command {
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
     Schema,
     /// Generate a data set, start the server and measure it under load.
+    #[cfg(feature = "bench")]
     Bench(BenchArgs),
 }
 
@@ -70,9 +72,14 @@ impl Cli {
     /// Checks every setting and reports all problems at once.
     pub fn settings(&self) -> Result<Settings, String> {
         let mut problems = Vec::new();
-        let database = DatabaseSettings::new(self.database_url.clone())
+        let mut database = DatabaseSettings::new(self.database_url.clone())
             .map_err(|e| problems.push(e))
             .ok();
+        match self.database_max_connections {
+            Some(0) => problems.push("--database-max-connections must be at least 1".to_owned()),
+            Some(n) => database.iter_mut().for_each(|d| d.max_connections = Some(n)),
+            None => {}
+        }
         let bind = self
             .bind
             .parse::<SocketAddr>()
@@ -97,10 +104,6 @@ impl Cli {
 
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> ExitCode {
-    if let Some(Command::Schema) = cli.command {
-        print!("{}", graphql::sdl());
-        return ExitCode::SUCCESS;
-    }
     telemetry::init(cli.log_format);
     match dispatch(cli).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -111,18 +114,24 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-async fn dispatch(cli: Cli) -> anyhow::Result<()> {
-    let settings = cli.settings().map_err(anyhow::Error::msg)?;
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(&settings).await,
+async fn dispatch(mut cli: Cli) -> anyhow::Result<()> {
+    // `schema` needs no settings, so a bad one must not stop it.
+    let command = cli.command.take().unwrap_or(Command::Serve);
+    let settings = || cli.settings().map_err(anyhow::Error::msg);
+    match command {
+        Command::Schema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Command::Serve => serve(&settings()?).await,
         Command::Migrate => {
-            let db = database::connect(&settings.database).await?;
+            let db = database::connect(&settings()?.database).await?;
             database::migrate(&db).await?;
             println!("database is up to date");
             Ok(())
         }
         Command::Seed { .. } => {
-            let db = database::connect(&settings.database).await?;
+            let db = database::connect(&settings()?.database).await?;
             database::migrate(&db).await?;
             let Some(summary) = seed::demo::load(&db).await? else {
                 anyhow::bail!("the database already holds data; the demo data only goes into an empty registry");
@@ -133,8 +142,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Schema => Ok(()),
-        Command::Bench(args) => bench::run(&settings, args).await,
+        #[cfg(feature = "bench")]
+        Command::Bench(args) => bench::run(&settings()?, args).await,
     }
 }
 

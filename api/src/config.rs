@@ -21,7 +21,9 @@ pub struct Settings {
 #[derive(Clone)]
 pub struct DatabaseSettings {
     pub url: String,
-    pub max_connections: u32,
+    /// Connections in the pool; `None` for the engine's default (see
+    /// [`DatabaseSettings::pool_size`]).
+    pub max_connections: Option<u32>,
 }
 
 impl std::fmt::Debug for DatabaseSettings {
@@ -29,7 +31,7 @@ impl std::fmt::Debug for DatabaseSettings {
         // The URL may hold a password: never print it whole.
         f.debug_struct("DatabaseSettings")
             .field("url", &redact_url(&self.url))
-            .field("max_connections", &self.max_connections)
+            .field("pool_size", &self.pool_size())
             .finish()
     }
 }
@@ -47,12 +49,17 @@ impl DatabaseSettings {
         }
         Ok(Self {
             url,
-            max_connections: 16,
+            max_connections: None,
         })
     }
 
-    pub fn is_sqlite(&self) -> bool {
-        self.url.starts_with("sqlite:")
+    /// Connections in the pool. SQLite defaults to 4: one file serves
+    /// readers in parallel through WAL, and more connections than cores
+    /// only add lock hand-offs. PostgreSQL defaults to 16, well below its
+    /// usual limit of 100 shared by all replicas.
+    pub fn pool_size(&self) -> u32 {
+        self.max_connections
+            .unwrap_or(if self.url.starts_with("sqlite:") { 4 } else { 16 })
     }
 }
 
@@ -88,6 +95,15 @@ mod tests {
     fn passwords_never_reach_debug_output() {
         let db = DatabaseSettings::new("postgres://kamkor:s3cret@db/kamkor").expect("valid");
         assert!(!format!("{db:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn pool_sizes_default_per_engine() {
+        let mut sqlite = DatabaseSettings::new("sqlite://k.db?mode=rwc").expect("valid");
+        assert_eq!(sqlite.pool_size(), 4);
+        sqlite.max_connections = Some(7);
+        assert_eq!(sqlite.pool_size(), 7);
+        assert_eq!(DatabaseSettings::new("postgres://db/k").expect("valid").pool_size(), 16);
     }
 
     #[test]

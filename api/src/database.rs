@@ -4,8 +4,7 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
-    PaginatorTrait, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
 };
 
 use crate::config::{DatabaseSettings, redact_url};
@@ -19,7 +18,7 @@ const SETUP_LOCK_KEY: i64 = 0x6b61_6d6b_6f72;
 pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(settings.url.clone());
     options
-        .max_connections(settings.max_connections)
+        .max_connections(settings.pool_size())
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10))
@@ -66,10 +65,10 @@ pub async fn lock_setup(txn: &DatabaseTransaction) -> Result<(), sea_orm::DbErr>
     Ok(())
 }
 
-/// True when the registry holds no administrative areas, i.e. nothing was
-/// ever loaded.
-pub async fn is_empty(db: &impl ConnectionTrait) -> Result<bool, sea_orm::DbErr> {
-    Ok(entity::admin_area::Entity::find().count(db).await? == 0)
+/// Refreshes the planner's statistics, as a production database's
+/// autovacuum would, after a bulk load.
+pub async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    db.execute_unprepared("ANALYZE").await.map(|_| ())
 }
 
 /// A database error as one line, for start-up messages.

@@ -11,7 +11,7 @@
 //!   logged with its whole chain; the client sees a generic message, the
 //!   code and the request id, never SQL.
 //!
-//! Services return `Result<T, AppError>`; resolvers return it too and the
+//! The registry returns `Result<T, AppError>`; resolvers return it too and the
 //! explicit `From<AppError> for async_graphql::Error` below (enabled by the
 //! `custom-error-conversion` feature) attaches `extensions.code`.
 
@@ -52,6 +52,24 @@ impl AppError {
             Self::Forbidden(_) => "FORBIDDEN",
             Self::Conflict(_) => "CONFLICT",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+/// A DataLoader hands one failure to every resolver waiting on it, so its
+/// error is shared; each waiter gets its own copy back.
+impl From<std::sync::Arc<AppError>> for AppError {
+    fn from(shared: std::sync::Arc<AppError>) -> Self {
+        match std::sync::Arc::try_unwrap(shared) {
+            Ok(err) => err,
+            Err(shared) => match &*shared {
+                Self::BadUserInput(m) => Self::BadUserInput(m.clone()),
+                Self::NotFound(m) => Self::NotFound(m.clone()),
+                Self::Unauthenticated(m) => Self::Unauthenticated(m.clone()),
+                Self::Forbidden(m) => Self::Forbidden(m.clone()),
+                Self::Conflict(m) => Self::Conflict(m.clone()),
+                Self::Internal(cause) => Self::Internal(anyhow::anyhow!("{cause:#}")),
+            },
         }
     }
 }

@@ -3,6 +3,7 @@
 //! `startup::Application` builds and runs everything; `cli` is what the
 //! `kamkor` binary calls.
 
+#[cfg(feature = "bench")]
 pub mod bench;
 pub mod cli;
 pub mod config;
@@ -10,7 +11,7 @@ pub mod database;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod registry;
 pub mod seed;
-pub mod service;
 pub mod startup;
 pub mod telemetry;

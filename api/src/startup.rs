@@ -5,6 +5,7 @@ use std::net::TcpListener;
 
 use actix_web::{App, HttpServer, dev::Server, middleware, web};
 use sea_orm::DatabaseConnection;
+use tracing_actix_web::TracingLogger;
 
 use crate::{
     config::Settings,
@@ -37,14 +38,15 @@ impl Application {
             .map_err(|err| anyhow::anyhow!("cannot listen on {}: {err}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(GraphqlState {
-            schema: build_schema(Some(db.clone())),
+            schema: build_schema(db.clone()),
             db: db.clone(),
             max_body_bytes: settings.max_body_bytes,
         });
         let db = web::Data::new(db);
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(middleware::from_fn(http::request_id::middleware))
+                .wrap(middleware::from_fn(http::telemetry::finish_request))
+                .wrap(TracingLogger::<http::telemetry::KamkorRootSpan>::new())
                 .app_data(state.clone())
                 .app_data(db.clone())
                 .configure(http::routes)

@@ -19,6 +19,39 @@ fn temp_sqlite() -> (String, std::path::PathBuf) {
     (format!("sqlite://{}?mode=rwc", path.display()), path)
 }
 
+fn remove_sqlite(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+/// `kamkor serve ARGS` on a free port, with stdout and stderr piped; returns
+/// once the port accepts connections.
+fn serve(args: &[&str], database_url: &str, rust_log: &str) -> (std::process::Child, u16) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("address")
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_kamkor"))
+        .arg("serve")
+        .args(args)
+        .args(["--bind", &bind])
+        .env("KAMKOR_DATABASE_URL", database_url)
+        .env("RUST_LOG", rust_log)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("kamkor starts");
+    let ready = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    assert!(ready, "the server never listened");
+    (child, port)
+}
+
 /// A failed command prints exactly one `error:` line and no panic.
 fn assert_one_line_error(output: &Output, expected: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -49,9 +82,7 @@ fn migrate_and_seed_an_empty_database_once() {
     assert!(String::from_utf8_lossy(&seed.stdout).contains("centres"));
     let again = kamkor(&["seed", "--demo"], &url);
     assert_one_line_error(&again, "already holds data");
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
+    remove_sqlite(&path);
 }
 
 #[test]
@@ -71,9 +102,7 @@ fn bad_configuration_fails_with_one_clear_line() {
     let (url, path) = temp_sqlite();
     let output = kamkor(&["serve", "--no-demo", "--bind", &address], &url);
     assert_one_line_error(&output, "cannot listen");
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
+    remove_sqlite(&path);
 }
 
 /// `kamkor serve` answers on its port and stops cleanly on SIGTERM or Ctrl-C.
@@ -84,23 +113,7 @@ fn serve_stops_gracefully_on_sigterm_and_ctrl_c() {
 
     for signal in ["-TERM", "-INT"] {
         let (url, path) = temp_sqlite();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .expect("bind")
-            .local_addr()
-            .expect("address")
-            .port();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kamkor"))
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .env("KAMKOR_DATABASE_URL", &url)
-            .env("RUST_LOG", "error")
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("kamkor starts");
-        let ready = (0..100).any(|_| {
-            std::thread::sleep(Duration::from_millis(100));
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-        });
-        assert!(ready, "the server never listened");
+        let (mut child, port) = serve(&[], &url, "error");
         let status = Command::new("kill")
             .args([signal, &child.id().to_string()])
             .status()
@@ -126,9 +139,7 @@ fn serve_stops_gracefully_on_sigterm_and_ctrl_c() {
             stdout.contains(&format!("http://127.0.0.1:{port}/graphql")),
             "prints the playground URL: {stdout}"
         );
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        remove_sqlite(&path);
     }
 }
 
@@ -177,7 +188,58 @@ fn bench_reports_every_query_without_errors() {
         assert!(numbers[4] >= 1.0, "{row}");
     }
     assert!(stdout.contains("server peak memory"), "{stdout}");
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
+    remove_sqlite(&path);
+}
+
+#[test]
+fn the_pool_size_flag_reaches_the_settings() {
+    use clap::Parser;
+    let parse = |args: &[&str]| api::cli::Cli::try_parse_from(args).expect("parses").settings();
+    let settings = parse(&[
+        "kamkor",
+        "--database-url",
+        "sqlite://k.db?mode=rwc",
+        "--database-max-connections",
+        "7",
+        "migrate",
+    ]);
+    assert_eq!(settings.expect("valid").database.pool_size(), 7);
+    let default = parse(&["kamkor", "--database-url", "postgres://db/k", "migrate"]);
+    assert_eq!(default.expect("valid").database.pool_size(), 16);
+    let zero = parse(&["kamkor", "--database-max-connections", "0"]);
+    assert!(zero.expect_err("refused").contains("at least 1"));
+}
+
+/// Every log line of a request carries its id, and the response returns it.
+#[test]
+fn request_logs_carry_the_request_id() {
+    use std::io::BufRead;
+
+    let (url, path) = temp_sqlite();
+    let (mut child, port) = serve(&["--no-demo", "--log-format", "json"], &url, "info");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let echoed = runtime.block_on(async {
+        reqwest::Client::new()
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .header("x-request-id", "trace-me-42")
+            .send()
+            .await
+            .expect("answered")
+            .headers()["x-request-id"]
+            .clone()
+    });
+    assert_eq!(echoed, "trace-me-42");
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let finished: Vec<String> = stderr
+        .lines()
+        .map_while(Result::ok)
+        .filter(|l| l.contains("request finished"))
+        .collect();
+    let _ = child.wait();
+    assert_eq!(finished.len(), 1, "{finished:?}");
+    let line: serde_json::Value = serde_json::from_str(&finished[0]).expect("a JSON log line");
+    assert_eq!(line["span"]["request_id"], "trace-me-42", "{line}");
+    assert_eq!(line["fields"]["status"], 200, "{line}");
+    remove_sqlite(&path);
 }

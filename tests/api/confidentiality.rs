@@ -1,6 +1,7 @@
 //! Shelters for children who suffered violence keep their location secret
 //! from anonymous callers.
 
+use sea_orm::EntityTrait;
 use serde_json::json;
 
 use crate::both;
@@ -38,10 +39,20 @@ both!(
                     .is_some_and(|t| t.iter().all(|t| t["field"] != "address"))
             );
         }
-        assert!(
-            open.iter()
-                .all(|c| c["address"].is_string() && c["latitude"].is_number())
-        );
+        // Open centres show exactly what is stored.
+        let stored = entity::centre::Entity::find().all(&app.db).await.expect("centres");
+        for c in &open {
+            let model = stored
+                .iter()
+                .find(|m| m.name.ru.as_deref() == c["name"].as_str())
+                .expect("stored");
+            assert_eq!(c["latitude"].as_f64(), model.latitude);
+            assert_eq!(
+                c["address"].as_str(),
+                model.address.as_ref().and_then(|a| a.ky.as_deref())
+            );
+        }
+        assert!(open.iter().filter(|c| c["address"].is_string()).count() >= 20);
 
         // The same through node(), findHelp and a capacity's centre.
         let id = secret[0]["id"].as_str().unwrap_or_default();
@@ -90,7 +101,7 @@ both!(confidential_addresses_are_not_searchable, |app| async move {
             .is_some_and(|n| n.iter().any(|c| c["addressConfidential"] == true))
     );
     let secret_address = {
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        use sea_orm::{ColumnTrait, QueryFilter};
         let shelter = entity::centre::Entity::find()
             .filter(entity::centre::Column::AddressConfidential.eq(true))
             .one(&app.db)
@@ -117,3 +128,24 @@ both!(confidential_addresses_are_not_searchable, |app| async move {
         "searching {word:?} revealed a shelter"
     );
 });
+
+both!(
+    anonymous_near_results_are_ordered_by_the_distance_shown,
+    |app| async move {
+        let data = app
+        .data(
+            r#"{ findHelp(need: { childAge: 9, near: { latitude: 42.8746, longitude: 74.5698, radiusKm: 30 }, availableOnly: false }, first: 100)
+                 { nodes { distanceKm centre { addressConfidential } } } }"#,
+            json!({}),
+        )
+        .await;
+        let matches = data["findHelp"]["nodes"].as_array().cloned().unwrap_or_default();
+        assert!(matches.iter().any(|m| m["centre"]["addressConfidential"] == true));
+        let shown: Vec<f64> = matches.iter().filter_map(|m| m["distanceKm"].as_f64()).collect();
+        assert_eq!(shown.len(), matches.len(), "every match is located");
+        assert!(
+            shown.windows(2).all(|w| w[0] <= w[1]),
+            "not nearest first as shown: {shown:?}"
+        );
+    }
+);

@@ -132,7 +132,7 @@ pub async fn fresh_database(backend: Backend) -> Option<(DatabaseSettings, TestD
         }
     };
     let mut settings = DatabaseSettings::new(url).expect("valid url");
-    settings.max_connections = 5;
+    settings.max_connections = Some(5);
     Some((settings, database))
 }
 

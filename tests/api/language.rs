@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::both;
 
-const QUERY: &str = r#"{ centres(filter: { text: "айданек" }) { nodes {
+const QUERY: &str = r#"{ centres(filter: { text: "балалык" }, first: 1) { nodes {
     name nameRu: name(lang: RU) nameKy: name(lang: KY) nameEn: name(lang: EN)
     translations { field ky ru en } } } }"#;
 
@@ -36,7 +36,7 @@ both!(missing_translations_fall_back_to_kyrgyz, |app| async move {
     // The demo addresses have no English version: English falls back to Kyrgyz.
     let data = app
         .data(
-            r#"{ centres(filter: { text: "айданек" }) { nodes { en: address(lang: EN) ky: address(lang: KY) translations { field en } } } }"#,
+            r#"{ centres(filter: { text: "балалык" }, first: 1) { nodes { en: address(lang: EN) ky: address(lang: KY) translations { field en } } } }"#,
             json!({}),
         )
         .await;

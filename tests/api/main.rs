@@ -3,6 +3,8 @@
 
 mod helpers;
 
+mod admin_areas;
+mod centres;
 mod cli;
 mod confidentiality;
 mod connections;
@@ -14,7 +16,10 @@ mod language;
 mod limits;
 mod migrations;
 mod n_plus_one;
+mod nodes;
+mod organizations;
 mod overview;
-mod queries;
+mod registry;
 mod schema;
+mod services;
 mod startup;

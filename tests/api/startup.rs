@@ -49,3 +49,30 @@ async fn sqlite_restarts_keep_one_copy_of_the_demo_data() {
 async fn postgres_replicas_start_together() {
     replicas_start_together(Backend::Postgres).await;
 }
+
+/// The pool holds the configured number of connections, else the engine's default.
+async fn pool_size_is_configurable(backend: Backend) {
+    let Some((mut database, _guard)) = fresh_database(backend).await else {
+        return;
+    };
+    let max = |db: &sea_orm::DatabaseConnection| match backend {
+        Backend::Sqlite => db.get_sqlite_connection_pool().options().get_max_connections(),
+        Backend::Postgres => db.get_postgres_connection_pool().options().get_max_connections(),
+    };
+    database.max_connections = None;
+    let db = api::database::connect(&database).await.expect("connect");
+    assert_eq!(max(&db), if backend == Backend::Sqlite { 4 } else { 16 });
+    database.max_connections = Some(3);
+    let db = api::database::connect(&database).await.expect("connect");
+    assert_eq!(max(&db), 3);
+}
+
+#[tokio::test]
+async fn sqlite_pool_size_is_configurable() {
+    pool_size_is_configurable(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_pool_size_is_configurable() {
+    pool_size_is_configurable(Backend::Postgres).await;
+}

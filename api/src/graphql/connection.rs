@@ -10,10 +10,19 @@ use std::{
     hash::{DefaultHasher, Hash, Hasher},
 };
 
-use async_graphql::{Context, connection::PageInfo};
+use async_graphql::{
+    Context,
+    connection::PageInfo,
+    dataloader::{DataLoader, HashMapCache, Loader},
+};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use sea_orm::{EntityTrait, prelude::Uuid};
 
-use crate::{error::AppError, service::Window};
+use super::context::ContextExt;
+use crate::{
+    error::AppError,
+    registry::{Listing, Window},
+};
 
 /// The largest page a client may ask for.
 pub const MAX_PAGE_SIZE: i32 = 100;
@@ -236,30 +245,64 @@ where
     })
 }
 
-/// Pages a list already in memory (a record's related ids).
-pub async fn paginate_slice<T, U, F, FF>(
+/// One page of a registry listing, each record wrapped for GraphQL.
+pub async fn list<E, T>(
     ctx: &Context<'_>,
     args: PageArgs,
     query: u64,
-    all: &[U],
-    load: F,
+    listing: Listing<E>,
+    wrap: impl Fn(E::Model) -> T,
 ) -> Result<Page<T>, AppError>
 where
-    U: Clone,
-    F: FnOnce(Vec<U>) -> FF,
-    FF: Future<Output = Result<Vec<T>, AppError>>,
+    E: EntityTrait,
+    E::Model: Sync,
 {
-    let len = all.len() as u64;
+    let db = ctx.db()?;
+    let listing = &listing;
     paginate(
         ctx,
         args,
         query,
-        || async move { Ok(len) },
-        |window| {
-            let from = (window.offset.min(len)) as usize;
-            let to = (window.offset.saturating_add(window.limit).min(len)) as usize;
-            load(all[from..to].to_vec())
+        || listing.count(db),
+        |window| async move { Ok(listing.window(db, window).await?.into_iter().map(wrap).collect()) },
+    )
+    .await
+}
+
+/// One page of a record's related records: `ids` in their order (loaded by
+/// the caller, usually through a loader of ids), then the records of the
+/// page through `records`, each wrapped for GraphQL.
+pub async fn related_page<L, T>(
+    ctx: &Context<'_>,
+    args: PageArgs,
+    query: u64,
+    ids: &[Uuid],
+    records: &DataLoader<L, HashMapCache>,
+    wrap: impl Fn(L::Value) -> T,
+) -> Result<Page<T>, AppError>
+where
+    L: Loader<Uuid, Error = std::sync::Arc<AppError>>,
+{
+    let total = ids.len() as u64;
+    paginate(
+        ctx,
+        args,
+        query,
+        || async move { Ok(total) },
+        |window| async move {
+            let from = window.offset.min(total) as usize;
+            let to = window.offset.saturating_add(window.limit).min(total) as usize;
+            let page = &ids[from..to];
+            let mut found = records.load_many(page.iter().copied()).await?;
+            Ok(page.iter().filter_map(|id| found.remove(id)).map(wrap).collect())
         },
     )
     .await
+}
+
+/// Complexity of a connection field: the page size times its selection,
+/// plus one for the field itself. Overflow-safe for any `first`.
+pub fn connection_complexity(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
+    let size = first.or(last).unwrap_or(DEFAULT_PAGE_SIZE).clamp(0, MAX_PAGE_SIZE) as usize;
+    size.saturating_mul(child).saturating_add(1)
 }

@@ -1,106 +1,58 @@
-//! What a request knows about its caller: who they are (for the
-//! confidentiality rule) and which language they read.
+//! What a resolver reads from its context: the database, the request's
+//! loaders, the caller and their language. Missing data is an internal
+//! error, never a panic.
 
 use async_graphql::Context;
+use sea_orm::DatabaseConnection;
 
-use crate::graphql::types::text::Lang;
-use crate::service::LocationAccess;
+use super::{loaders::Loaders, types::text::Lang};
+use crate::{error::AppError, registry::access::Viewer};
 
-/// The caller. Until JWT authentication lands every caller is anonymous;
-/// partners, centre managers and admins will see confidential locations.
-#[derive(Clone, Debug)]
-pub struct Viewer {
-    sees_confidential: bool,
-}
-
-impl Viewer {
-    pub fn anonymous() -> Self {
-        Self {
-            sees_confidential: false,
-        }
-    }
-
-    /// May this caller see where confidential shelters are?
-    pub fn sees_confidential(&self) -> bool {
-        self.sees_confidential
-    }
-
-    pub fn location_access(&self) -> LocationAccess {
-        if self.sees_confidential {
-            LocationAccess::Exact
-        } else {
-            LocationAccess::Public
-        }
-    }
-}
-
-/// Per-request data set by the HTTP layer.
-#[derive(Clone, Debug)]
+/// Per-request data set by the transport (HTTP or WebSocket).
+#[derive(Clone, Debug, Default)]
 pub struct RequestContext {
     pub viewer: Viewer,
-    /// The language from `Accept-Language`, if it named one we have.
+    /// The preferred language the request named (`Accept-Language`), if we
+    /// have it.
     pub accept_language: Option<Lang>,
 }
 
-impl RequestContext {
-    pub fn anonymous() -> Self {
-        Self {
-            viewer: Viewer::anonymous(),
-            accept_language: None,
-        }
+/// Typed access to the data every request carries.
+pub trait ContextExt {
+    /// The database.
+    fn db(&self) -> Result<&DatabaseConnection, AppError>;
+    /// The request's DataLoaders.
+    fn loaders(&self) -> Result<&Loaders, AppError>;
+    /// Who is asking.
+    fn viewer(&self) -> Result<&Viewer, AppError>;
+    /// The language a text field resolves to: its `lang` argument, else the
+    /// request's `Accept-Language`, else Kyrgyz.
+    fn lang(&self, argument: Option<Lang>) -> Lang;
+}
+
+fn missing(what: &str) -> AppError {
+    AppError::Internal(anyhow::anyhow!("the request carries no {what}"))
+}
+
+impl ContextExt for Context<'_> {
+    fn db(&self) -> Result<&DatabaseConnection, AppError> {
+        self.data_opt::<DatabaseConnection>()
+            .ok_or_else(|| missing("database connection"))
     }
-}
 
-/// The request's context; a schema executed without one (the SDL printer)
-/// behaves as for an anonymous caller.
-pub fn request<'a>(ctx: &'a Context<'_>) -> std::borrow::Cow<'a, RequestContext> {
-    match ctx.data_opt::<RequestContext>() {
-        Some(request) => std::borrow::Cow::Borrowed(request),
-        None => std::borrow::Cow::Owned(RequestContext::anonymous()),
+    fn loaders(&self) -> Result<&Loaders, AppError> {
+        self.data_opt::<Loaders>().ok_or_else(|| missing("loaders"))
     }
-}
 
-/// The language a text field resolves to: its `lang` argument, else the
-/// request's `Accept-Language`, else Kyrgyz.
-pub fn lang(ctx: &Context<'_>, argument: Option<Lang>) -> Lang {
-    argument
-        .or_else(|| ctx.data_opt::<RequestContext>().and_then(|r| r.accept_language))
-        .unwrap_or(Lang::Ky)
-}
-
-/// Parses an `Accept-Language` header and returns the preferred language we
-/// have (`ky`, `ru` or `en`), honouring q-values.
-pub fn parse_accept_language(header: &str) -> Option<Lang> {
-    let mut best: Option<(f32, Lang)> = None;
-    for part in header.split(',') {
-        let mut pieces = part.split(';');
-        let tag = pieces.next().unwrap_or_default().trim().to_ascii_lowercase();
-        let quality = pieces
-            .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
-            .unwrap_or(1.0);
-        let primary = tag.split('-').next().unwrap_or_default();
-        let lang = match primary {
-            "ky" | "kir" => Lang::Ky,
-            "ru" | "rus" => Lang::Ru,
-            "en" | "eng" => Lang::En,
-            _ => continue,
-        };
-        if quality > 0.0 && best.is_none_or(|(q, _)| quality > q) {
-            best = Some((quality, lang));
-        }
+    fn viewer(&self) -> Result<&Viewer, AppError> {
+        self.data_opt::<RequestContext>()
+            .map(|request| &request.viewer)
+            .ok_or_else(|| missing("caller"))
     }
-    best.map(|(_, lang)| lang)
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn accept_language_picks_the_best_supported_language() {
-        assert_eq!(parse_accept_language("ru-RU,ru;q=0.9,en;q=0.8"), Some(Lang::Ru));
-        assert_eq!(parse_accept_language("de, en;q=0.5, ky;q=0.7"), Some(Lang::Ky));
-        assert_eq!(parse_accept_language("de, fr"), None);
-        assert_eq!(parse_accept_language("ru;q=0"), None);
+    fn lang(&self, argument: Option<Lang>) -> Lang {
+        argument
+            .or_else(|| self.data_opt::<RequestContext>().and_then(|r| r.accept_language))
+            .unwrap_or(Lang::Ky)
     }
 }

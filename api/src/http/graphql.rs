@@ -1,8 +1,8 @@
 //! GraphQL over HTTP.
 //!
-//! The stock `GraphQLRequest` extractor reads bodies without a limit, accepts
-//! any content type and answers every result with 200 (see STACK-NOTES §1),
-//! so requests are read here: JSON only (415 otherwise), bodies capped before
+//! async-graphql-actix-web's `GraphQLRequest` extractor reads bodies without
+//! a limit (it ignores actix's payload configuration), accepts any content
+//! type and answers every result with 200, so requests are read here: JSON only (415 otherwise), bodies capped before
 //! buffering (413), and request errors answered with 400 to clients that
 //! accept `application/graphql-response+json`.
 
@@ -19,11 +19,9 @@ use async_graphql::{
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 
-use crate::graphql::{
-    AppSchema,
-    context::{RequestContext, Viewer, parse_accept_language},
-    limits::DocumentLimits,
-    loaders::Loaders,
+use crate::{
+    graphql::{AppSchema, context::RequestContext, limits::DocumentLimits, loaders::Loaders, types::text::Lang},
+    registry::{access::Viewer, text},
 };
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -191,12 +189,25 @@ fn with_allow(mut response: HttpResponse, methods: &'static str) -> HttpResponse
     response
 }
 
+/// The most preferred language of `Accept-Language` that the registry has,
+/// parsed by actix-web's typed header (RFC 7231 language ranges, q-values).
+fn accept_language(req: &HttpRequest) -> Option<Lang> {
+    let header = req.get_header::<header::AcceptLanguage>()?;
+    let mut ranked: Vec<_> = header
+        .0
+        .iter()
+        .filter(|item| item.quality > header::Quality::ZERO)
+        .collect();
+    // Stable: equally preferred languages keep the order they were listed in.
+    ranked.sort_by_key(|item| std::cmp::Reverse(item.quality));
+    ranked.into_iter().find_map(|item| match &item.item {
+        header::Preference::Specific(tag) => text::Lang::from_code(tag.primary_language()).map(Lang::from),
+        header::Preference::Any => None,
+    })
+}
+
 async fn execute(req: &HttpRequest, state: &GraphqlState, request: Request) -> HttpResponse {
-    let accept_language = req
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(parse_accept_language);
+    let accept_language = accept_language(req);
     let request = request
         .data(RequestContext {
             viewer: Viewer::anonymous(),
@@ -267,4 +278,29 @@ pub async fn playground() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(super::playground::PAGE.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    fn preferred(header: &str) -> Option<Lang> {
+        accept_language(
+            &TestRequest::default()
+                .insert_header(("accept-language", header))
+                .to_http_request(),
+        )
+    }
+
+    #[test]
+    fn accept_language_picks_the_best_language_we_have() {
+        assert_eq!(preferred("ru-RU,ru;q=0.9,en;q=0.8"), Some(Lang::Ru));
+        assert_eq!(preferred("de, en;q=0.5, ky;q=0.7"), Some(Lang::Ky));
+        assert_eq!(preferred("de, fr"), None);
+        assert_eq!(preferred("ru;q=0"), None);
+        assert_eq!(preferred("*"), None);
+        assert_eq!(preferred("not a header;;;"), None);
+    }
 }

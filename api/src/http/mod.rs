@@ -3,7 +3,7 @@
 pub mod graphql;
 pub mod health;
 pub mod playground;
-pub mod request_id;
+pub mod telemetry;
 
 use actix_web::{guard, web};
 

@@ -18,7 +18,7 @@ use entity::{
 use sea_orm::{DatabaseConnection, prelude::Uuid};
 use serde::Deserialize;
 
-use super::writer::{Batch, Summary};
+use crate::registry::batch::{Batch, Summary};
 
 const DEMO_JSON: &str = include_str!("demo.json");
 
@@ -144,7 +144,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<Option<Summary>> {
 /// Turns the demo JSON into records with fresh ids and timestamps.
 fn build() -> anyhow::Result<Batch> {
     let data: DemoData = serde_json::from_str(DEMO_JSON).context("demo.json is malformed")?;
-    let now = crate::service::now();
+    let now = crate::registry::now();
     let mut batch = Batch::default();
 
     let mut areas: HashMap<String, admin_area::Model> = HashMap::new();
@@ -341,6 +341,24 @@ fn build() -> anyhow::Result<Batch> {
         }
     }
     Ok(batch)
+}
+
+/// A demo centre, confidential or not, for tests of the rules that apply to it.
+#[cfg(test)]
+pub fn sample_centre(confidential: bool) -> centre::Model {
+    build()
+        .ok()
+        .and_then(|batch| {
+            batch
+                .centres
+                .into_iter()
+                .find(|c| c.address_confidential == confidential && c.latitude.is_some())
+        })
+        .map(|mut c| {
+            crate::registry::centre::fill_derived(&mut c);
+            c
+        })
+        .expect("the demo data has both kinds of centre")
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
-use super::by_id_loader;
+use entity::admin_area;
 
-by_id_loader!(
+use super::registry_loader;
+use crate::registry;
+
+registry_loader!(
     /// Administrative areas by id.
-    AdminAreaById,
-    admin_area
+    AdminAreaById: admin_area::Model = registry::admin_area::by_ids
 );

@@ -1,7 +1,10 @@
 use async_graphql::{Context, Object};
 
-use super::db;
-use crate::{error::AppError, graphql::types::admin_area::AdminArea, service};
+use crate::{
+    error::AppError,
+    graphql::{context::ContextExt, types::admin_area::AdminArea},
+    registry,
+};
 
 #[derive(Default)]
 pub struct AdminAreaQuery;
@@ -11,7 +14,7 @@ impl AdminAreaQuery {
     /// Administrative areas directly inside `parentCode` (e.g. the districts of
     /// Bishkek for `KG-GB`), or the 7 regions and 2 cities when omitted.
     async fn admin_areas(&self, ctx: &Context<'_>, parent_code: Option<String>) -> Result<Vec<AdminArea>, AppError> {
-        let areas = service::admin_area::children(db(ctx), parent_code.as_deref()).await?;
+        let areas = registry::admin_area::children(ctx.db()?, parent_code.as_deref()).await?;
         Ok(areas.into_iter().map(AdminArea).collect())
     }
 }

@@ -1,23 +1,19 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
-use super::{NearInput, connection_complexity, db, language_codes};
+use super::NearInput;
 use crate::{
     error::AppError,
     graphql::{
-        connection::{PageArgs, fingerprint, paginate},
-        context,
+        connection::{PageArgs, connection_complexity, fingerprint, list},
+        context::ContextExt,
         ids::{self, NodeKind},
         types::{
             centre::{Centre, CentreConnection},
             enums::{CentreKind, CentreStatus, OrderDirection, TargetGroup, to_db},
-            loaders,
         },
     },
-    service::{
-        self, Window,
-        centre::{CentreOrder as Order, CentreOrderField as Field},
-    },
+    registry::{self, centre as domain},
 };
 
 /// Conditions on centres, combined with AND.
@@ -48,8 +44,32 @@ pub struct CentreFilter {
     pub near: Option<NearInput>,
 }
 
+impl TryFrom<CentreFilter> for domain::CentreFilter {
+    type Error = AppError;
+
+    fn try_from(filter: CentreFilter) -> Result<Self, AppError> {
+        Ok(Self {
+            text: filter.text,
+            area_code: filter.area_code,
+            organization_id: filter
+                .organization_id
+                .map(|id| ids::decode_as(NodeKind::Organization, &id))
+                .transpose()?,
+            kinds: to_db(filter.kinds),
+            statuses: to_db(filter.statuses),
+            target_groups: to_db(filter.target_groups),
+            child_age: filter.child_age,
+            languages: filter.languages.unwrap_or_default(),
+            updated_since: filter.updated_since,
+            has_availability: filter.has_availability,
+            near: filter.near.map(Into::into),
+        })
+    }
+}
+
 /// Fields centres can be ordered by.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::CentreOrderField")]
 pub enum CentreOrderField {
     /// By name in the request's language (Kyrgyz unless Russian is asked).
     Name,
@@ -74,41 +94,12 @@ pub struct CentreOrder {
 #[derive(Default)]
 pub struct CentreQuery;
 
-impl CentreQuery {
-    /// The default order: nearest first with `near`, else by name.
-    fn order(order_by: Option<&CentreOrder>, near: bool, lang: service::Lang) -> Order {
-        match order_by {
-            Some(o) => Order {
-                field: match o.field {
-                    CentreOrderField::Name => Field::Name,
-                    CentreOrderField::UpdatedAt => Field::UpdatedAt,
-                    CentreOrderField::AvailablePlaces => Field::AvailablePlaces,
-                    CentreOrderField::Distance => Field::Distance,
-                },
-                direction: o.direction.into(),
-                lang,
-            },
-            None if near => Order {
-                field: Field::Distance,
-                direction: service::Direction::Asc,
-                lang,
-            },
-            None => Order {
-                field: Field::Name,
-                direction: service::Direction::Asc,
-                lang,
-            },
-        }
-    }
-}
-
 #[Object]
 impl CentreQuery {
     /// One centre by id; null with a NOT_FOUND error when it does not exist.
     async fn centre(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Centre>, AppError> {
-        let uuid = ids::decode_as(NodeKind::Centre, &id)?;
-        match loaders(ctx).centre.load_one(uuid).await? {
-            Some(model) => Ok(Some(Centre::new(model, &context::request(ctx).viewer))),
+        match Centre::find(ctx, ids::decode_as(NodeKind::Centre, &id)?).await? {
+            Some(centre) => Ok(Some(centre)),
             None => Err(AppError::not_found(format!("no centre with id {:?}", id.as_str()))),
         }
     }
@@ -125,44 +116,23 @@ impl CentreQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<CentreConnection, AppError> {
-        let filter = filter.unwrap_or_default();
-        let lang = context::lang(ctx, None).into();
-        let request = context::request(ctx);
-        let viewer = request.viewer.clone();
-        let access = viewer.location_access();
-        let order = Self::order(order_by.as_ref(), filter.near.is_some(), lang);
-        let query_id = fingerprint(&("centres", &filter, &order_by, lang, access));
-        let db = db(ctx);
-        let filter = service::centre::CentreFilter {
-            text: filter.text,
-            area: service::admin_area::optional_scope(db, filter.area_code.as_deref()).await?,
-            organization_id: filter
-                .organization_id
-                .map(|id| ids::decode_as(NodeKind::Organization, &id))
-                .transpose()?,
-            kinds: to_db(filter.kinds),
-            statuses: to_db(filter.statuses),
-            target_groups: to_db(filter.target_groups),
-            child_age: filter.child_age,
-            languages: language_codes(filter.languages)?,
-            updated_since: filter.updated_since,
-            has_availability: filter.has_availability,
-            near: filter.near.map(Into::into),
-        };
-        filter.validate()?;
-        let select = service::centre::select(&filter, order, access)?;
-        let select = &select;
-        paginate(
-            ctx,
-            PageArgs::new(first, after, last, before),
-            query_id,
-            || service::count_rows(db, select.clone()),
-            |window: Window| async move {
-                let rows = service::fetch_page(db, select.clone(), window).await?;
-                Ok(rows.into_iter().map(|m| Centre::new(m, &viewer)).collect())
+        let filter = domain::CentreFilter::try_from(filter.unwrap_or_default())?;
+        let lang = ctx.lang(None).into();
+        let order = match order_by {
+            Some(o) => domain::CentreOrder {
+                field: o.field.into(),
+                direction: o.direction.into(),
+                lang,
             },
-        )
-        .await
-        .map(CentreConnection)
+            None => domain::CentreOrder::default_for(&filter, lang),
+        };
+        let viewer = ctx.viewer()?;
+        let access = viewer.location_access();
+        let query = fingerprint(&("centres", &filter, order, &access));
+        let listing = registry::centre::list(ctx.db()?, &filter, order, &access).await?;
+        let args = PageArgs::new(first, after, last, before);
+        list(ctx, args, query, listing, |m| Centre::new(m, viewer))
+            .await
+            .map(CentreConnection)
     }
 }

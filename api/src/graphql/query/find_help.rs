@@ -1,17 +1,17 @@
 use async_graphql::{Context, InputObject, Object};
 
-use super::{NearInput, connection_complexity, db, language_codes};
+use super::NearInput;
 use crate::{
     error::AppError,
     graphql::{
-        connection::{PageArgs, fingerprint, paginate},
-        context,
+        connection::{PageArgs, connection_complexity, fingerprint, paginate},
+        context::ContextExt,
         types::{
             enums::{Gender, ServiceCategory, TargetGroup, to_db},
             help_match::{HelpMatch, HelpMatchConnection},
         },
     },
-    service::{self, Window, find_help::HelpNeed},
+    registry::{self, find_help::HelpNeed},
 };
 
 /// What a family or a social worker is looking for. All conditions combine
@@ -42,6 +42,22 @@ pub struct HelpNeedInput {
     pub available_only: bool,
 }
 
+impl From<HelpNeedInput> for HelpNeed {
+    fn from(need: HelpNeedInput) -> Self {
+        Self {
+            child_age: need.child_age,
+            gender: need.gender.map(Into::into),
+            target_groups: to_db(need.target_groups),
+            categories: to_db(need.categories),
+            area_code: need.area_code,
+            near: need.near.map(Into::into),
+            language: need.language,
+            text: need.text,
+            available_only: need.available_only,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct FindHelpQuery;
 
@@ -59,32 +75,17 @@ impl FindHelpQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<HelpMatchConnection, AppError> {
-        let access = context::request(ctx).viewer.location_access();
-        let query_id = fingerprint(&("findHelp", &need, access));
-        let db = db(ctx);
-        let language = language_codes(need.language.map(|l| vec![l]))?.pop();
-        let need = HelpNeed {
-            child_age: need.child_age,
-            gender: need.gender.map(Into::into),
-            target_groups: to_db(need.target_groups),
-            categories: to_db(need.categories),
-            area: service::admin_area::optional_scope(db, need.area_code.as_deref()).await?,
-            near: need.near.map(Into::into),
-            language,
-            text: need.text,
-            available_only: need.available_only,
-        };
-        need.validate()?;
-        let need = &need;
+        let need = HelpNeed::from(need);
+        let access = ctx.viewer()?.location_access();
+        let query = fingerprint(&("findHelp", &need, &access));
+        let db = ctx.db()?;
+        let search = &registry::find_help::search(db, need, access).await?;
         paginate(
             ctx,
             PageArgs::new(first, after, None, None),
-            query_id,
-            || service::find_help::count(db, need, access),
-            |window: Window| async move {
-                let rows = service::find_help::page(db, need, access, window).await?;
-                Ok(rows.into_iter().map(HelpMatch).collect())
-            },
+            query,
+            || search.count(db),
+            |window| async move { Ok(search.page(db, window).await?.into_iter().map(HelpMatch).collect()) },
         )
         .await
         .map(HelpMatchConnection)

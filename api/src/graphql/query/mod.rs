@@ -1,17 +1,16 @@
 //! The query root, merged from one object per domain.
 
 pub mod admin_area;
-pub mod capacity_overview;
 pub mod centre;
 pub mod find_help;
 pub mod node;
 pub mod organization;
+pub mod overview;
 pub mod service;
 
-use async_graphql::{Context, InputObject, MergedObject};
-use sea_orm::DatabaseConnection;
+use async_graphql::{InputObject, MergedObject};
 
-use crate::service::geo::{Near, Point};
+use crate::registry::geo::{Near, Point};
 
 /// The root of every read: look-ups by id, filtered lists, `findHelp` and
 /// dashboard totals.
@@ -23,13 +22,8 @@ pub struct QueryRoot(
     service::ServiceQuery,
     admin_area::AdminAreaQuery,
     find_help::FindHelpQuery,
-    capacity_overview::CapacityOverviewQuery,
+    overview::CapacityOverviewQuery,
 );
-
-/// The database handle shared by the schema.
-pub fn db<'a>(ctx: &'a Context<'_>) -> &'a DatabaseConnection {
-    ctx.data_unchecked::<DatabaseConnection>()
-}
 
 /// A point on the map, with an optional radius.
 #[derive(InputObject, Clone, Copy, Debug)]
@@ -52,26 +46,4 @@ impl From<NearInput> for Near {
             radius_km: input.radius_km,
         }
     }
-}
-
-/// Checks language codes given by a caller (ISO 639-1, lower case).
-pub fn language_codes(codes: Option<Vec<String>>) -> Result<Vec<String>, crate::error::AppError> {
-    let codes = codes.unwrap_or_default();
-    for code in &codes {
-        if !(2..=3).contains(&code.len()) || !code.chars().all(|c| c.is_ascii_lowercase()) {
-            return Err(crate::error::AppError::bad_input(format!(
-                "{code:?} is not a language code; use ISO 639-1 codes such as \"ky\", \"ru\", \"uz\""
-            )));
-        }
-    }
-    Ok(codes)
-}
-
-/// Complexity of a connection field: the page size times its selection.
-pub fn connection_complexity(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
-    let size = first
-        .or(last)
-        .unwrap_or(crate::graphql::connection::DEFAULT_PAGE_SIZE)
-        .clamp(0, 100) as usize;
-    size.saturating_mul(child).saturating_add(1)
 }

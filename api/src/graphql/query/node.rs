@@ -4,10 +4,10 @@ use sea_orm::prelude::Uuid;
 use crate::{
     error::AppError,
     graphql::{
-        context,
+        context::ContextExt,
         ids::{self, NodeKind},
         types::{
-            admin_area::AdminArea, capacity::Capacity, centre::Centre, loaders, node::Node, organization::Organization,
+            admin_area::AdminArea, capacity::Capacity, centre::Centre, node::Node, organization::Organization,
             service::Service,
         },
     },
@@ -18,27 +18,16 @@ pub struct NodeQuery;
 
 /// Loads one node; `None` when no such record exists.
 async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> Result<Option<Node>, AppError> {
-    let loaders = loaders(ctx);
+    let loaders = ctx.loaders()?;
     Ok(match kind {
         NodeKind::AdminArea => loaders
             .admin_area
             .load_one(id)
             .await?
             .map(|m| Node::AdminArea(AdminArea(m))),
-        NodeKind::Organization => loaders
-            .organization
-            .load_one(id)
-            .await?
-            .map(|m| Node::Organization(Organization(m))),
-        NodeKind::Centre => {
-            let viewer = &context::request(ctx).viewer;
-            loaders
-                .centre
-                .load_one(id)
-                .await?
-                .map(|m| Node::Centre(Centre::new(m, viewer)))
-        }
-        NodeKind::Service => loaders.service.load_one(id).await?.map(|m| Node::Service(Service(m))),
+        NodeKind::Organization => Organization::find(ctx, id).await?.map(Node::Organization),
+        NodeKind::Centre => Centre::find(ctx, id).await?.map(Node::Centre),
+        NodeKind::Service => Service::find(ctx, id).await?.map(Node::Service),
         NodeKind::Capacity => loaders
             .capacity
             .load_one(id)

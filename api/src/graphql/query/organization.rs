@@ -1,23 +1,18 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
-use super::{connection_complexity, db};
 use crate::{
     error::AppError,
     graphql::{
-        connection::{PageArgs, fingerprint, paginate},
-        context,
+        connection::{PageArgs, connection_complexity, fingerprint, list},
+        context::ContextExt,
         ids::{self, NodeKind},
         types::{
             enums::{OrderDirection, OrganizationKind, to_db},
-            loaders,
             organization::{Organization, OrganizationConnection},
         },
     },
-    service::{
-        self, Window,
-        organization::{OrganizationOrder as Order, OrganizationOrderField as Field},
-    },
+    registry::{self, organization as domain},
 };
 
 /// Conditions on organizations, combined with AND.
@@ -33,8 +28,20 @@ pub struct OrganizationFilter {
     pub updated_since: Option<DateTime<Utc>>,
 }
 
+impl From<OrganizationFilter> for domain::OrganizationFilter {
+    fn from(filter: OrganizationFilter) -> Self {
+        Self {
+            text: filter.text,
+            kinds: to_db(filter.kinds),
+            area_code: filter.area_code,
+            updated_since: filter.updated_since,
+        }
+    }
+}
+
 /// Fields organizations can be ordered by.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::OrganizationOrderField")]
 pub enum OrganizationOrderField {
     /// By name in the request's language (Kyrgyz unless Russian is asked).
     Name,
@@ -59,9 +66,8 @@ pub struct OrganizationQuery;
 impl OrganizationQuery {
     /// One organization by id; null with a NOT_FOUND error when it does not exist.
     async fn organization(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Organization>, AppError> {
-        let uuid = ids::decode_as(NodeKind::Organization, &id)?;
-        match loaders(ctx).organization.load_one(uuid).await? {
-            Some(model) => Ok(Some(Organization(model))),
+        match Organization::find(ctx, ids::decode_as(NodeKind::Organization, &id)?).await? {
+            Some(organization) => Ok(Some(organization)),
             None => Err(AppError::not_found(format!(
                 "no organization with id {:?}",
                 id.as_str()
@@ -81,44 +87,21 @@ impl OrganizationQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<OrganizationConnection, AppError> {
-        let filter = filter.unwrap_or_default();
-        let lang = context::lang(ctx, None).into();
-        let order = match &order_by {
-            Some(o) => Order {
-                field: match o.field {
-                    OrganizationOrderField::Name => Field::Name,
-                    OrganizationOrderField::UpdatedAt => Field::UpdatedAt,
-                },
+        let filter = domain::OrganizationFilter::from(filter.unwrap_or_default());
+        let lang = ctx.lang(None).into();
+        let order = match order_by {
+            Some(o) => domain::OrganizationOrder {
+                field: o.field.into(),
                 direction: o.direction.into(),
                 lang,
             },
-            None => Order {
-                field: Field::Name,
-                direction: service::Direction::Asc,
-                lang,
-            },
+            None => domain::OrganizationOrder::by_name(lang),
         };
-        let query_id = fingerprint(&("organizations", &filter, &order_by, lang));
-        let db = db(ctx);
-        let filter = service::organization::OrganizationFilter {
-            text: filter.text,
-            kinds: to_db(filter.kinds),
-            area: service::admin_area::optional_scope(db, filter.area_code.as_deref()).await?,
-            updated_since: filter.updated_since,
-        };
-        let select = service::organization::select(&filter, order);
-        let select = &select;
-        paginate(
-            ctx,
-            PageArgs::new(first, after, last, before),
-            query_id,
-            || service::count_rows(db, select.clone()),
-            |window: Window| async move {
-                let rows = service::fetch_page(db, select.clone(), window).await?;
-                Ok(rows.into_iter().map(Organization).collect())
-            },
-        )
-        .await
-        .map(OrganizationConnection)
+        let query = fingerprint(&("organizations", &filter, order));
+        let listing = registry::organization::list(ctx.db()?, &filter, order).await?;
+        let args = PageArgs::new(first, after, last, before);
+        list(ctx, args, query, listing, Organization)
+            .await
+            .map(OrganizationConnection)
     }
 }

@@ -1,23 +1,18 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
-use super::{connection_complexity, db, language_codes};
 use crate::{
     error::AppError,
     graphql::{
-        connection::{PageArgs, fingerprint, paginate},
-        context,
+        connection::{PageArgs, connection_complexity, fingerprint, list},
+        context::ContextExt,
         ids::{self, NodeKind},
         types::{
             enums::{OrderDirection, ServiceCategory, ServiceKind, ServiceStatus, TargetGroup, to_db},
-            loaders,
             service::{Service, ServiceConnection},
         },
     },
-    service::{
-        self, Window,
-        service::{ServiceOrder as Order, ServiceOrderField as Field},
-    },
+    registry::{self, service as domain},
 };
 
 /// Conditions on services, combined with AND.
@@ -46,8 +41,31 @@ pub struct ServiceFilter {
     pub updated_since: Option<DateTime<Utc>>,
 }
 
+impl TryFrom<ServiceFilter> for domain::ServiceFilter {
+    type Error = AppError;
+
+    fn try_from(filter: ServiceFilter) -> Result<Self, AppError> {
+        Ok(Self {
+            text: filter.text,
+            area_code: filter.area_code,
+            organization_id: filter
+                .organization_id
+                .map(|id| ids::decode_as(NodeKind::Organization, &id))
+                .transpose()?,
+            categories: to_db(filter.categories),
+            kind: filter.kind.map(Into::into),
+            target_groups: to_db(filter.target_groups),
+            child_age: filter.child_age,
+            languages: filter.languages.unwrap_or_default(),
+            statuses: to_db(filter.statuses),
+            updated_since: filter.updated_since,
+        })
+    }
+}
+
 /// Fields services can be ordered by.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::ServiceOrderField")]
 pub enum ServiceOrderField {
     /// By name in the request's language (Kyrgyz unless Russian is asked).
     Name,
@@ -72,9 +90,8 @@ pub struct ServiceQuery;
 impl ServiceQuery {
     /// One service or benefit by id; null with a NOT_FOUND error when it does not exist.
     async fn service(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Service>, AppError> {
-        let uuid = ids::decode_as(NodeKind::Service, &id)?;
-        match loaders(ctx).service.load_one(uuid).await? {
-            Some(model) => Ok(Some(Service(model))),
+        match Service::find(ctx, ids::decode_as(NodeKind::Service, &id)?).await? {
+            Some(service) => Ok(Some(service)),
             None => Err(AppError::not_found(format!("no service with id {:?}", id.as_str()))),
         }
     }
@@ -91,54 +108,19 @@ impl ServiceQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<ServiceConnection, AppError> {
-        let filter = filter.unwrap_or_default();
-        let lang = context::lang(ctx, None).into();
-        let order = match &order_by {
-            Some(o) => Order {
-                field: match o.field {
-                    ServiceOrderField::Name => Field::Name,
-                    ServiceOrderField::UpdatedAt => Field::UpdatedAt,
-                },
+        let filter = domain::ServiceFilter::try_from(filter.unwrap_or_default())?;
+        let lang = ctx.lang(None).into();
+        let order = match order_by {
+            Some(o) => domain::ServiceOrder {
+                field: o.field.into(),
                 direction: o.direction.into(),
                 lang,
             },
-            None => Order {
-                field: Field::Name,
-                direction: service::Direction::Asc,
-                lang,
-            },
+            None => domain::ServiceOrder::by_name(lang),
         };
-        let query_id = fingerprint(&("services", &filter, &order_by, lang));
-        let db = db(ctx);
-        let filter = service::service::ServiceFilter {
-            text: filter.text,
-            area: service::admin_area::optional_scope(db, filter.area_code.as_deref()).await?,
-            organization_id: filter
-                .organization_id
-                .map(|id| ids::decode_as(NodeKind::Organization, &id))
-                .transpose()?,
-            categories: to_db(filter.categories),
-            kind: filter.kind.map(Into::into),
-            target_groups: to_db(filter.target_groups),
-            child_age: filter.child_age,
-            languages: language_codes(filter.languages)?,
-            statuses: to_db(filter.statuses),
-            updated_since: filter.updated_since,
-        };
-        filter.validate()?;
-        let select = service::service::select(&filter, order);
-        let select = &select;
-        paginate(
-            ctx,
-            PageArgs::new(first, after, last, before),
-            query_id,
-            || service::count_rows(db, select.clone()),
-            |window: Window| async move {
-                let rows = service::fetch_page(db, select.clone(), window).await?;
-                Ok(rows.into_iter().map(Service).collect())
-            },
-        )
-        .await
-        .map(ServiceConnection)
+        let query = fingerprint(&("services", &filter, order));
+        let listing = registry::service::list(ctx.db()?, &filter, order).await?;
+        let args = PageArgs::new(first, after, last, before);
+        list(ctx, args, query, listing, Service).await.map(ServiceConnection)
     }
 }

@@ -3,12 +3,11 @@ use entity::admin_area;
 
 use super::{
     enums::AreaLevel,
-    loaders,
-    text::{Lang, Translation, localize, translations},
+    text::{Lang, Translation, in_lang, translations},
 };
 use crate::{
     error::AppError,
-    graphql::{context, ids},
+    graphql::{context::ContextExt, ids},
 };
 
 #[derive(Clone, Debug)]
@@ -31,7 +30,7 @@ impl AdminArea {
 
     /// The name, in `lang` or the request's language.
     async fn name(&self, ctx: &Context<'_>, lang: Option<Lang>) -> String {
-        localize(&self.0.name, context::lang(ctx, lang)).unwrap_or_default()
+        in_lang(&self.0.name, ctx.lang(lang)).unwrap_or_default()
     }
 
     /// Region, city or district.
@@ -44,7 +43,7 @@ impl AdminArea {
         let Some(parent_id) = self.0.parent_id else {
             return Ok(None);
         };
-        Ok(loaders(ctx).admin_area.load_one(parent_id).await?.map(AdminArea))
+        Ok(ctx.loaders()?.admin_area.load_one(parent_id).await?.map(AdminArea))
     }
 
     /// Every language of the name, for editors.

@@ -1,11 +1,8 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
-use super::{centre::Centre, enums::CapacityUnit, loaders, service::Service};
-use crate::{
-    error::AppError,
-    graphql::{context, ids, loaders::capacity::CapacityRecord},
-};
+use super::{centre::Centre, enums::CapacityUnit, service::Service};
+use crate::{error::AppError, graphql::ids, registry::capacity::CapacityRecord};
 
 #[derive(Clone, Debug)]
 pub struct Capacity(pub CapacityRecord);
@@ -21,21 +18,12 @@ impl Capacity {
 
     /// The centre where the places are.
     async fn centre(&self, ctx: &Context<'_>) -> Result<Centre, AppError> {
-        let model =
-            loaders(ctx).centre.load_one(self.0.centre_id).await?.ok_or_else(|| {
-                AppError::Internal(anyhow::anyhow!("capacity {} lost its centre", self.0.capacity.id))
-            })?;
-        Ok(Centre::new(model, &context::request(ctx).viewer))
+        Centre::load(ctx, self.0.centre_id).await
     }
 
     /// The service the places are for.
     async fn service(&self, ctx: &Context<'_>) -> Result<Service, AppError> {
-        loaders(ctx)
-            .service
-            .load_one(self.0.service_id)
-            .await?
-            .map(Service)
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("capacity {} lost its service", self.0.capacity.id)))
+        Service::load(ctx, self.0.service_id).await
     }
 
     /// What one place is: a bed, a room, a place in a group, a session.

@@ -1,6 +1,6 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
-use entity::{centre, values::Phones};
+use entity::centre;
 use sea_orm::prelude::Uuid;
 
 use super::{
@@ -8,18 +8,14 @@ use super::{
     admin_area::AdminArea,
     capacity::Capacity,
     enums::{CentreKind, CentreStatus, GendersServed},
-    loaders,
     organization::Organization,
     service::Service,
-    text::{Lang, Translation, localize, translations},
+    text::{Lang, Translation, in_lang, translations},
 };
-use crate::graphql::connection::connection_type;
 use crate::{
     error::AppError,
-    graphql::{
-        context::{self, Viewer},
-        ids,
-    },
+    graphql::{connection::connection_type, context::ContextExt, ids},
+    registry::access::Viewer,
 };
 
 #[derive(Clone, Debug)]
@@ -28,32 +24,26 @@ pub struct Centre {
 }
 
 impl Centre {
-    /// The one place where the confidentiality rule is applied: for a
-    /// confidential centre and a caller who may not see it, the address,
-    /// coordinates and the centre's own phones are removed before any
-    /// resolver can read them.
-    pub fn new(mut model: centre::Model, viewer: &Viewer) -> Self {
-        if model.address_confidential && !viewer.sees_confidential() {
-            model.address = None;
-            model.latitude = None;
-            model.longitude = None;
-            model.public_latitude = None;
-            model.public_longitude = None;
-            model.phones = Phones::default();
-            model.email = None;
+    /// The centre as `viewer` may see it (see `registry::access`).
+    pub fn new(model: centre::Model, viewer: &Viewer) -> Self {
+        Self {
+            model: viewer.location_access().redact(model),
         }
-        Self { model }
     }
 
-    /// Loads centres by id, in the order given, as the caller may see them.
-    pub async fn load_in_order(ctx: &Context<'_>, ids: &[Uuid]) -> Result<Vec<Centre>, AppError> {
-        let found = loaders(ctx).centre.load_many(ids.iter().copied()).await?;
-        let viewer = &context::request(ctx).viewer;
-        Ok(ids
-            .iter()
-            .filter_map(|id| found.get(id))
-            .map(|m| Centre::new(m.clone(), viewer))
-            .collect())
+    /// The centre with this id, as the caller may see it; `None` when there
+    /// is none.
+    pub async fn find(ctx: &Context<'_>, id: Uuid) -> Result<Option<Self>, AppError> {
+        let model = ctx.loaders()?.centre.load_one(id).await?;
+        let viewer = ctx.viewer()?;
+        Ok(model.map(|m| Self::new(m, viewer)))
+    }
+
+    /// The centre another record refers to, which must exist.
+    pub async fn load(ctx: &Context<'_>, id: Uuid) -> Result<Self, AppError> {
+        Self::find(ctx, id)
+            .await?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("centre {id} is referred to but missing")))
     }
 }
 
@@ -68,7 +58,7 @@ impl Centre {
 
     /// The name, in `lang` or the request's language.
     async fn name(&self, ctx: &Context<'_>, lang: Option<Lang>) -> String {
-        localize(&self.model.name, context::lang(ctx, lang)).unwrap_or_default()
+        in_lang(&self.model.name, ctx.lang(lang)).unwrap_or_default()
     }
 
     /// What kind of place this is.
@@ -78,25 +68,17 @@ impl Centre {
 
     /// What the centre does and for whom.
     async fn description(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
-        self.model
-            .description
-            .as_ref()
-            .and_then(|t| localize(t, context::lang(ctx, lang)))
+        self.model.description.as_ref().and_then(|t| in_lang(t, ctx.lang(lang)))
     }
 
     /// The organization running the centre.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization, AppError> {
-        loaders(ctx)
-            .organization
-            .load_one(self.model.organization_id)
-            .await?
-            .map(Organization)
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("centre {} has no organization", self.model.id)))
+        Organization::load(ctx, self.model.organization_id).await
     }
 
     /// The administrative area the centre lies in (always public).
     async fn area(&self, ctx: &Context<'_>) -> Result<AdminArea, AppError> {
-        loaders(ctx)
+        ctx.loaders()?
             .admin_area
             .load_one(self.model.admin_area_id)
             .await?
@@ -107,10 +89,7 @@ impl Centre {
     /// Street address. Null for confidential shelters unless the caller is a
     /// partner, one of the centre's managers or an admin.
     async fn address(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
-        self.model
-            .address
-            .as_ref()
-            .and_then(|t| localize(t, context::lang(ctx, lang)))
+        self.model.address.as_ref().and_then(|t| in_lang(t, ctx.lang(lang)))
     }
 
     /// Latitude (WGS 84). Null for confidential shelters for anonymous callers.
@@ -144,7 +123,7 @@ impl Centre {
         self.model
             .opening_hours
             .as_ref()
-            .and_then(|t| localize(t, context::lang(ctx, lang)))
+            .and_then(|t| in_lang(t, ctx.lang(lang)))
     }
 
     /// Physical accessibility (ramps, lifts, adapted rooms).
@@ -152,12 +131,13 @@ impl Centre {
         self.model
             .accessibility
             .as_ref()
-            .and_then(|t| localize(t, context::lang(ctx, lang)))
+            .and_then(|t| in_lang(t, ctx.lang(lang)))
     }
 
     /// Languages spoken with children and families (ISO 639-1 codes: ky, ru, uz, en).
     async fn languages(&self, ctx: &Context<'_>) -> Result<Vec<String>, AppError> {
-        Ok(loaders(ctx)
+        Ok(ctx
+            .loaders()?
             .centre_languages
             .load_one(self.model.id)
             .await?
@@ -186,7 +166,8 @@ impl Centre {
 
     /// The services offered here, by Kyrgyz name.
     async fn services(&self, ctx: &Context<'_>) -> Result<Vec<Service>, AppError> {
-        let services = loaders(ctx)
+        let services = ctx
+            .loaders()?
             .centre_services
             .load_one(self.model.id)
             .await?
@@ -196,7 +177,8 @@ impl Centre {
 
     /// Places counted here, one per service that has places.
     async fn capacities(&self, ctx: &Context<'_>) -> Result<Vec<Capacity>, AppError> {
-        let records = loaders(ctx)
+        let records = ctx
+            .loaders()?
             .centre_capacities
             .load_one(self.model.id)
             .await?
@@ -206,7 +188,8 @@ impl Centre {
 
     /// Free places summed over all of the centre's capacities.
     async fn available_places(&self, ctx: &Context<'_>) -> Result<i32, AppError> {
-        let records = loaders(ctx)
+        let records = ctx
+            .loaders()?
             .centre_capacities
             .load_one(self.model.id)
             .await?

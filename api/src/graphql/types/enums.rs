@@ -184,7 +184,7 @@ pub enum PhoneKind {
 
 /// Whether a service is a social service or a cash benefit.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "crate::service::service::ServiceKind")]
+#[graphql(remote = "crate::registry::service::ServiceKind")]
 pub enum ServiceKind {
     /// A social service delivered by people (shelter, therapy, advice...).
     Service,
@@ -194,7 +194,7 @@ pub enum ServiceKind {
 
 /// Sort direction.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "crate::service::Direction")]
+#[graphql(remote = "crate::registry::Direction")]
 pub enum OrderDirection {
     /// Ascending.
     Asc,
@@ -204,7 +204,7 @@ pub enum OrderDirection {
 
 /// A child's gender, to match centres that receive only girls or only boys.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "crate::service::find_help::Gender")]
+#[graphql(remote = "crate::registry::find_help::Gender")]
 pub enum Gender {
     /// A girl.
     Female,
@@ -214,7 +214,7 @@ pub enum Gender {
 
 /// How `capacityOverview` groups its totals.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "crate::service::capacity_overview::GroupBy")]
+#[graphql(remote = "crate::registry::overview::GroupBy")]
 pub enum CapacityGroupBy {
     /// Per area one level below the chosen area (or per region and city).
     Area,

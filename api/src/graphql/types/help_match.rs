@@ -1,9 +1,12 @@
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
 
-use super::{capacity::Capacity, centre::Centre, loaders, service::Service};
-use crate::graphql::connection::connection_type;
-use crate::{error::AppError, graphql::context, service::find_help::HelpMatchRow};
+use super::{capacity::Capacity, centre::Centre, service::Service};
+use crate::{
+    error::AppError,
+    graphql::{connection::connection_type, context::ContextExt},
+    registry::find_help::HelpMatchRow,
+};
 
 #[derive(Clone, Debug)]
 pub struct HelpMatch(pub HelpMatchRow);
@@ -17,37 +20,30 @@ impl HelpMatch {
     }
 
     /// Where it is delivered.
-    async fn centre(&self, ctx: &Context<'_>) -> Centre {
-        Centre::new(self.0.centre.clone(), &context::request(ctx).viewer)
+    async fn centre(&self, ctx: &Context<'_>) -> Result<Centre, AppError> {
+        Ok(Centre::new(self.0.centre.clone(), ctx.viewer()?))
     }
 
     /// The places counted for this service at this centre; null for services
     /// without places (benefits, hotlines).
-    async fn capacity(&self, ctx: &Context<'_>) -> Result<Option<Capacity>, AppError> {
-        let Some(id) = self.0.capacity_id else { return Ok(None) };
-        Ok(loaders(ctx).capacity.load_one(id).await?.map(Capacity))
+    async fn capacity(&self) -> Option<Capacity> {
+        self.0.capacity.clone().map(Capacity)
     }
 
     /// Free places now; null when there are no places to count.
     async fn available_places(&self) -> Option<i32> {
-        self.0.available_places
+        self.0.capacity.as_ref().map(|c| c.capacity.available)
     }
 
     /// Distance in km from the point given in `near`. Rounded to whole
     /// kilometres for confidential shelters when the caller may not see them.
-    async fn distance_km(&self, ctx: &Context<'_>) -> Option<f64> {
-        let distance = self.0.distance_km?;
-        let hidden = self.0.centre.address_confidential && !context::request(ctx).viewer.sees_confidential();
-        Some(if hidden {
-            distance.round()
-        } else {
-            (distance * 1000.0).round() / 1000.0
-        })
+    async fn distance_km(&self) -> Option<f64> {
+        self.0.distance_km
     }
 
     /// When the places were last counted.
     async fn capacity_updated_at(&self) -> Option<DateTime<Utc>> {
-        self.0.capacity_updated_at
+        self.0.capacity.as_ref().map(|c| c.capacity.updated)
     }
 }
 

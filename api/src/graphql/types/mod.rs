@@ -1,5 +1,5 @@
-//! GraphQL output types, converted from entity models. The schema is a
-//! contract we own, not a mirror of the tables.
+//! GraphQL output types, converted from entity models and registry records.
+//! The schema is a contract we own, not a mirror of the tables.
 
 pub mod admin_area;
 pub mod capacity;
@@ -12,14 +12,7 @@ pub mod overview;
 pub mod service;
 pub mod text;
 
-use async_graphql::{Context, SimpleObject};
-
-use crate::graphql::loaders::Loaders;
-
-/// The request's loaders.
-pub fn loaders<'a>(ctx: &'a Context<'_>) -> &'a Loaders {
-    ctx.data_unchecked::<Loaders>()
-}
+use async_graphql::SimpleObject;
 
 /// A phone number with its purpose.
 #[derive(SimpleObject, Clone, Debug)]

@@ -1,27 +1,40 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::organization;
+use sea_orm::prelude::Uuid;
 
 use super::{
     Phone,
     centre::{Centre, CentreConnection},
     enums::OrganizationKind,
-    loaders,
     service::{Service, ServiceConnection},
-    text::{Lang, Translation, localize, translations},
+    text::{Lang, Translation, in_lang, translations},
 };
-use crate::graphql::connection::connection_type;
 use crate::{
     error::AppError,
     graphql::{
-        connection::{PageArgs, fingerprint, paginate_slice},
-        context, ids,
-        query::connection_complexity,
+        connection::{PageArgs, connection_complexity, connection_type, fingerprint, related_page},
+        context::ContextExt,
+        ids,
     },
 };
 
 #[derive(Clone, Debug)]
 pub struct Organization(pub organization::Model);
+
+impl Organization {
+    /// The organization with this id; `None` when there is none.
+    pub async fn find(ctx: &Context<'_>, id: Uuid) -> Result<Option<Self>, AppError> {
+        Ok(ctx.loaders()?.organization.load_one(id).await?.map(Self))
+    }
+
+    /// The organization another record refers to, which must exist.
+    pub async fn load(ctx: &Context<'_>, id: Uuid) -> Result<Self, AppError> {
+        Self::find(ctx, id)
+            .await?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("organization {id} is referred to but missing")))
+    }
+}
 
 /// A provider of help: a state or municipal body, an NGO, an international
 /// partner or a private provider.
@@ -34,7 +47,7 @@ impl Organization {
 
     /// The name, in `lang` or the request's language.
     async fn name(&self, ctx: &Context<'_>, lang: Option<Lang>) -> String {
-        localize(&self.0.name, context::lang(ctx, lang)).unwrap_or_default()
+        in_lang(&self.0.name, ctx.lang(lang)).unwrap_or_default()
     }
 
     /// What kind of provider this is.
@@ -44,10 +57,7 @@ impl Organization {
 
     /// What the organization does.
     async fn description(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
-        self.0
-            .description
-            .as_ref()
-            .and_then(|t| localize(t, context::lang(ctx, lang)))
+        self.0.description.as_ref().and_then(|t| in_lang(t, ctx.lang(lang)))
     }
 
     /// Contact e-mail.
@@ -76,21 +86,18 @@ impl Organization {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<CentreConnection, AppError> {
-        let ids = loaders(ctx)
+        let loaders = ctx.loaders()?;
+        let ids = loaders
             .organization_centres
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
+        let viewer = ctx.viewer()?;
         let query = fingerprint(&("Organization.centres", self.0.id));
-        paginate_slice(
-            ctx,
-            PageArgs::new(first, after, last, before),
-            query,
-            &ids,
-            |page| async move { Centre::load_in_order(ctx, &page).await },
-        )
-        .await
-        .map(CentreConnection)
+        let args = PageArgs::new(first, after, last, before);
+        related_page(ctx, args, query, &ids, &loaders.centre, |m| Centre::new(m, viewer))
+            .await
+            .map(CentreConnection)
     }
 
     /// The organization's services and benefits, by Kyrgyz name.
@@ -103,21 +110,17 @@ impl Organization {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<ServiceConnection, AppError> {
-        let ids = loaders(ctx)
+        let loaders = ctx.loaders()?;
+        let ids = loaders
             .organization_services
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
         let query = fingerprint(&("Organization.services", self.0.id));
-        paginate_slice(
-            ctx,
-            PageArgs::new(first, after, last, before),
-            query,
-            &ids,
-            |page| async move { Service::load_in_order(ctx, &page).await },
-        )
-        .await
-        .map(ServiceConnection)
+        let args = PageArgs::new(first, after, last, before);
+        related_page(ctx, args, query, &ids, &loaders.service, Service)
+            .await
+            .map(ServiceConnection)
     }
 
     /// True for demo records, which are not official figures.

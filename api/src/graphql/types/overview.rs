@@ -4,7 +4,7 @@ use super::{
     admin_area::AdminArea,
     enums::{ServiceCategory, TargetGroup},
 };
-use crate::service::capacity_overview::{GroupKey, Overview, Totals};
+use crate::registry::overview::{GroupKey, Overview, Totals};
 
 /// Summed places over a set of capacities.
 #[derive(SimpleObject, Clone, Debug)]

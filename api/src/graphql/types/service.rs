@@ -7,33 +7,33 @@ use super::{
     admin_area::AdminArea,
     centre::{Centre, CentreConnection},
     enums::{BenefitBasis, BenefitPeriod, ServiceCategory, ServiceKind, ServiceStatus, TargetGroup},
-    loaders,
     organization::Organization,
-    text::{Lang, Translation, localize, translations},
+    text::{Lang, Translation, in_lang, translations},
 };
-use crate::graphql::connection::connection_type;
 use crate::{
     error::AppError,
     graphql::{
-        connection::{PageArgs, fingerprint, paginate_slice},
-        context, ids,
-        query::connection_complexity,
+        connection::{PageArgs, connection_complexity, connection_type, fingerprint, related_page},
+        context::ContextExt,
+        ids,
     },
-    service::service::kind_of,
+    registry::service::kind_of,
 };
 
 #[derive(Clone, Debug)]
 pub struct Service(pub service::Model);
 
 impl Service {
-    /// Loads services by id, in the order given.
-    pub async fn load_in_order(ctx: &Context<'_>, ids: &[Uuid]) -> Result<Vec<Service>, AppError> {
-        let found = loaders(ctx).service.load_many(ids.iter().copied()).await?;
-        Ok(ids
-            .iter()
-            .filter_map(|id| found.get(id))
-            .map(|m| Service(m.clone()))
-            .collect())
+    /// The service with this id; `None` when there is none.
+    pub async fn find(ctx: &Context<'_>, id: Uuid) -> Result<Option<Self>, AppError> {
+        Ok(ctx.loaders()?.service.load_one(id).await?.map(Self))
+    }
+
+    /// The service another record refers to, which must exist.
+    pub async fn load(ctx: &Context<'_>, id: Uuid) -> Result<Self, AppError> {
+        Self::find(ctx, id)
+            .await?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("service {id} is referred to but missing")))
     }
 }
 
@@ -66,7 +66,7 @@ impl Service {
 
     /// The name, in `lang` or the request's language.
     async fn name(&self, ctx: &Context<'_>, lang: Option<Lang>) -> String {
-        localize(&self.0.name, context::lang(ctx, lang)).unwrap_or_default()
+        in_lang(&self.0.name, ctx.lang(lang)).unwrap_or_default()
     }
 
     /// SERVICE, or BENEFIT for state cash benefits.
@@ -81,15 +81,12 @@ impl Service {
 
     /// What the service is.
     async fn description(&self, ctx: &Context<'_>, lang: Option<Lang>) -> String {
-        localize(&self.0.description, context::lang(ctx, lang)).unwrap_or_default()
+        in_lang(&self.0.description, ctx.lang(lang)).unwrap_or_default()
     }
 
     /// Who may receive it.
     async fn eligibility(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
-        self.0
-            .eligibility
-            .as_ref()
-            .and_then(|t| localize(t, context::lang(ctx, lang)))
+        self.0.eligibility.as_ref().and_then(|t| in_lang(t, ctx.lang(lang)))
     }
 
     /// How to apply or be referred.
@@ -97,7 +94,7 @@ impl Service {
         self.0
             .application_process
             .as_ref()
-            .and_then(|t| localize(t, context::lang(ctx, lang)))
+            .and_then(|t| in_lang(t, ctx.lang(lang)))
     }
 
     /// Documents to bring.
@@ -105,7 +102,7 @@ impl Service {
         self.0
             .required_documents
             .as_ref()
-            .and_then(|t| localize(t, context::lang(ctx, lang)))
+            .and_then(|t| in_lang(t, ctx.lang(lang)))
     }
 
     /// True when the service costs the family nothing.
@@ -115,12 +112,13 @@ impl Service {
 
     /// The fees, when not free.
     async fn fees(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
-        self.0.fees.as_ref().and_then(|t| localize(t, context::lang(ctx, lang)))
+        self.0.fees.as_ref().and_then(|t| in_lang(t, ctx.lang(lang)))
     }
 
     /// The groups of children the service is meant for.
     async fn target_groups(&self, ctx: &Context<'_>) -> Result<Vec<TargetGroup>, AppError> {
-        let groups = loaders(ctx)
+        let groups = ctx
+            .loaders()?
             .service_target_groups
             .load_one(self.0.id)
             .await?
@@ -140,17 +138,13 @@ impl Service {
 
     /// The organization providing the service.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization, AppError> {
-        loaders(ctx)
-            .organization
-            .load_one(self.0.organization_id)
-            .await?
-            .map(Organization)
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("service {} has no organization", self.0.id)))
+        Organization::load(ctx, self.0.organization_id).await
     }
 
     /// The areas where the service is available (HSDS `service_area`).
     async fn areas(&self, ctx: &Context<'_>) -> Result<Vec<AdminArea>, AppError> {
-        let areas = loaders(ctx)
+        let areas = ctx
+            .loaders()?
             .service_areas
             .load_one(self.0.id)
             .await?
@@ -168,21 +162,14 @@ impl Service {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<CentreConnection, AppError> {
-        let ids = loaders(ctx)
-            .service_centres
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default();
+        let loaders = ctx.loaders()?;
+        let ids = loaders.service_centres.load_one(self.0.id).await?.unwrap_or_default();
+        let viewer = ctx.viewer()?;
         let query = fingerprint(&("Service.centres", self.0.id));
-        paginate_slice(
-            ctx,
-            PageArgs::new(first, after, last, before),
-            query,
-            &ids,
-            |page| async move { Centre::load_in_order(ctx, &page).await },
-        )
-        .await
-        .map(CentreConnection)
+        let args = PageArgs::new(first, after, last, before);
+        related_page(ctx, args, query, &ids, &loaders.centre, |m| Centre::new(m, viewer))
+            .await
+            .map(CentreConnection)
     }
 
     /// The terms of a cash benefit; null for other services.
@@ -196,10 +183,7 @@ impl Service {
             basis: m.benefit_basis.map(Into::into),
             valid_from: m.benefit_valid_from,
             valid_to: m.benefit_valid_to,
-            legal_basis: m
-                .benefit_legal_basis
-                .as_ref()
-                .and_then(|t| localize(t, context::lang(ctx, lang))),
+            legal_basis: m.benefit_legal_basis.as_ref().and_then(|t| in_lang(t, ctx.lang(lang))),
         })
     }
 

@@ -3,10 +3,11 @@
 use async_graphql::{Enum, SimpleObject};
 use entity::values::LocalizedText;
 
-use crate::service;
+use crate::registry::text::{self, localize};
 
 /// A language of the registry's texts.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[graphql(remote = "text::Lang")]
 pub enum Lang {
     /// Kyrgyz (кыргызча), the state language and the default.
     Ky,
@@ -16,29 +17,9 @@ pub enum Lang {
     En,
 }
 
-impl From<Lang> for service::Lang {
-    fn from(lang: Lang) -> Self {
-        match lang {
-            Lang::Ky => Self::Ky,
-            Lang::Ru => Self::Ru,
-            Lang::En => Self::En,
-        }
-    }
-}
-
-/// The text in `lang`, falling back to Kyrgyz, Russian, then English.
-pub fn localize(text: &LocalizedText, lang: Lang) -> Option<String> {
-    let preferred = match lang {
-        Lang::Ky => &text.ky,
-        Lang::Ru => &text.ru,
-        Lang::En => &text.en,
-    };
-    preferred
-        .as_ref()
-        .or(text.ky.as_ref())
-        .or(text.ru.as_ref())
-        .or(text.en.as_ref())
-        .cloned()
+/// A stored text in `lang` (see [`localize`]), owned for GraphQL.
+pub fn in_lang(text: &LocalizedText, lang: Lang) -> Option<String> {
+    localize(text, lang.into()).map(str::to_owned)
 }
 
 /// One human-readable field in every stored language, for editors.

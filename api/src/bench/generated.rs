@@ -4,7 +4,7 @@
 
 use chrono::Duration;
 use entity::{
-    admin_area, capacity, centre, centre_language,
+    capacity, centre, centre_language,
     enums::{
         CapacityUnit, CentreKind, CentreStatus, GendersServed, OrganizationKind, ServiceCategory, ServiceStatus,
         TargetGroup,
@@ -12,9 +12,12 @@ use entity::{
     organization, service, service_area, service_at_centre, service_target_group,
     values::{LocalizedText, Phone, PhoneKind, Phones},
 };
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, prelude::Uuid};
+use sea_orm::{DatabaseConnection, prelude::Uuid};
 
-use super::writer::{Batch, Summary};
+use crate::registry::{
+    self,
+    batch::{Batch, Summary},
+};
 
 /// Towns with their area code, centre point and share of the centres.
 const TOWNS: [(&str, f64, f64, u32); 11] = [
@@ -79,16 +82,13 @@ fn pick<T: Copy>(rng: &mut fastrand::Rng, items: &[T]) -> T {
 /// two centres, most with places) to a registry that holds the demo areas.
 pub async fn generate(db: &DatabaseConnection, centres: usize, services: usize, seed: u64) -> anyhow::Result<Summary> {
     let codes: Vec<&str> = TOWNS.iter().map(|t| t.0).collect();
-    let areas = admin_area::Entity::find()
-        .filter(admin_area::Column::Code.is_in(codes))
-        .all(db)
-        .await?;
+    let areas = registry::admin_area::by_codes(db, &codes).await?;
     let area_id = |code: &str| areas.iter().find(|a| a.code == code).map(|a| a.id);
     if TOWNS.iter().any(|t| area_id(t.0).is_none()) {
         anyhow::bail!("the benchmark data needs the demo areas: run `kamkor seed --demo` first");
     }
     let mut rng = fastrand::Rng::with_seed(seed);
-    let now = crate::service::now();
+    let now = crate::registry::now();
     let mut batch = Batch::default();
 
     let organizations: Vec<Uuid> = (0..(centres / 20).max(1))

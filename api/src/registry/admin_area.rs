@@ -1,8 +1,11 @@
 //! Administrative areas and "this area and everything inside it".
 
+use std::collections::HashMap;
+
 use entity::admin_area;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    prelude::Uuid,
     sea_query::{ExprTrait, Query, SelectStatement},
 };
 
@@ -80,6 +83,19 @@ pub async fn children(
         None => query.filter(admin_area::Column::ParentId.is_null()),
     };
     Ok(query.all(db).await?)
+}
+
+/// Areas by id.
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, admin_area::Model>, AppError> {
+    super::find_by_ids::<admin_area::Entity>(db, admin_area::Column::Id, ids, |a| a.id).await
+}
+
+/// The areas with these codes.
+pub async fn by_codes(db: &impl ConnectionTrait, codes: &[&str]) -> Result<Vec<admin_area::Model>, AppError> {
+    Ok(admin_area::Entity::find()
+        .filter(admin_area::Column::Code.is_in(codes.iter().copied()))
+        .all(db)
+        .await?)
 }
 
 /// All areas, for aggregations that roll districts up into their region.

@@ -3,6 +3,8 @@
 //! requests per second, latency percentiles, SQL statements per request and
 //! the server's peak memory.
 
+mod generated;
+
 use std::{
     net::TcpListener,
     process::{Child, Command, Stdio},
@@ -11,8 +13,7 @@ use std::{
 };
 
 use anyhow::Context as _;
-use entity::centre;
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QuerySelect, prelude::Uuid};
+use sea_orm::DatabaseConnection;
 
 use crate::{
     config::Settings,
@@ -23,7 +24,7 @@ use crate::{
         ids::{self, NodeKind},
         loaders::Loaders,
     },
-    seed,
+    registry, seed,
 };
 
 #[derive(clap::Args, Debug, Clone)]
@@ -100,13 +101,13 @@ fn scenarios(centre_ids: Arc<Vec<String>>) -> Vec<Scenario> {
 pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
     let db = database::connect(&settings.database).await?;
     database::migrate(&db).await?;
-    if database::is_empty(&db).await? {
+    if registry::batch::is_empty(&db).await? {
         let started = Instant::now();
         seed::demo::load(&db).await?;
-        seed::generated::generate(&db, args.centres, args.services, args.seed).await?;
+        generated::generate(&db, args.centres, args.services, args.seed).await?;
         // Fresh statistics, as a production database would have, so the
         // planners pick the indexes.
-        db.execute_unprepared("ANALYZE").await?;
+        database::refresh_statistics(&db).await?;
         println!(
             "generated {} centres and {} services in {:.1} s",
             args.centres,
@@ -116,16 +117,11 @@ pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
     } else {
         println!(
             "reusing the data in the database ({} centres)",
-            centre::Entity::find().count(&db).await?
+            registry::centre::count_all(&db).await?
         );
     }
     let centre_ids: Arc<Vec<String>> = Arc::new(
-        centre::Entity::find()
-            .select_only()
-            .column(centre::Column::Id)
-            .limit(1000)
-            .into_tuple::<Uuid>()
-            .all(&db)
+        registry::centre::some_ids(&db, 1000)
             .await?
             .into_iter()
             .map(|id| ids::encode(NodeKind::Centre, id).to_string())
@@ -200,13 +196,13 @@ async fn sql_costs(db: &DatabaseConnection, scenarios: &[Scenario]) -> anyhow::R
             log.push((info.elapsed, info.statement.sql.clone()));
         }
     });
-    let schema = build_schema(Some(counting.clone()));
+    let schema = build_schema(counting.clone());
     let mut costs = Vec::new();
     for scenario in scenarios {
         let variables = async_graphql::Variables::from_json((scenario.variables)(0));
         let request = async_graphql::Request::new(scenario.query)
             .variables(variables)
-            .data(RequestContext::anonymous())
+            .data(RequestContext::default())
             .data(Loaders::new(&counting));
         log.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.clear();
         let response = schema.execute(request).await;
@@ -317,7 +313,7 @@ impl ServerProcess {
             .env("KAMKOR_DATABASE_URL", &settings.database.url)
             .env(
                 "KAMKOR_DATABASE_MAX_CONNECTIONS",
-                settings.database.max_connections.to_string(),
+                settings.database.pool_size().to_string(),
             )
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())

@@ -1,10 +1,12 @@
 use async_graphql::{Context, Object};
 
-use super::db;
 use crate::{
     error::AppError,
-    graphql::types::{enums::CapacityGroupBy, overview::CapacityOverview},
-    service,
+    graphql::{
+        context::ContextExt,
+        types::{enums::CapacityGroupBy, overview::CapacityOverview},
+    },
+    registry,
 };
 
 #[derive(Default)]
@@ -21,9 +23,7 @@ impl CapacityOverviewQuery {
         area_code: Option<String>,
         #[graphql(default_with = "CapacityGroupBy::Area")] group_by: CapacityGroupBy,
     ) -> Result<CapacityOverview, AppError> {
-        let db = db(ctx);
-        let area = service::admin_area::optional_scope(db, area_code.as_deref()).await?;
-        let overview = service::capacity_overview::overview(db, area.as_ref(), group_by.into()).await?;
+        let overview = registry::overview::overview(ctx.db()?, area_code.as_deref(), group_by.into()).await?;
         Ok(CapacityOverview(overview))
     }
 }

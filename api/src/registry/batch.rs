@@ -1,14 +1,17 @@
-//! Collects records in memory and inserts them in chunks, in one transaction.
+//! Loading many records at once (the demo data, the benchmark's data):
+//! collected in memory, their derived columns filled, then inserted in
+//! chunks inside one transaction.
 
 use entity::{
     admin_area, capacity, capacity_event, centre, centre_language, organization, service, service_area,
     service_at_centre, service_target_group,
 };
 use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel, TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
+    PaginatorTrait, TransactionTrait,
 };
 
-use crate::{database, service::derived};
+use crate::{database, error::AppError, registry};
 
 /// Rows per INSERT: far below SQLite's and PostgreSQL's bind-parameter limits
 /// for our widest table.
@@ -60,7 +63,7 @@ fn active<M: IntoActiveModel<A>, A: ActiveModelTrait>(rows: Vec<M>) -> Vec<A> {
 
 impl Batch {
     /// Inserts everything in one transaction.
-    pub async fn insert(self, db: &DatabaseConnection) -> Result<Summary, sea_orm::DbErr> {
+    pub async fn insert(self, db: &DatabaseConnection) -> Result<Summary, AppError> {
         let txn = db.begin().await?;
         let summary = self.write(&txn).await?;
         txn.commit().await?;
@@ -70,10 +73,10 @@ impl Batch {
     /// Inserts everything in one transaction if the registry is empty;
     /// `None` when it already holds data. Replicas starting together on an
     /// empty database load the data exactly once.
-    pub async fn insert_if_empty(self, db: &DatabaseConnection) -> Result<Option<Summary>, sea_orm::DbErr> {
+    pub async fn insert_if_empty(self, db: &DatabaseConnection) -> Result<Option<Summary>, AppError> {
         let txn = db.begin().await?;
         database::lock_setup(&txn).await?;
-        if !database::is_empty(&txn).await? {
+        if !is_empty(&txn).await? {
             return Ok(None);
         }
         let summary = self.write(&txn).await?;
@@ -82,10 +85,12 @@ impl Batch {
     }
 
     /// Fills derived columns and inserts everything, parents first.
-    async fn write(mut self, txn: &DatabaseTransaction) -> Result<Summary, sea_orm::DbErr> {
-        self.organizations.iter_mut().for_each(derived::organization);
-        self.centres.iter_mut().for_each(derived::centre);
-        self.services.iter_mut().for_each(derived::service);
+    async fn write(mut self, txn: &DatabaseTransaction) -> Result<Summary, AppError> {
+        self.organizations
+            .iter_mut()
+            .for_each(registry::organization::fill_derived);
+        self.centres.iter_mut().for_each(registry::centre::fill_derived);
+        self.services.iter_mut().for_each(registry::service::fill_derived);
         let summary = Summary {
             areas: self.areas.len(),
             organizations: self.organizations.len(),
@@ -106,4 +111,10 @@ impl Batch {
         insert_chunks(txn, active::<_, capacity_event::ActiveModel>(self.capacity_events)).await?;
         Ok(summary)
     }
+}
+
+/// True when the registry holds no administrative areas, i.e. nothing was
+/// ever loaded.
+pub async fn is_empty(db: &impl ConnectionTrait) -> Result<bool, AppError> {
+    Ok(admin_area::Entity::find().count(db).await? == 0)
 }

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use entity::{
-    admin_area, capacity, centre,
-    enums::{CentreStatus, ServiceCategory, ServiceStatus, TargetGroup},
+    capacity, centre,
+    enums::{ServiceCategory, TargetGroup},
     service, service_at_centre, service_target_group,
 };
 use sea_orm::{
@@ -14,7 +14,12 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
 };
 
-use super::admin_area::AreaScope;
+use super::{
+    admin_area::{self, AreaScope},
+    centre::receiving,
+    service::offered,
+    service_at_centre as placement,
+};
 use crate::error::AppError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,7 +47,7 @@ impl Totals {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum GroupKey {
-    Area(admin_area::Model),
+    Area(entity::admin_area::Model),
     Category(ServiceCategory),
     TargetGroup(TargetGroup),
 }
@@ -55,12 +60,7 @@ pub struct Overview {
 
 /// Live capacities of active services at active centres, optionally inside an area.
 fn live_capacities(area: Option<&AreaScope>) -> Select<capacity::Entity> {
-    let mut cond = Condition::all()
-        .add(service_at_centre::Column::ArchivedAt.is_null())
-        .add(service::Column::ArchivedAt.is_null())
-        .add(service::Column::Status.eq(ServiceStatus::Active))
-        .add(centre::Column::ArchivedAt.is_null())
-        .add(centre::Column::Status.eq(CentreStatus::Active));
+    let mut cond = Condition::all().add(placement::live()).add(offered()).add(receiving());
     if let Some(area) = area {
         cond = cond.add(centre::Column::AdminAreaId.in_subquery(area.subtree_ids()));
     }
@@ -97,11 +97,15 @@ fn totals((maximum, available, capacities): (Option<i64>, Option<i64>, i64)) -> 
     }
 }
 
+/// Totals of places in the area named by `area_code` (the whole country when
+/// `None`), grouped as asked.
 pub async fn overview(
     db: &impl ConnectionTrait,
-    area: Option<&AreaScope>,
+    area_code: Option<&str>,
     group_by: GroupBy,
 ) -> Result<Overview, AppError> {
+    let scope = admin_area::optional_scope(db, area_code).await?;
+    let area = scope.as_ref();
     let total = with_sums(live_capacities(area))
         .into_tuple::<(Option<i64>, Option<i64>, i64)>()
         .one(db)
@@ -148,10 +152,10 @@ async fn by_area(db: &impl ConnectionTrait, area: Option<&AreaScope>) -> Result<
         .into_tuple::<(Uuid, Option<i64>, Option<i64>, i64)>()
         .all(db)
         .await?;
-    let areas = super::admin_area::all(db).await?;
+    let areas = admin_area::all(db).await?;
     let parent_id = area.map(|scope| scope.area.id);
-    let buckets: Vec<&admin_area::Model> = areas.iter().filter(|a| a.parent_id == parent_id).collect();
-    let by_id: HashMap<Uuid, &admin_area::Model> = areas.iter().map(|a| (a.id, a)).collect();
+    let buckets: Vec<&entity::admin_area::Model> = areas.iter().filter(|a| a.parent_id == parent_id).collect();
+    let by_id: HashMap<Uuid, &entity::admin_area::Model> = areas.iter().map(|a| (a.id, a)).collect();
     let mut sums: HashMap<Uuid, Totals> = HashMap::new();
     for (area_id, m, a, n) in rows {
         let Some(centre_area) = by_id.get(&area_id) else {
@@ -165,7 +169,7 @@ async fn by_area(db: &impl ConnectionTrait, area: Option<&AreaScope>) -> Result<
             sums.entry(bucket.id).or_default().add(totals((m, a, n)));
         }
     }
-    let mut groups: Vec<(&admin_area::Model, Totals)> = sums
+    let mut groups: Vec<(&entity::admin_area::Model, Totals)> = sums
         .into_iter()
         .filter_map(|(id, t)| by_id.get(&id).map(|a| (*a, t)))
         .collect();

@@ -8,7 +8,11 @@
 use entity::values::LocalizedText;
 use sea_orm::sea_query::LikeExpr;
 
-use super::Lang;
+use super::text::Lang;
+use crate::error::AppError;
+
+/// Longest search text accepted, in characters.
+pub const MAX_SEARCH_CHARS: usize = 200;
 
 /// The folded form of a text, as stored in `search_text`.
 pub fn fold(text: &str) -> String {
@@ -21,9 +25,28 @@ pub fn search_text<'a>(texts: impl IntoIterator<Item = Option<&'a LocalizedText>
     fold(&parts.join("\n"))
 }
 
+/// The `LIKE` pattern of a caller's search text (`field` names it in
+/// errors): `None` when absent or blank; bad input when longer than
+/// [`MAX_SEARCH_CHARS`] or holding control characters, which no name or
+/// description contains (and which PostgreSQL would refuse, NUL above all).
+pub fn pattern(field: &str, needle: Option<&str>) -> Result<Option<LikeExpr>, AppError> {
+    let Some(needle) = needle else { return Ok(None) };
+    if needle.chars().count() > MAX_SEARCH_CHARS {
+        return Err(AppError::bad_input(format!(
+            "{field} must be at most {MAX_SEARCH_CHARS} characters long"
+        )));
+    }
+    if needle.chars().any(char::is_control) {
+        return Err(AppError::bad_input(format!(
+            "{field} must not contain control characters"
+        )));
+    }
+    Ok(contains_pattern(needle))
+}
+
 /// A `LIKE` pattern matching `needle` anywhere, with `%`, `_` and `\` escaped.
 /// `None` for a blank needle (no filter).
-pub fn contains_pattern(needle: &str) -> Option<LikeExpr> {
+fn contains_pattern(needle: &str) -> Option<LikeExpr> {
     let folded = fold(needle.trim());
     if folded.is_empty() {
         return None;
@@ -114,5 +137,17 @@ mod tests {
             .to_string(SqliteQueryBuilder);
         assert!(sql.contains(r"LIKE '%50\%\_off%' ESCAPE '\'"), "{sql}");
         assert!(contains_pattern("   ").is_none());
+    }
+
+    #[test]
+    fn overlong_and_control_characters_are_bad_input() {
+        assert!(pattern("text", Some(&"я".repeat(MAX_SEARCH_CHARS))).is_ok());
+        for bad in [
+            "я".repeat(MAX_SEARCH_CHARS + 1),
+            "a\u{0}b".to_owned(),
+            "line\nbreak".to_owned(),
+        ] {
+            assert_eq!(pattern("text", Some(&bad)).expect_err(&bad).code(), "BAD_USER_INPUT");
+        }
     }
 }

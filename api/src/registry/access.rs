@@ -1,0 +1,206 @@
+//! Who the caller is, and what they may see.
+//!
+//! The confidentiality rule lives here and nowhere else: shelters for
+//! children who suffered violence keep their location secret. For such a
+//! centre, a caller who may not see it gets no address, coordinates, phones
+//! or e-mail; searches "near a point" use a location coarsened to a grid
+//! cell; and the distance shown is whole kilometres. Every ranking by
+//! distance sorts on exactly the distance the caller is shown, with ties
+//! broken by something that says nothing about location, so that the order
+//! of a list cannot reveal more than its numbers do.
+//!
+//! Anonymous callers may not see confidential locations; partners and
+//! admins see all of them; a centre manager sees those of their own centres.
+
+use entity::{centre, values::Phones};
+use sea_orm::{
+    prelude::Uuid,
+    sea_query::{Expr, ExprTrait, SimpleExpr},
+};
+
+use super::geo::Near;
+
+/// What a caller is allowed to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Registry administrators: everything.
+    Admin,
+    /// A centre's own staff: their centres and those centres' places.
+    CentreManager,
+    /// Hotlines, case-management systems and other trusted partner apps.
+    Partner,
+}
+
+/// An authenticated caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    /// Who the caller is (the token's subject).
+    pub subject: String,
+    pub role: Role,
+    /// The centres a centre manager may edit.
+    pub centres: Vec<Uuid>,
+}
+
+/// The caller of one request: anonymous, or an authenticated [`Caller`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Viewer {
+    caller: Option<Caller>,
+}
+
+impl Viewer {
+    pub fn anonymous() -> Self {
+        Self::default()
+    }
+
+    pub fn authenticated(caller: Caller) -> Self {
+        Self { caller: Some(caller) }
+    }
+
+    pub fn caller(&self) -> Option<&Caller> {
+        self.caller.as_ref()
+    }
+
+    /// Which confidential locations this caller may see.
+    pub fn location_access(&self) -> LocationAccess {
+        match &self.caller {
+            None => LocationAccess::Public,
+            Some(caller) => match caller.role {
+                Role::Admin | Role::Partner => LocationAccess::Exact,
+                Role::CentreManager => LocationAccess::ExactFor(caller.centres.clone()),
+            },
+        }
+    }
+}
+
+/// Which exact locations of confidential centres a caller may see.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum LocationAccess {
+    /// None: the public, coarsened location only.
+    Public,
+    /// Every one.
+    Exact,
+    /// Those of these centres only.
+    ExactFor(Vec<Uuid>),
+}
+
+impl LocationAccess {
+    /// May the caller see where this centre is?
+    pub fn shows(&self, centre: &centre::Model) -> bool {
+        match self {
+            _ if !centre.address_confidential => true,
+            Self::Public => false,
+            Self::Exact => true,
+            Self::ExactFor(ids) => ids.contains(&centre.id),
+        }
+    }
+
+    /// The centre as the caller may see it: for a confidential centre they
+    /// may not see, without address, coordinates, phones or e-mail.
+    pub fn redact(&self, mut centre: centre::Model) -> centre::Model {
+        if !self.shows(&centre) {
+            centre.address = None;
+            centre.latitude = None;
+            centre.longitude = None;
+            centre.public_latitude = None;
+            centre.public_longitude = None;
+            centre.phones = Phones::default();
+            centre.email = None;
+        }
+        centre
+    }
+
+    /// SQL: true for the rows whose location the caller may not see; `None`
+    /// when the caller sees every location.
+    fn hidden_sql(&self) -> Option<SimpleExpr> {
+        let confidential = Expr::col((centre::Entity, centre::Column::AddressConfidential)).eq(true);
+        match self {
+            Self::Public => Some(confidential),
+            Self::Exact => None,
+            Self::ExactFor(ids) => {
+                Some(confidential.and(Expr::col((centre::Entity, centre::Column::Id)).is_not_in(ids.iter().copied())))
+            }
+        }
+    }
+
+    /// The coordinates the caller may filter and sort on: exact where they
+    /// may see them, else the public (coarsened) ones. Plain columns where
+    /// possible, so that their indexes serve.
+    pub fn coordinates_sql(&self) -> (SimpleExpr, SimpleExpr) {
+        let exact = (
+            Expr::col((centre::Entity, centre::Column::Latitude)),
+            Expr::col((centre::Entity, centre::Column::Longitude)),
+        );
+        let public = (
+            Expr::col((centre::Entity, centre::Column::PublicLatitude)),
+            Expr::col((centre::Entity, centre::Column::PublicLongitude)),
+        );
+        match (self, self.hidden_sql()) {
+            (Self::Public, _) => public,
+            (_, None) => exact,
+            (_, Some(hidden)) => (
+                Expr::case(hidden.clone(), public.0).finally(exact.0).into(),
+                Expr::case(hidden, public.1).finally(exact.1).into(),
+            ),
+        }
+    }
+
+    /// SQL: the distance in km from `near` that the caller is shown: whole
+    /// kilometres for locations they may not see, else metres (three
+    /// decimals). Rankings sort on this very value.
+    pub fn shown_distance_sql(&self, near: &Near) -> SimpleExpr {
+        let (latitude, longitude) = self.coordinates_sql();
+        let distance = near.distance_sql(latitude, longitude);
+        let metres: SimpleExpr = round(distance.clone().mul(1000)).div(1000.0);
+        match self.hidden_sql() {
+            None => metres,
+            Some(hidden) => Expr::case(hidden, round(distance)).finally(metres).into(),
+        }
+    }
+}
+
+/// SQL `ROUND(x)`, half away from zero on SQLite, to even on PostgreSQL's
+/// doubles; either way the value shown is the value sorted on.
+fn round(value: SimpleExpr) -> SimpleExpr {
+    sea_orm::sea_query::Func::round(value).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn centre(confidential: bool) -> centre::Model {
+        crate::seed::demo::sample_centre(confidential)
+    }
+
+    fn manager_of(id: Uuid) -> Viewer {
+        Viewer::authenticated(Caller {
+            subject: "manager".into(),
+            role: Role::CentreManager,
+            centres: vec![id],
+        })
+    }
+
+    #[test]
+    fn only_partners_admins_and_the_centres_managers_see_a_confidential_location() {
+        let shelter = centre(true);
+        let partner = Viewer::authenticated(Caller {
+            subject: "hotline".into(),
+            role: Role::Partner,
+            centres: vec![],
+        });
+        assert!(!Viewer::anonymous().location_access().shows(&shelter));
+        assert!(partner.location_access().shows(&shelter));
+        assert!(manager_of(shelter.id).location_access().shows(&shelter));
+        assert!(!manager_of(Uuid::new_v4()).location_access().shows(&shelter));
+        assert!(Viewer::anonymous().location_access().shows(&centre(false)));
+    }
+
+    #[test]
+    fn redaction_removes_every_locating_field() {
+        let hidden = Viewer::anonymous().location_access().redact(centre(true));
+        assert!(hidden.address.is_none() && hidden.latitude.is_none() && hidden.public_latitude.is_none());
+        assert!(hidden.phones.0.is_empty() && hidden.email.is_none());
+        let open = Viewer::anonymous().location_access().redact(centre(false));
+        assert!(open.address.is_some() && open.latitude.is_some() && !open.phones.0.is_empty());
+    }
+}

@@ -1,0 +1,329 @@
+//! `findHelp`: which services at which centres fit a child's need, ranked.
+//!
+//! A match is one live, offered service at one live centre receiving
+//! children. Ranking: nearest first when a point is given (on the distance
+//! the caller is shown, see `access`); otherwise most free places first, with
+//! matches that have no places to count (benefits, hotlines) after those
+//! that have; ties go to the freshest count, then to the match's id.
+
+use entity::{
+    capacity, centre, centre_language,
+    enums::{GendersServed, ServiceCategory, TargetGroup},
+    service, service_at_centre, service_target_group,
+};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
+    prelude::Uuid,
+    sea_query::{Expr, ExprTrait, Query},
+};
+
+use super::{
+    Window,
+    access::LocationAccess,
+    admin_area::{self, AreaScope},
+    capacity::CapacityRecord,
+    centre::receiving,
+    geo::Near,
+    search,
+    service::{covering, offered},
+    service_at_centre as placement, validate,
+};
+use crate::error::AppError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gender {
+    Female,
+    Male,
+}
+
+/// What a family or a social worker is looking for.
+#[derive(Clone, Debug, Default)]
+pub struct HelpNeed {
+    pub child_age: Option<i32>,
+    pub gender: Option<Gender>,
+    /// The child belongs to any of these groups.
+    pub target_groups: Vec<TargetGroup>,
+    pub categories: Vec<ServiceCategory>,
+    /// Where the child lives (a region includes its districts).
+    pub area_code: Option<String>,
+    pub near: Option<Near>,
+    /// A language the child or family speaks.
+    pub language: Option<String>,
+    pub text: Option<String>,
+    /// Drop services whose places are all taken.
+    pub available_only: bool,
+}
+
+/// One ranked match with its service, centre and capacity, read in the same
+/// query (a page needs them all, so loading them separately would only add
+/// round trips).
+#[derive(Clone, Debug, PartialEq)]
+pub struct HelpMatchRow {
+    pub service_at_centre_id: Uuid,
+    pub service: service::Model,
+    /// The centre as stored: callers redact it with `access` before showing it.
+    pub centre: centre::Model,
+    /// `None` for services without places to count.
+    pub capacity: Option<CapacityRecord>,
+    /// The distance from `near` the caller is shown, when a point was given
+    /// and the centre has a location.
+    pub distance_km: Option<f64>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct RawRow {
+    sac_id: Uuid,
+    distance_km: Option<f64>,
+    #[sea_orm(nested(prefix = "s_"))]
+    service: service::Model,
+    #[sea_orm(nested(prefix = "c_"))]
+    centre: centre::Model,
+    #[sea_orm(nested(prefix = "k_"))]
+    capacity: Option<capacity::Model>,
+}
+
+impl From<RawRow> for HelpMatchRow {
+    fn from(row: RawRow) -> Self {
+        let capacity = row.capacity.map(|capacity| CapacityRecord {
+            capacity,
+            service_id: row.service.id,
+            centre_id: row.centre.id,
+        });
+        Self {
+            service_at_centre_id: row.sac_id,
+            service: row.service,
+            centre: row.centre,
+            capacity,
+            distance_km: row.distance_km,
+        }
+    }
+}
+
+/// Selects every column of `E`, aliased `<prefix><column>`, to be read by a
+/// `#[sea_orm(nested(prefix = ...))]` field.
+fn with_all_columns<E: EntityTrait, Q: QuerySelect>(mut query: Q, prefix: &str) -> Q {
+    for column in E::Column::iter() {
+        query = query.column_as(column, format!("{prefix}{}", column.as_str()));
+    }
+    query
+}
+
+impl HelpNeed {
+    pub fn validate(&self) -> Result<(), AppError> {
+        validate::child_age("childAge", self.child_age)?;
+        validate::language_codes("language", self.language.as_slice())?;
+        if let Some(near) = &self.near {
+            near.validate()?;
+        }
+        Ok(())
+    }
+
+    fn condition(&self, area: Option<&AreaScope>, access: &LocationAccess) -> Result<Condition, AppError> {
+        let mut cond = Condition::all().add(placement::live()).add(offered()).add(receiving());
+        if let Some(age) = self.child_age {
+            cond = cond
+                .add(super::ages_include(
+                    service::Column::AgeMin,
+                    service::Column::AgeMax,
+                    age,
+                ))
+                .add(super::ages_include(centre::Column::AgeMin, centre::Column::AgeMax, age));
+        }
+        if let Some(gender) = self.gender {
+            let served = match gender {
+                Gender::Female => GendersServed::Female,
+                Gender::Male => GendersServed::Male,
+            };
+            cond = cond.add(centre::Column::Genders.is_in([GendersServed::Any, served]));
+        }
+        if !self.target_groups.is_empty() {
+            // Correlated EXISTS: checked per candidate row, never materialised.
+            let for_groups = Query::select()
+                .expr(Expr::val(1))
+                .from(service_target_group::Entity)
+                .and_where(service_target_group::Column::TargetGroup.is_in(self.target_groups.iter().copied()))
+                .and_where(
+                    Expr::col((service_target_group::Entity, service_target_group::Column::ServiceId))
+                        .equals((service_at_centre::Entity, service_at_centre::Column::ServiceId)),
+                )
+                .to_owned();
+            cond = cond.add(Expr::exists(for_groups));
+        }
+        if !self.categories.is_empty() {
+            cond = cond.add(service::Column::Category.is_in(self.categories.iter().copied()));
+        }
+        if let Some(area) = area {
+            // A hotline helps wherever its service area reaches, whichever
+            // town its call centre sits in.
+            cond = cond.add(
+                Condition::any()
+                    .add(centre::Column::AdminAreaId.in_subquery(area.subtree_ids()))
+                    .add(
+                        Condition::all()
+                            .add(service::Column::Category.eq(ServiceCategory::Hotline))
+                            .add(service::Column::Id.in_subquery(covering(area))),
+                    ),
+            );
+        }
+        if let Some(language) = &self.language {
+            let speaking = Query::select()
+                .expr(Expr::val(1))
+                .from(centre_language::Entity)
+                .and_where(centre_language::Column::Language.eq(language.as_str()))
+                .and_where(
+                    Expr::col((centre_language::Entity, centre_language::Column::CentreId))
+                        .equals((service_at_centre::Entity, service_at_centre::Column::CentreId)),
+                )
+                .to_owned();
+            cond = cond.add(Expr::exists(speaking));
+        }
+        if let Some(pattern) = search::pattern("text", self.text.as_deref())? {
+            cond = cond.add(
+                Condition::any()
+                    .add(service::Column::SearchText.like(pattern.clone()))
+                    .add(centre::Column::SearchText.like(pattern)),
+            );
+        }
+        if self.available_only {
+            cond = cond.add(
+                Condition::any()
+                    .add(Expr::col((capacity::Entity, capacity::Column::Id)).is_null())
+                    .add(capacity::Column::Available.gt(0)),
+            );
+        }
+        if let Some(near) = &self.near {
+            let (latitude, longitude) = access.coordinates_sql();
+            if let Some(within) = near.within_radius_sql(latitude, longitude) {
+                cond = cond.add(within);
+            }
+        }
+        Ok(cond)
+    }
+
+    /// The ranked query over service-at-centre rows with their service,
+    /// centre and (optional) capacity joined in.
+    fn select(
+        &self,
+        area: Option<&AreaScope>,
+        access: &LocationAccess,
+    ) -> Result<Select<service_at_centre::Entity>, AppError> {
+        let distance = match &self.near {
+            Some(near) => access.shown_distance_sql(near),
+            None => Expr::val(None::<f64>),
+        };
+        let query = service_at_centre::Entity::find()
+            .select_only()
+            .column_as(service_at_centre::Column::Id, "sac_id")
+            .column_as(distance.clone(), "distance_km");
+        let query = with_all_columns::<service::Entity, _>(query, "s_");
+        let query = with_all_columns::<centre::Entity, _>(query, "c_");
+        let query = with_all_columns::<capacity::Entity, _>(query, "k_");
+        let mut query = query
+            .join(JoinType::InnerJoin, service_at_centre::Relation::Service.def())
+            .join(JoinType::InnerJoin, service_at_centre::Relation::Centre.def())
+            .join(JoinType::LeftJoin, capacity::Relation::ServiceAtCentre.def().rev())
+            .filter(self.condition(area, access)?);
+        if self.near.is_some() {
+            // Centres without coordinates sort after every located one.
+            let (latitude, _) = access.coordinates_sql();
+            query = query.order_by_asc(latitude.is_null()).order_by_asc(distance);
+        }
+        Ok(query
+            .order_by_asc(Expr::col((capacity::Entity, capacity::Column::Id)).is_null())
+            .order_by_desc(Expr::col((capacity::Entity, capacity::Column::Available)))
+            .order_by_desc(Expr::col((capacity::Entity, capacity::Column::Updated)))
+            .order_by_asc(service_at_centre::Column::Id))
+    }
+}
+
+/// Radius of the first circle searched for a nearest-first page.
+const FIRST_CIRCLE_KM: f64 = 1.0;
+/// Bounds on how much each further circle grows.
+const MIN_GROWTH: f64 = 1.5;
+const MAX_GROWTH: f64 = 4.0;
+/// How far a distance shown can lie below the true one: whole kilometres
+/// are rounded, so by half a kilometre.
+const MAX_ROUNDING_KM: f64 = 0.5;
+
+/// A validated need, its area resolved, ready to be counted and paged.
+pub struct HelpSearch {
+    need: HelpNeed,
+    area: Option<AreaScope>,
+    access: LocationAccess,
+}
+
+/// Prepares the search for `need` as a caller with `access` sees it.
+pub async fn search(db: &impl ConnectionTrait, need: HelpNeed, access: LocationAccess) -> Result<HelpSearch, AppError> {
+    need.validate()?;
+    let area = admin_area::optional_scope(db, need.area_code.as_deref()).await?;
+    Ok(HelpSearch { need, area, access })
+}
+
+impl HelpSearch {
+    /// The number of matches across all pages.
+    pub async fn count(&self, db: &impl ConnectionTrait) -> Result<u64, AppError> {
+        let select = self.need.select(self.area.as_ref(), &self.access)?;
+        Ok(select.into_model::<RawRow>().count(db).await?)
+    }
+
+    /// One window of the ranked matches.
+    pub async fn page(&self, db: &impl ConnectionTrait, window: Window) -> Result<Vec<HelpMatchRow>, AppError> {
+        let Some(near) = self.need.near else {
+            return self.fetch(db, &self.need, window).await;
+        };
+        // Nearest first, a page needs only the closest rows: search growing
+        // circles and stop at the first one whose rows fill the window with
+        // distances that no row outside the circle can undercut. A row
+        // outside a circle of radius r lies more than r away and is shown at
+        // least r - MAX_ROUNDING_KM, so a window ending below that is the same
+        // as the full query's. In a dense city this sorts a few dozen
+        // candidates instead of thousands.
+        let limit_km = near.radius_km.unwrap_or(f64::INFINITY);
+        let mut radius_km = FIRST_CIRCLE_KM;
+        while radius_km < limit_km {
+            let circle = HelpNeed {
+                near: Some(Near {
+                    radius_km: Some(radius_km),
+                    ..near
+                }),
+                ..self.need.clone()
+            };
+            let rows = self.fetch(db, &circle, window).await?;
+            let last_shown = rows.last().and_then(|row| row.distance_km);
+            if rows.len() as u64 >= window.limit && last_shown.is_some_and(|d| d < radius_km - MAX_ROUNDING_KM) {
+                return Ok(rows);
+            }
+            radius_km *= next_growth(window, rows.len() as u64);
+        }
+        self.fetch(db, &self.need, window).await
+    }
+
+    async fn fetch(
+        &self,
+        db: &impl ConnectionTrait,
+        need: &HelpNeed,
+        window: Window,
+    ) -> Result<Vec<HelpMatchRow>, AppError> {
+        let rows = need
+            .select(self.area.as_ref(), &self.access)?
+            .offset(window.offset)
+            .limit(window.limit)
+            .into_model::<RawRow>()
+            .all(db)
+            .await?;
+        Ok(rows.into_iter().map(HelpMatchRow::from).collect())
+    }
+}
+
+/// How much to widen the circle after it held `found` rows of a window:
+/// matches grow with the area, i.e. with the square of the radius, so aim
+/// for a circle a quarter larger than the density seen suggests.
+fn next_growth(window: Window, found: u64) -> f64 {
+    if found == 0 {
+        return MAX_GROWTH;
+    }
+    let wanted = (window.offset + window.limit) as f64;
+    let seen = (window.offset + found) as f64;
+    (1.25 * (wanted / seen).sqrt()).clamp(MIN_GROWTH, MAX_GROWTH)
+}

@@ -1,0 +1,112 @@
+//! The registry's domain layer: every SQL statement and every rule of the
+//! registry, one module per concept, knowing nothing of GraphQL or HTTP.
+//!
+//! Functions take `&impl ConnectionTrait` (so they also work inside a
+//! transaction) and return `Result<_, AppError>`. The GraphQL layer, its
+//! DataLoaders included, only calls into these modules.
+
+pub mod access;
+pub mod admin_area;
+pub mod batch;
+pub mod capacity;
+pub mod centre;
+pub mod find_help;
+pub mod geo;
+pub mod organization;
+pub mod overview;
+pub mod search;
+pub mod service;
+pub mod service_at_centre;
+pub mod text;
+pub mod validate;
+
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QuerySelect, Select};
+
+use crate::error::AppError;
+
+/// A slice of an ordered result: skip `offset` rows, return at most `limit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// The current time at the precision both databases keep (PostgreSQL
+/// stores microseconds; SQLite would keep nanoseconds), so that a record
+/// reads back the same on either.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}
+
+/// Sort direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Asc,
+    Desc,
+}
+
+impl From<Direction> for sea_orm::Order {
+    fn from(direction: Direction) -> Self {
+        match direction {
+            Direction::Asc => sea_orm::Order::Asc,
+            Direction::Desc => sea_orm::Order::Desc,
+        }
+    }
+}
+
+/// A filtered, ordered query over one kind of record, ready to be counted
+/// and read a window at a time.
+pub struct Listing<E: EntityTrait>(Select<E>);
+
+impl<E: EntityTrait> Listing<E>
+where
+    E::Model: Sync,
+{
+    pub(crate) fn new(select: Select<E>) -> Self {
+        Self(select)
+    }
+
+    /// The number of records across all windows.
+    pub async fn count(&self, db: &impl ConnectionTrait) -> Result<u64, AppError> {
+        Ok(self.0.clone().count(db).await?)
+    }
+
+    /// The records of one window, in order.
+    pub async fn window(&self, db: &impl ConnectionTrait, window: Window) -> Result<Vec<E::Model>, AppError> {
+        Ok(self.0.clone().offset(window.offset).limit(window.limit).all(db).await?)
+    }
+}
+
+/// `min <= age <= max` for a pair of optional age columns; a missing bound
+/// does not limit.
+pub fn ages_include<C: sea_orm::ColumnTrait>(min: C, max: C, age: i32) -> sea_orm::Condition {
+    use sea_orm::Condition;
+    Condition::all()
+        .add(Condition::any().add(min.is_null()).add(min.lte(age)))
+        .add(Condition::any().add(max.is_null()).add(max.gte(age)))
+}
+
+/// Records of one kind by primary key, for the GraphQL layer's loaders.
+async fn find_by_ids<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    id: E::Column,
+    ids: &[sea_orm::prelude::Uuid],
+    key: impl Fn(&E::Model) -> sea_orm::prelude::Uuid,
+) -> Result<std::collections::HashMap<sea_orm::prelude::Uuid, E::Model>, AppError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let rows = E::find().filter(id.is_in(ids.iter().copied())).all(db).await?;
+    Ok(rows.into_iter().map(|row| (key(&row), row)).collect())
+}
+
+/// Groups rows by a key, keeping the rows' order within each group.
+fn group_by<K, V>(rows: impl IntoIterator<Item = (K, V)>) -> std::collections::HashMap<K, Vec<V>>
+where
+    K: std::hash::Hash + Eq,
+{
+    let mut groups: std::collections::HashMap<K, Vec<V>> = std::collections::HashMap::new();
+    for (key, value) in rows {
+        groups.entry(key).or_default().push(value);
+    }
+    groups
+}

@@ -1,0 +1,43 @@
+//! Checks of what callers ask for, shared by every filter that takes the
+//! same kind of input. Each failure is a `BAD_USER_INPUT` naming the field.
+
+use crate::error::AppError;
+
+/// A child's age: whole years within childhood, 0 to 18.
+pub fn child_age(field: &str, age: Option<i32>) -> Result<(), AppError> {
+    match age {
+        Some(age) if !(0..=18).contains(&age) => Err(AppError::bad_input(format!(
+            "{field} must be between 0 and 18, got {age}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Language codes: ISO 639-1 (or 639-2), lower case, such as "ky", "ru", "uz".
+pub fn language_codes(field: &str, codes: &[String]) -> Result<(), AppError> {
+    for code in codes {
+        if !(2..=3).contains(&code.len()) || !code.chars().all(|c| c.is_ascii_lowercase()) {
+            return Err(AppError::bad_input(format!(
+                "{field}: {code:?} is not a language code; use ISO 639-1 codes such as \"ky\", \"ru\", \"uz\""
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_and_codes_are_checked() {
+        assert!(child_age("childAge", Some(18)).is_ok());
+        assert!(child_age("childAge", None).is_ok());
+        assert_eq!(
+            child_age("childAge", Some(19)).expect_err("adult").code(),
+            "BAD_USER_INPUT"
+        );
+        assert!(language_codes("languages", &["ky".into(), "uz".into()]).is_ok());
+        assert!(language_codes("languages", &["Kyrgyz".into()]).is_err());
+    }
+}

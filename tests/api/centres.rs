@@ -1,0 +1,200 @@
+//! Centres: every filter and ordering of `centres`.
+
+use serde_json::{Value, json};
+
+use crate::{both, helpers::nodes};
+
+const CENTRE_FIELDS: &str = "id name kind status ageMin ageMax languages updatedAt availablePlaces
+    area { code } capacities { available }";
+
+async fn centres(app: &crate::helpers::TestApp, filter: Value) -> Vec<Value> {
+    let query = format!(
+        "query($f: CentreFilter) {{ centres(filter: $f, first: 100) {{ totalCount nodes {{ {CENTRE_FIELDS} }} }} }}"
+    );
+    let data = app.data(&query, json!({ "f": filter })).await;
+    assert_eq!(
+        data["centres"]["totalCount"].as_u64().map(|n| n as usize),
+        Some(nodes(&data, "centres").len())
+    );
+    nodes(&data, "centres").clone()
+}
+
+both!(centres_filter_by_text_area_kind_and_status, |app| async move {
+    let all = centres(&app, json!({})).await;
+    assert!(all.len() >= 25, "{} centres", all.len());
+
+    for needle in ["айданек", "АЙДАНЕК", "Айданек"] {
+        let found = centres(&app, json!({ "text": needle })).await;
+        assert_eq!(found.len(), 1, "{needle}");
+    }
+    assert!(
+        centres(&app, json!({ "text": "no such centre anywhere" }))
+            .await
+            .is_empty()
+    );
+
+    let bishkek = centres(&app, json!({ "areaCode": "KG-GB" })).await;
+    assert!(bishkek.len() >= 10);
+    assert!(
+        bishkek
+            .iter()
+            .all(|c| c["area"]["code"].as_str().is_some_and(|a| a.starts_with("KG-GB")))
+    );
+    let leninsky = centres(&app, json!({ "areaCode": "KG-GB-LEN" })).await;
+    assert!(!leninsky.is_empty() && leninsky.len() < bishkek.len());
+    assert!(leninsky.iter().all(|c| c["area"]["code"] == "KG-GB-LEN"));
+
+    let reintegration = centres(&app, json!({ "kinds": ["REINTEGRATION"] })).await;
+    assert!(!reintegration.is_empty());
+    assert!(reintegration.iter().all(|c| c["kind"] == "REINTEGRATION"));
+
+    let closed = centres(&app, json!({ "statuses": ["CLOSED", "TEMPORARILY_CLOSED"] })).await;
+    assert_eq!(closed.len(), 2);
+    let active = centres(&app, json!({ "statuses": ["ACTIVE"] })).await;
+    assert_eq!(active.len() + closed.len(), all.len());
+
+    let combined = centres(&app, json!({ "areaCode": "KG-GB-LEN", "kinds": ["REINTEGRATION"] })).await;
+    assert_eq!(combined.len(), 1, "filters combine with AND");
+    assert!(combined.len() < reintegration.len() && combined.len() < leninsky.len());
+});
+
+both!(centres_filter_by_people_and_places, |app| async move {
+    let all = centres(&app, json!({})).await;
+    let for_age = centres(&app, json!({ "childAge": 2 })).await;
+    assert!(!for_age.is_empty() && for_age.len() < all.len());
+    for c in &for_age {
+        assert!(c["ageMin"].as_i64().is_none_or(|a| a <= 2) && c["ageMax"].as_i64().is_none_or(|a| a >= 2));
+    }
+
+    let uzbek = centres(&app, json!({ "languages": ["uz"] })).await;
+    assert!(!uzbek.is_empty() && uzbek.len() < all.len());
+    assert!(
+        uzbek
+            .iter()
+            .all(|c| c["languages"].as_array().is_some_and(|l| l.contains(&json!("uz"))))
+    );
+
+    let offenders = centres(&app, json!({ "targetGroups": ["CHILD_IN_CONFLICT_WITH_LAW"] })).await;
+    assert!(offenders.iter().any(|c| c["kind"] == "REINTEGRATION"));
+    assert!(offenders.len() < all.len());
+
+    let free = centres(&app, json!({ "hasAvailability": true })).await;
+    assert!(!free.is_empty());
+    assert!(free.iter().all(|c| {
+        c["capacities"]
+            .as_array()
+            .is_some_and(|caps| caps.iter().any(|k| k["available"].as_i64() > Some(0)))
+    }));
+    let full = centres(&app, json!({ "hasAvailability": false })).await;
+    assert!(full.iter().all(|c| {
+        c["capacities"]
+            .as_array()
+            .is_some_and(|caps| caps.iter().all(|k| k["available"] == 0))
+    }));
+    assert_eq!(free.len() + full.len(), all.len());
+
+    assert!(
+        centres(&app, json!({ "updatedSince": "2999-01-01T00:00:00Z" }))
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        centres(&app, json!({ "updatedSince": "2000-01-01T00:00:00Z" }))
+            .await
+            .len(),
+        all.len()
+    );
+
+    let near = centres(
+        &app,
+        json!({ "near": { "latitude": 40.5283, "longitude": 72.7985, "radiusKm": 15 } }),
+    )
+    .await;
+    assert!(!near.is_empty());
+    assert!(
+        near.iter()
+            .all(|c| c["area"]["code"] == "KG-GO" || c["area"]["code"] == "KG-O-KSU"),
+        "{near:#?}"
+    );
+});
+
+/// Positions of a name's letters in the Kyrgyz alphabet (spaces, digits and
+/// Latin letters before it, other letters after it); punctuation is ignored.
+fn kyrgyz_order(name: &str) -> Vec<u32> {
+    const ALPHABET: &str = "абвгдеёжзийклмнңоөпрстуүфхцчшщъыьэюя";
+    name.to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+        .map(|c| match ALPHABET.chars().position(|a| a == c) {
+            Some(i) => 0x400 + i as u32,
+            None if (c as u32) < 0x400 => c as u32,
+            None => 0x20000 + c as u32,
+        })
+        .collect()
+}
+
+both!(centres_orderings, |app| async move {
+    let ordered = |field: &'static str, direction: &'static str| {
+        let app = &app;
+        async move {
+            let data = app
+                .data(
+                    "query($o: CentreOrder) { centres(orderBy: $o, first: 100) { nodes { name updatedAt availablePlaces } } }",
+                    json!({ "o": { "field": field, "direction": direction } }),
+                )
+                .await;
+            nodes(&data, "centres").clone()
+        }
+    };
+    // Kyrgyz alphabetical order, ignoring case and punctuation.
+    let by_name = ordered("NAME", "ASC").await;
+    let names: Vec<String> = by_name
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort_by_key(|n| kyrgyz_order(n));
+    assert_eq!(names, sorted);
+    assert!(
+        names.first().is_some_and(|n| !n.starts_with('Ү')),
+        "ү sorts after у, not first or last by code point"
+    );
+
+    let by_places = ordered("AVAILABLE_PLACES", "DESC").await;
+    let places: Vec<i64> = by_places
+        .iter()
+        .map(|c| c["availablePlaces"].as_i64().unwrap_or(-1))
+        .collect();
+    assert!(places.windows(2).all(|w| w[0] >= w[1]), "{places:?}");
+    assert!(places[0] > 0);
+
+    let by_update = ordered("UPDATED_AT", "DESC").await;
+    let times: Vec<String> = by_update
+        .iter()
+        .map(|c| c["updatedAt"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]));
+
+    // Distance: nearest first from Osh; without `near` it is bad input.
+    let data = app
+        .data(
+            r#"{ centres(filter: { near: { latitude: 40.5283, longitude: 72.7985 } }, orderBy: { field: DISTANCE }, first: 100)
+               { nodes { latitude longitude area { code } } } }"#,
+            json!({}),
+        )
+        .await;
+    let located: Vec<(f64, f64)> = nodes(&data, "centres")
+        .iter()
+        .filter_map(|c| Some((c["latitude"].as_f64()?, c["longitude"].as_f64()?)))
+        .collect();
+    let distances: Vec<f64> = located
+        .iter()
+        .map(|&(la, lo)| (la - 40.5283).powi(2) + ((lo - 72.7985) * 0.76).powi(2))
+        .collect();
+    assert!(distances.windows(2).all(|w| w[0] <= w[1] + 1e-6), "{distances:?}");
+    assert_eq!(nodes(&data, "centres")[0]["area"]["code"], "KG-GO");
+    let code = app
+        .error_code("{ centres(orderBy: { field: DISTANCE }) { nodes { id } } }", json!({}))
+        .await;
+    assert_eq!(code, "BAD_USER_INPUT");
+});
