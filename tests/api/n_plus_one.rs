@@ -41,3 +41,25 @@ both!(
         }
     }
 );
+
+both!(find_help_reads_capacities_with_its_matches, |app| async move {
+    let query = |selection: &str| {
+        format!(
+            "{{ findHelp(need: {{ availableOnly: false }}, first: 20) {{ nodes {{ availablePlaces {selection} }} }} }}"
+        )
+    };
+    let (bare, plain) = app.count_statements(app.query(&query(""), json!({}))).await;
+    let (with, detailed) = app
+        .count_statements(app.query(&query("capacity { id maximum waitlist version }"), json!({})))
+        .await;
+    assert!(
+        plain.get("errors").is_none() && detailed.get("errors").is_none(),
+        "{detailed:#}"
+    );
+    let capacities = detailed["data"]["findHelp"]["nodes"]
+        .as_array()
+        .map(|n| n.iter().filter(|m| m["capacity"]["maximum"].is_number()).count())
+        .unwrap_or_default();
+    assert!(capacities > 5);
+    assert_eq!(with, bare, "capacities come with the matches, not from another query");
+});

@@ -55,11 +55,11 @@ async fn matches(db: &sea_orm::DatabaseConnection, access: &LocationAccess, size
 /// What breaks ties between equal distances: counted places first, more
 /// free places first, fresher counts first, then the match's id.
 fn tie_break(row: &HelpMatchRow) -> impl Ord {
-    let capacity = row.capacity.as_ref().map(|c| &c.capacity);
+    let places = row.places.as_ref();
     (
-        capacity.is_none(),
-        std::cmp::Reverse(capacity.map(|c| c.available)),
-        std::cmp::Reverse(capacity.map(|c| c.updated)),
+        places.is_none(),
+        std::cmp::Reverse(places.map(|p| p.available)),
+        std::cmp::Reverse(places.map(|p| p.updated)),
         row.service_at_centre_id,
     )
 }

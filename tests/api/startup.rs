@@ -61,7 +61,7 @@ async fn pool_size_is_configurable(backend: Backend) {
     };
     database.max_connections = None;
     let db = api::database::connect(&database).await.expect("connect");
-    assert_eq!(max(&db), if backend == Backend::Sqlite { 4 } else { 16 });
+    assert_eq!(max(&db), 16);
     database.max_connections = Some(3);
     let db = api::database::connect(&database).await.expect("connect");
     assert_eq!(max(&db), 3);

@@ -72,6 +72,10 @@ impl Viewer {
     }
 }
 
+/// How far a distance shown in metres (three decimals of km) may lie below
+/// the true one.
+const METRES_ROUNDING_KM: f64 = 0.0005;
+
 /// Which exact locations of confidential centres a caller may see.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum LocationAccess {
@@ -141,6 +145,20 @@ impl LocationAccess {
                 Expr::case(hidden.clone(), public.0).finally(exact.0).into(),
                 Expr::case(hidden, public.1).finally(exact.1).into(),
             ),
+        }
+    }
+
+    /// A bound below every distance this caller is shown for a row that
+    /// lies farther than `radius_km`: such a row is shown at least
+    /// `radius_km` less the rounding of metres, or, when hidden, in whole
+    /// kilometres at least `ceil(radius_km - 0.5)` (whichever way halves
+    /// round). Rankings near a point search growing circles and stop at the
+    /// first whose rows fill a page strictly below this bound.
+    pub fn shown_beyond_km(&self, radius_km: f64) -> f64 {
+        let visible = radius_km - METRES_ROUNDING_KM;
+        match self {
+            Self::Exact => visible,
+            Self::Public | Self::ExactFor(_) => visible.min((radius_km - 0.5).ceil()),
         }
     }
 

@@ -6,6 +6,7 @@
 //! matches that have no places to count (benefits, hotlines) after those
 //! that have; ties go to the freshest count, then to the match's id.
 
+use chrono::{DateTime, Utc};
 use entity::{
     capacity, centre, centre_language,
     enums::{GendersServed, ServiceCategory, TargetGroup},
@@ -15,7 +16,7 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, JoinType,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
     prelude::Uuid,
-    sea_query::{Expr, ExprTrait, Query},
+    sea_query::{Alias, Expr, ExprTrait, NullOrdering, Order, Query},
 };
 
 use super::{
@@ -55,7 +56,7 @@ pub struct HelpNeed {
     pub available_only: bool,
 }
 
-/// One ranked match with its service, centre and capacity, read in the same
+/// One ranked match with its service, centre and places, read in the same
 /// query (a page needs them all, so loading them separately would only add
 /// round trips).
 #[derive(Clone, Debug, PartialEq)]
@@ -65,38 +66,76 @@ pub struct HelpMatchRow {
     /// The centre as stored: callers redact it with `access` before showing it.
     pub centre: centre::Model,
     /// `None` for services without places to count.
+    pub places: Option<Places>,
+    /// The whole capacity, when the search was asked for it
+    /// ([`HelpSearch::with_capacities`]).
     pub capacity: Option<CapacityRecord>,
     /// The distance from `near` the caller is shown, when a point was given
     /// and the centre has a location.
     pub distance_km: Option<f64>,
 }
 
+/// What a match's capacity says, as every ranking reads it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Places {
+    pub capacity_id: Uuid,
+    pub available: i32,
+    /// When the places were last counted.
+    pub updated: DateTime<Utc>,
+}
+
 #[derive(Debug, FromQueryResult)]
 struct RawRow {
     sac_id: Uuid,
     distance_km: Option<f64>,
+    capacity_id: Option<Uuid>,
+    available: Option<i32>,
+    capacity_updated: Option<DateTime<Utc>>,
     #[sea_orm(nested(prefix = "s_"))]
     service: service::Model,
     #[sea_orm(nested(prefix = "c_"))]
     centre: centre::Model,
+}
+
+/// A [`RawRow`] with the whole capacity.
+#[derive(Debug, FromQueryResult)]
+struct RawRowWithCapacity {
+    #[sea_orm(nested)]
+    row: RawRow,
     #[sea_orm(nested(prefix = "k_"))]
     capacity: Option<capacity::Model>,
 }
 
 impl From<RawRow> for HelpMatchRow {
     fn from(row: RawRow) -> Self {
-        let capacity = row.capacity.map(|capacity| CapacityRecord {
-            capacity,
-            service_id: row.service.id,
-            centre_id: row.centre.id,
-        });
+        let places = match (row.capacity_id, row.available, row.capacity_updated) {
+            (Some(capacity_id), Some(available), Some(updated)) => Some(Places {
+                capacity_id,
+                available,
+                updated,
+            }),
+            _ => None,
+        };
         Self {
             service_at_centre_id: row.sac_id,
             service: row.service,
             centre: row.centre,
-            capacity,
+            places,
+            capacity: None,
             distance_km: row.distance_km,
         }
+    }
+}
+
+impl From<RawRowWithCapacity> for HelpMatchRow {
+    fn from(raw: RawRowWithCapacity) -> Self {
+        let mut row = HelpMatchRow::from(raw.row);
+        row.capacity = raw.capacity.map(|capacity| CapacityRecord {
+            capacity,
+            service_id: row.service.id,
+            centre_id: row.centre.id,
+        });
+        row
     }
 }
 
@@ -119,7 +158,12 @@ impl HelpNeed {
         Ok(())
     }
 
-    fn condition(&self, area: Option<&AreaScope>, access: &LocationAccess) -> Result<Condition, AppError> {
+    fn condition(
+        &self,
+        area: Option<&AreaScope>,
+        access: &LocationAccess,
+        circle_km: Option<f64>,
+    ) -> Result<Condition, AppError> {
         let mut cond = Condition::all().add(placement::live()).add(offered()).add(receiving());
         if let Some(age) = self.child_age {
             cond = cond
@@ -193,20 +237,29 @@ impl HelpNeed {
             );
         }
         if let Some(near) = &self.near {
-            let (latitude, longitude) = access.coordinates_sql();
-            if let Some(within) = near.within_radius_sql(latitude, longitude) {
-                cond = cond.add(within);
+            let circle = circle_km.map(|radius_km| Near {
+                radius_km: Some(radius_km),
+                ..*near
+            });
+            for bound in [Some(near), circle.as_ref()].into_iter().flatten() {
+                let (latitude, longitude) = access.coordinates_sql();
+                if let Some(within) = bound.within_radius_sql(latitude, longitude) {
+                    cond = cond.add(within);
+                }
             }
         }
         Ok(cond)
     }
 
     /// The ranked query over service-at-centre rows with their service,
-    /// centre and (optional) capacity joined in.
+    /// centre and (optional) capacity joined in; within a search circle of
+    /// `circle_km` when one is given.
     fn select(
         &self,
         area: Option<&AreaScope>,
         access: &LocationAccess,
+        circle_km: Option<f64>,
+        with_capacities: bool,
     ) -> Result<Select<service_at_centre::Entity>, AppError> {
         let distance = match &self.near {
             Some(near) => access.shown_distance_sql(near),
@@ -215,19 +268,30 @@ impl HelpNeed {
         let query = service_at_centre::Entity::find()
             .select_only()
             .column_as(service_at_centre::Column::Id, "sac_id")
-            .column_as(distance.clone(), "distance_km");
+            .column_as(distance, "distance_km");
         let query = with_all_columns::<service::Entity, _>(query, "s_");
         let query = with_all_columns::<centre::Entity, _>(query, "c_");
-        let query = with_all_columns::<capacity::Entity, _>(query, "k_");
+        let query = query
+            .column_as(Expr::col((capacity::Entity, capacity::Column::Id)), "capacity_id")
+            .column_as(Expr::col((capacity::Entity, capacity::Column::Available)), "available")
+            .column_as(
+                Expr::col((capacity::Entity, capacity::Column::Updated)),
+                "capacity_updated",
+            );
+        let query = if with_capacities {
+            with_all_columns::<capacity::Entity, _>(query, "k_")
+        } else {
+            query
+        };
         let mut query = query
             .join(JoinType::InnerJoin, service_at_centre::Relation::Service.def())
             .join(JoinType::InnerJoin, service_at_centre::Relation::Centre.def())
             .join(JoinType::LeftJoin, capacity::Relation::ServiceAtCentre.def().rev())
-            .filter(self.condition(area, access)?);
+            .filter(self.condition(area, access, circle_km)?);
         if self.near.is_some() {
-            // Centres without coordinates sort after every located one.
-            let (latitude, _) = access.coordinates_sql();
-            query = query.order_by_asc(latitude.is_null()).order_by_asc(distance);
+            // By the output column, so that the distance is computed once a
+            // row; centres without coordinates (no distance) come last.
+            query = query.order_by_with_nulls(Expr::col(Alias::new("distance_km")), Order::Asc, NullOrdering::Last);
         }
         Ok(query
             .order_by_asc(Expr::col((capacity::Entity, capacity::Column::Id)).is_null())
@@ -242,77 +306,87 @@ const FIRST_CIRCLE_KM: f64 = 1.0;
 /// Bounds on how much each further circle grows.
 const MIN_GROWTH: f64 = 1.5;
 const MAX_GROWTH: f64 = 4.0;
-/// How far a distance shown can lie below the true one: whole kilometres
-/// are rounded, so by half a kilometre.
-const MAX_ROUNDING_KM: f64 = 0.5;
 
 /// A validated need, its area resolved, ready to be counted and paged.
 pub struct HelpSearch {
     need: HelpNeed,
     area: Option<AreaScope>,
     access: LocationAccess,
+    with_capacities: bool,
 }
 
 /// Prepares the search for `need` as a caller with `access` sees it.
 pub async fn search(db: &impl ConnectionTrait, need: HelpNeed, access: LocationAccess) -> Result<HelpSearch, AppError> {
     need.validate()?;
     let area = admin_area::optional_scope(db, need.area_code.as_deref()).await?;
-    Ok(HelpSearch { need, area, access })
+    Ok(HelpSearch {
+        need,
+        area,
+        access,
+        with_capacities: false,
+    })
 }
 
 impl HelpSearch {
+    /// Reads each match's whole capacity too (ten more columns a row, so
+    /// only when the caller will show them).
+    pub fn with_capacities(mut self, with: bool) -> Self {
+        self.with_capacities = with;
+        self
+    }
+
     /// The number of matches across all pages.
     pub async fn count(&self, db: &impl ConnectionTrait) -> Result<u64, AppError> {
-        let select = self.need.select(self.area.as_ref(), &self.access)?;
+        let select = self.need.select(self.area.as_ref(), &self.access, None, false)?;
         Ok(select.into_model::<RawRow>().count(db).await?)
     }
 
     /// One window of the ranked matches.
     pub async fn page(&self, db: &impl ConnectionTrait, window: Window) -> Result<Vec<HelpMatchRow>, AppError> {
         let Some(near) = self.need.near else {
-            return self.fetch(db, &self.need, window).await;
+            return self.fetch(db, None, window).await;
         };
         // Nearest first, a page needs only the closest rows: search growing
         // circles and stop at the first one whose rows fill the window with
-        // distances that no row outside the circle can undercut. A row
-        // outside a circle of radius r lies more than r away and is shown at
-        // least r - MAX_ROUNDING_KM, so a window ending below that is the same
+        // distances that no row outside the circle can undercut or tie (see
+        // `LocationAccess::shown_beyond_km`), so that the window is the same
         // as the full query's. In a dense city this sorts a few dozen
         // candidates instead of thousands.
         let limit_km = near.radius_km.unwrap_or(f64::INFINITY);
         let mut radius_km = FIRST_CIRCLE_KM;
         while radius_km < limit_km {
-            let circle = HelpNeed {
-                near: Some(Near {
-                    radius_km: Some(radius_km),
-                    ..near
-                }),
-                ..self.need.clone()
-            };
-            let rows = self.fetch(db, &circle, window).await?;
-            let last_shown = rows.last().and_then(|row| row.distance_km);
-            if rows.len() as u64 >= window.limit && last_shown.is_some_and(|d| d < radius_km - MAX_ROUNDING_KM) {
-                return Ok(rows);
+            let rows = self.fetch(db, Some(radius_km), window).await?;
+            let full = rows.len() as u64 >= window.limit;
+            match rows.last().and_then(|row| row.distance_km) {
+                Some(last) if full && last < self.access.shown_beyond_km(radius_km) => return Ok(rows),
+                // Full, but a row just outside could still be shown as near
+                // as the last: a circle whose bound passes the last row
+                // settles it (its window can only end nearer).
+                Some(last) if full => radius_km = (last + 0.001).max(last.floor() + 0.501),
+                _ => radius_km *= next_growth(window, rows.len() as u64),
             }
-            radius_km *= next_growth(window, rows.len() as u64);
         }
-        self.fetch(db, &self.need, window).await
+        self.fetch(db, None, window).await
     }
 
     async fn fetch(
         &self,
         db: &impl ConnectionTrait,
-        need: &HelpNeed,
+        circle_km: Option<f64>,
         window: Window,
     ) -> Result<Vec<HelpMatchRow>, AppError> {
-        let rows = need
-            .select(self.area.as_ref(), &self.access)?
+        let select = self
+            .need
+            .select(self.area.as_ref(), &self.access, circle_km, self.with_capacities)?
             .offset(window.offset)
-            .limit(window.limit)
-            .into_model::<RawRow>()
-            .all(db)
-            .await?;
-        Ok(rows.into_iter().map(HelpMatchRow::from).collect())
+            .limit(window.limit);
+        Ok(if self.with_capacities {
+            let rows = select.into_model::<RawRowWithCapacity>().all(db).await?;
+            rows.into_iter().map(HelpMatchRow::from).collect()
+        } else {
+            let rows = select.into_model::<RawRow>().all(db).await?;
+            rows.into_iter().map(HelpMatchRow::from).collect()
+        })
     }
 }
 

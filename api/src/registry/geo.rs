@@ -45,13 +45,18 @@ impl Near {
         }
     }
 
-    /// Latitude and longitude bounds of the radius, for an indexed pre-filter.
-    pub fn bounding_box(&self) -> Option<(f64, f64, f64, f64)> {
-        let radius = self.radius_km?;
-        let dlat = radius / KM_PER_DEGREE;
-        let dlon = radius / (KM_PER_DEGREE * self.point.latitude.to_radians().cos().max(0.01));
-        let Point { latitude, longitude } = self.point;
-        Some((latitude - dlat, latitude + dlat, longitude - dlon, longitude + dlon))
+    /// SQL: within the latitude and longitude bounds of a circle of
+    /// `radius_km`, a pre-filter that the coordinate index serves.
+    pub fn bounding_box_sql(&self, latitude: SimpleExpr, longitude: SimpleExpr, radius_km: f64) -> SimpleExpr {
+        let dlat = radius_km / KM_PER_DEGREE;
+        let dlon = radius_km / (KM_PER_DEGREE * self.point.latitude.to_radians().cos().max(0.01));
+        let Point {
+            latitude: lat,
+            longitude: lon,
+        } = self.point;
+        latitude
+            .between(lat - dlat, lat + dlat)
+            .and(longitude.between(lon - dlon, lon + dlon))
     }
 
     /// Kilometres per degree of longitude on the projection.
@@ -86,17 +91,12 @@ impl Near {
 
     /// SQL condition "within the radius", if a radius is set.
     pub fn within_radius_sql(&self, latitude: SimpleExpr, longitude: SimpleExpr) -> Option<SimpleExpr> {
-        let (lat_min, lat_max, lon_min, lon_max) = self.bounding_box()?;
         let radius = self.radius_km?;
         Some(
-            latitude
-                .clone()
-                .between(lat_min, lat_max)
-                .and(longitude.clone().between(lon_min, lon_max))
-                .and(
-                    self.squared_distance_sql(latitude, longitude)
-                        .lte(Expr::val(radius * radius)),
-                ),
+            self.bounding_box_sql(latitude.clone(), longitude.clone(), radius).and(
+                self.squared_distance_sql(latitude, longitude)
+                    .lte(Expr::val(radius * radius)),
+            ),
         )
     }
 }

@@ -79,7 +79,13 @@ impl FindHelpQuery {
         let access = ctx.viewer()?.location_access();
         let query = fingerprint(&("findHelp", &need, &access));
         let db = ctx.db()?;
-        let search = &registry::find_help::search(db, need, access).await?;
+        let selection = ctx.look_ahead();
+        let with_capacities = [selection.field("nodes"), selection.field("edges").field("node")]
+            .iter()
+            .any(|matches| matches.field("capacity").exists());
+        let search = &registry::find_help::search(db, need, access)
+            .await?
+            .with_capacities(with_capacities);
         paginate(
             ctx,
             PageArgs::new(first, after, None, None),

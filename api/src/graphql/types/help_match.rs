@@ -26,13 +26,23 @@ impl HelpMatch {
 
     /// The places counted for this service at this centre; null for services
     /// without places (benefits, hotlines).
-    async fn capacity(&self) -> Option<Capacity> {
-        self.0.capacity.clone().map(Capacity)
+    async fn capacity(&self, ctx: &Context<'_>) -> Result<Option<Capacity>, AppError> {
+        if let Some(capacity) = &self.0.capacity {
+            return Ok(Some(Capacity(capacity.clone())));
+        }
+        // Read with the match unless the query hid the field from look-ahead.
+        let Some(places) = &self.0.places else { return Ok(None) };
+        Ok(ctx
+            .loaders()?
+            .capacity
+            .load_one(places.capacity_id)
+            .await?
+            .map(Capacity))
     }
 
     /// Free places now; null when there are no places to count.
     async fn available_places(&self) -> Option<i32> {
-        self.0.capacity.as_ref().map(|c| c.capacity.available)
+        self.0.places.map(|p| p.available)
     }
 
     /// Distance in km from the point given in `near`. Rounded to whole
@@ -43,7 +53,7 @@ impl HelpMatch {
 
     /// When the places were last counted.
     async fn capacity_updated_at(&self) -> Option<DateTime<Utc>> {
-        self.0.capacity.as_ref().map(|c| c.capacity.updated)
+        self.0.places.map(|p| p.updated)
     }
 }
 
