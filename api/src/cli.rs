@@ -1,15 +1,20 @@
 //! The `kamkor` command line. Flags fall back to `KAMKOR_*` variables; every
 //! failure ends in one `error: …` line and exit code 1, never a panic.
 
-use std::{net::SocketAddr, process::ExitCode};
+use std::{net::SocketAddr, process::ExitCode, str::FromStr, time::Duration};
 
 use clap::{Parser, Subcommand};
 
 #[cfg(feature = "bench")]
 use crate::bench::{self, BenchArgs};
 use crate::{
-    config::{DEFAULT_BIND, DEFAULT_DATABASE_URL, DatabaseSettings, Settings},
-    database, graphql, seed,
+    config::{
+        DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_PUBLIC_GRID_DEGREES, DatabaseSettings, HttpSettings, QueryLimits,
+        RateLimitSettings, Settings,
+    },
+    database, graphql,
+    registry::geo::PublicGrid,
+    seed,
     startup::Application,
     telemetry::{self, LogFormat},
 };
@@ -47,6 +52,66 @@ pub struct Cli {
     /// Log format on stderr.
     #[arg(long, env = "KAMKOR_LOG_FORMAT", value_enum, default_value = "pretty", global = true)]
     pub log_format: LogFormat,
+
+    #[command(flatten)]
+    pub server: ServerOptions,
+}
+
+/// Limits and policies of the server. Taken as text and checked together in
+/// [`Cli::settings`], so that every bad value is reported at once.
+#[derive(clap::Args, Debug, Default)]
+pub struct ServerOptions {
+    /// Largest request body in bytes [default: 65536].
+    #[arg(long, env = "KAMKOR_MAX_BODY_BYTES", global = true)]
+    pub max_body_bytes: Option<String>,
+    /// Longest GraphQL document in bytes [default: 32768].
+    #[arg(long, env = "KAMKOR_MAX_QUERY_BYTES", global = true)]
+    pub max_query_bytes: Option<String>,
+    /// Most tokens in a GraphQL document [default: 5000].
+    #[arg(long, env = "KAMKOR_MAX_QUERY_TOKENS", global = true)]
+    pub max_query_tokens: Option<String>,
+    /// Deepest nesting of brackets in a document or values in variables [default: 32].
+    #[arg(long, env = "KAMKOR_MAX_QUERY_NESTING", global = true)]
+    pub max_query_nesting: Option<String>,
+    /// Deepest selection [default: 16].
+    #[arg(long, env = "KAMKOR_MAX_QUERY_DEPTH", global = true)]
+    pub max_query_depth: Option<String>,
+    /// Largest query cost [default: 20000].
+    #[arg(long, env = "KAMKOR_MAX_QUERY_COMPLEXITY", global = true)]
+    pub max_query_complexity: Option<String>,
+    /// Most aliases of one field in one selection [default: 5].
+    #[arg(long, env = "KAMKOR_MAX_ALIASES", global = true)]
+    pub max_aliases: Option<String>,
+    /// Most operations in a batched request; 0 refuses batches [default: 0].
+    #[arg(long, env = "KAMKOR_MAX_BATCH", global = true)]
+    pub max_batch: Option<String>,
+    /// Let anonymous callers introspect the schema (the playground needs it) [default: true].
+    #[arg(long, env = "KAMKOR_INTROSPECTION", global = true)]
+    pub introspection: Option<String>,
+    /// Longest a GraphQL request may run, e.g. 10s [default: 10s].
+    #[arg(long, env = "KAMKOR_REQUEST_TIMEOUT", global = true)]
+    pub request_timeout: Option<String>,
+    /// Longest one SQL statement may run on PostgreSQL [default: 5s].
+    #[arg(long, env = "KAMKOR_STATEMENT_TIMEOUT", global = true)]
+    pub statement_timeout: Option<String>,
+    /// How long in-flight requests may finish after SIGTERM or Ctrl-C [default: 10s].
+    #[arg(long, env = "KAMKOR_SHUTDOWN_GRACE", global = true)]
+    pub shutdown_grace: Option<String>,
+    /// Query cost an anonymous client (IP address) may spend per minute, per replica; 0 turns limits off [default: 60000].
+    #[arg(long, env = "KAMKOR_RATE_LIMIT_ANONYMOUS", global = true)]
+    pub rate_limit_anonymous: Option<String>,
+    /// Query cost an authenticated client (token subject) may spend per minute, per replica [default: 600000].
+    #[arg(long, env = "KAMKOR_RATE_LIMIT_AUTHENTICATED", global = true)]
+    pub rate_limit_authenticated: Option<String>,
+    /// Browser origins allowed to call the API (CORS), comma-separated, e.g. https://app.example.kg [default: none].
+    #[arg(long, env = "KAMKOR_CORS_ORIGINS", global = true)]
+    pub cors_origins: Option<String>,
+    /// Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is trusted [default: none].
+    #[arg(long, env = "KAMKOR_TRUSTED_PROXIES", global = true)]
+    pub trusted_proxies: Option<String>,
+    /// Grid step in degrees of the public location of confidential shelters [default: 0.02].
+    #[arg(long, env = "KAMKOR_PUBLIC_GRID_DEGREES", global = true)]
+    pub public_grid_degrees: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -68,36 +133,190 @@ pub enum Command {
     Bench(BenchArgs),
 }
 
+/// Collects the problems of a command line while its values are parsed.
+#[derive(Default)]
+struct Checks(Vec<String>);
+
+impl Checks {
+    /// `value` parsed as `T` and accepted by `ok`, else `default` (and a
+    /// problem naming the flag and what it takes).
+    fn parse<T: FromStr>(&mut self, flag: &str, value: Option<&str>, default: T, ok: fn(&T) -> bool, takes: &str) -> T {
+        let Some(raw) = value else { return default };
+        match raw.trim().parse::<T>() {
+            Ok(v) if ok(&v) => v,
+            _ => {
+                self.0.push(format!("--{flag} {raw:?} is not {takes}"));
+                default
+            }
+        }
+    }
+
+    fn count(&mut self, flag: &str, value: Option<&str>, default: usize) -> usize {
+        self.parse(flag, value, default, |n| *n > 0, "a whole number above 0")
+    }
+
+    fn duration(&mut self, flag: &str, value: Option<&str>, default: Duration) -> Duration {
+        let Some(raw) = value else { return default };
+        match humantime::parse_duration(raw.trim()) {
+            Ok(d) if !d.is_zero() => d,
+            _ => {
+                self.0
+                    .push(format!("--{flag} {raw:?} is not a duration such as 10s or 2m"));
+                default
+            }
+        }
+    }
+
+    /// A comma-separated list, each item parsed by `parse`.
+    fn list<T>(&mut self, flag: &str, value: Option<&str>, parse: fn(&str) -> Option<T>, takes: &str) -> Vec<T> {
+        let items = value
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|i| !i.is_empty());
+        items
+            .filter_map(|item| {
+                let parsed = parse(item);
+                if parsed.is_none() {
+                    self.0.push(format!("--{flag}: {item:?} is not {takes}"));
+                }
+                parsed
+            })
+            .collect()
+    }
+}
+
+/// An origin as browsers send it: scheme, host and optional port, nothing else.
+fn origin(item: &str) -> Option<String> {
+    let url = url::Url::parse(item).ok()?;
+    let bare = matches!(url.scheme(), "http" | "https") && url.path() == "/" && url.query().is_none();
+    bare.then(|| url.origin().ascii_serialization())
+}
+
+/// An IP address (a network of one) or a CIDR network.
+fn network(item: &str) -> Option<ipnet::IpNet> {
+    item.parse()
+        .ok()
+        .or_else(|| item.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from))
+}
+
 impl Cli {
     /// Checks every setting and reports all problems at once.
     pub fn settings(&self) -> Result<Settings, String> {
-        let mut problems = Vec::new();
+        let mut checks = Checks::default();
+        let o = &self.server;
+        let limits = self.query_limits(&mut checks);
+        let http = HttpSettings {
+            max_body_bytes: checks.count("max-body-bytes", o.max_body_bytes.as_deref(), 64 * 1024),
+            request_timeout: checks.duration("request-timeout", o.request_timeout.as_deref(), Duration::from_secs(10)),
+            shutdown_grace: checks.duration("shutdown-grace", o.shutdown_grace.as_deref(), Duration::from_secs(10)),
+            cors_origins: checks.list(
+                "cors-origins",
+                o.cors_origins.as_deref(),
+                origin,
+                "an origin such as https://app.example.kg",
+            ),
+            trusted_proxies: checks.list(
+                "trusted-proxies",
+                o.trusted_proxies.as_deref(),
+                network,
+                "an IP address or CIDR network",
+            ),
+        };
+        let defaults = RateLimitSettings::default();
+        let rate_limit = RateLimitSettings {
+            anonymous_per_minute: checks.parse(
+                "rate-limit-anonymous",
+                o.rate_limit_anonymous.as_deref(),
+                defaults.anonymous_per_minute,
+                |_| true,
+                "a whole number",
+            ),
+            authenticated_per_minute: checks.parse(
+                "rate-limit-authenticated",
+                o.rate_limit_authenticated.as_deref(),
+                defaults.authenticated_per_minute,
+                |_| true,
+                "a whole number",
+            ),
+        };
+        let public_grid_degrees = checks.parse(
+            "public-grid-degrees",
+            o.public_grid_degrees.as_deref(),
+            DEFAULT_PUBLIC_GRID_DEGREES,
+            |d: &f64| (0.001..=1.0).contains(d),
+            "a number of degrees between 0.001 and 1",
+        );
         let mut database = DatabaseSettings::new(self.database_url.clone())
-            .map_err(|e| problems.push(e))
+            .map_err(|e| checks.0.push(e))
             .ok();
         match self.database_max_connections {
-            Some(0) => problems.push("--database-max-connections must be at least 1".to_owned()),
+            Some(0) => checks
+                .0
+                .push("--database-max-connections must be at least 1".to_owned()),
             Some(n) => database.iter_mut().for_each(|d| d.max_connections = Some(n)),
             None => {}
         }
+        let statement_timeout = checks.duration(
+            "statement-timeout",
+            o.statement_timeout.as_deref(),
+            Duration::from_secs(5),
+        );
+        database
+            .iter_mut()
+            .for_each(|d| d.statement_timeout = statement_timeout);
         let bind = self
             .bind
             .parse::<SocketAddr>()
             .map_err(|_| {
-                problems.push(format!(
+                checks.0.push(format!(
                     "--bind {:?} is not an address such as 127.0.0.1:8080",
                     self.bind
                 ))
             })
             .ok();
         match (database, bind) {
-            (Some(database), Some(bind)) if problems.is_empty() => Ok(Settings {
+            (Some(database), Some(bind)) if checks.0.is_empty() => Ok(Settings {
                 database,
                 bind,
                 demo: self.demo && !self.no_demo,
-                max_body_bytes: 64 * 1024,
+                http,
+                limits,
+                rate_limit,
+                public_grid_degrees,
             }),
-            _ => Err(problems.join("; ")),
+            _ => Err(checks.0.join("; ")),
+        }
+    }
+
+    fn query_limits(&self, checks: &mut Checks) -> QueryLimits {
+        let o = &self.server;
+        let d = QueryLimits::default();
+        QueryLimits {
+            max_bytes: checks.count("max-query-bytes", o.max_query_bytes.as_deref(), d.max_bytes),
+            max_tokens: checks.count("max-query-tokens", o.max_query_tokens.as_deref(), d.max_tokens),
+            max_nesting: checks.count("max-query-nesting", o.max_query_nesting.as_deref(), d.max_nesting),
+            max_depth: checks.count("max-query-depth", o.max_query_depth.as_deref(), d.max_depth),
+            max_complexity: checks.count(
+                "max-query-complexity",
+                o.max_query_complexity.as_deref(),
+                d.max_complexity,
+            ),
+            max_aliases: checks.count("max-aliases", o.max_aliases.as_deref(), d.max_aliases),
+            max_batch: checks.parse(
+                "max-batch",
+                o.max_batch.as_deref(),
+                d.max_batch,
+                |_| true,
+                "a whole number",
+            ),
+            introspection: checks.parse(
+                "introspection",
+                o.introspection.as_deref(),
+                d.introspection,
+                |_| true,
+                "true or false",
+            ),
         }
     }
 }
@@ -131,9 +350,11 @@ async fn dispatch(mut cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed { .. } => {
-            let db = database::connect(&settings()?.database).await?;
+            let settings = settings()?;
+            let db = database::connect(&settings.database).await?;
             database::migrate(&db).await?;
-            let Some(summary) = seed::demo::load(&db).await? else {
+            let grid = PublicGrid(settings.public_grid_degrees);
+            let Some(summary) = seed::demo::load(&db, grid).await? else {
                 anyhow::bail!("the database already holds data; the demo data only goes into an empty registry");
             };
             println!(

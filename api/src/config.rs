@@ -2,7 +2,9 @@
 //! (see `cli`). Tests build them in code. Every bad value is reported at
 //! once, in one message.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, time::Duration};
+
+use ipnet::IpNet;
 
 /// Default location of the embedded database: a file next to the process.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://kamkor.db?mode=rwc";
@@ -16,16 +18,104 @@ pub struct Settings {
     pub bind: SocketAddr,
     /// Load the demo data when the database is empty.
     pub demo: bool,
-    /// Largest accepted request body, in bytes.
-    pub max_body_bytes: usize,
+    pub http: HttpSettings,
+    pub limits: QueryLimits,
+    pub rate_limit: RateLimitSettings,
+    /// Grid step, in degrees, of the public location of confidential
+    /// centres: an anonymous caller can learn which cell a shelter lies in,
+    /// and nothing finer.
+    pub public_grid_degrees: f64,
 }
 
 #[derive(Clone)]
 pub struct DatabaseSettings {
     pub url: String,
-    /// Connections in the pool; `None` for the engine's default (see
+    /// Connections in the pool; `None` for the default (see
     /// [`DatabaseSettings::pool_size`]).
     pub max_connections: Option<u32>,
+    /// Longest a single SQL statement may run on PostgreSQL.
+    pub statement_timeout: Duration,
+}
+
+/// The HTTP edge.
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Longest a GraphQL request may run.
+    pub request_timeout: Duration,
+    /// How long in-flight requests may finish after a stop signal.
+    pub shutdown_grace: Duration,
+    /// Origins allowed to call the API from a browser (CORS); none by default.
+    pub cors_origins: Vec<String>,
+    /// Proxies whose `X-Forwarded-For` is believed when telling clients apart.
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+/// Bounds on what one GraphQL request may ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueryLimits {
+    /// Longest document, in bytes.
+    pub max_bytes: usize,
+    /// Most lexical tokens in a document.
+    pub max_tokens: usize,
+    /// Deepest nesting of brackets in a document or of values in variables.
+    pub max_nesting: usize,
+    /// Deepest selection.
+    pub max_depth: usize,
+    /// Largest cost (complexity): every field costs 1, every database
+    /// round trip (a root field, a count) 10, a connection its page size
+    /// times its selection.
+    pub max_complexity: usize,
+    /// Most times one field may be asked for (under aliases) in one
+    /// selection.
+    pub max_aliases: usize,
+    /// Most operations in a batched request (a JSON array); 0 refuses
+    /// batches.
+    pub max_batch: usize,
+    /// Whether anonymous callers may introspect the schema (authenticated
+    /// callers always may).
+    pub introspection: bool,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        Self {
+            max_bytes: 32 * 1024,
+            max_tokens: 5_000,
+            // GraphiQL's introspection query nests 12 brackets deep; a
+            // selection 16 fields deep with arguments about 20.
+            max_nesting: 32,
+            // GraphiQL's introspection query has depth 13; the deepest
+            // sensible data query (findHelp → centre → area → parent) about 8.
+            max_depth: 16,
+            max_complexity: 20_000,
+            max_aliases: 5,
+            max_batch: 0,
+            introspection: true,
+        }
+    }
+}
+
+/// Token buckets per client, refilled continuously and charged the cost of
+/// each request. Per replica: N replicas behind a load balancer allow up to
+/// N times as much.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimitSettings {
+    /// Cost an anonymous client (one IP address) may spend per minute; 0 turns
+    /// rate limiting off.
+    pub anonymous_per_minute: u32,
+    /// Cost an authenticated client (one token subject) may spend per minute.
+    pub authenticated_per_minute: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            anonymous_per_minute: 60_000,
+            authenticated_per_minute: 600_000,
+        }
+    }
 }
 
 impl std::fmt::Debug for DatabaseSettings {
@@ -34,6 +124,7 @@ impl std::fmt::Debug for DatabaseSettings {
         f.debug_struct("DatabaseSettings")
             .field("url", &redact_url(&self.url))
             .field("pool_size", &self.pool_size())
+            .field("statement_timeout", &self.statement_timeout)
             .finish()
     }
 }
@@ -52,6 +143,7 @@ impl DatabaseSettings {
         Ok(Self {
             url,
             max_connections: None,
+            statement_timeout: Duration::from_secs(5),
         })
     }
 
@@ -62,6 +154,10 @@ impl DatabaseSettings {
     /// connections than with 16, for 40 MB less memory.
     pub fn pool_size(&self) -> u32 {
         self.max_connections.unwrap_or(DEFAULT_POOL_SIZE)
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.url.starts_with("postgres")
     }
 }
 
@@ -76,15 +172,36 @@ pub fn redact_url(raw: &str) -> String {
     }
 }
 
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 64 * 1024,
+            request_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(10),
+            cors_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// About 2.2 km north-south and 1.6 km east-west in Kyrgyzstan.
+pub const DEFAULT_PUBLIC_GRID_DEGREES: f64 = 0.02;
+
 impl Settings {
     /// Settings for tests and tools: the given database, an OS-chosen port,
-    /// no demo data.
+    /// no demo data, no rate limits, the other defaults.
     pub fn for_database(database: DatabaseSettings) -> Self {
         Self {
             database,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             demo: false,
-            max_body_bytes: 64 * 1024,
+            http: HttpSettings::default(),
+            limits: QueryLimits::default(),
+            rate_limit: RateLimitSettings {
+                anonymous_per_minute: 0,
+                authenticated_per_minute: 0,
+            },
+            public_grid_degrees: DEFAULT_PUBLIC_GRID_DEGREES,
         }
     }
 }

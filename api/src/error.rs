@@ -7,9 +7,16 @@
 //! - `NotFound`: a well-formed reference to a record that does not exist.
 //! - `Unauthenticated` / `Forbidden`: no or bad credentials / not allowed.
 //! - `Conflict`: a write lost an optimistic-concurrency race.
-//! - `Internal`: anything else, above all database errors. The cause is
-//!   logged with its whole chain; the client sees a generic message, the
-//!   code and the request id, never SQL.
+//! - `Unavailable`: the database cannot be reached right now; worth retrying.
+//! - `Timeout`: the work took longer than the server allows (a statement
+//!   timeout); worth retrying with a smaller request.
+//! - `Internal`: anything else. The cause is logged with its whole chain;
+//!   the client sees a generic message, the code and the request id, never
+//!   SQL.
+//!
+//! Database errors are sorted into `Unavailable`, `Timeout` and `Internal`
+//! by [`From<DbErr>`]. Transport-level refusals (rate limits, oversized
+//! bodies) are answered before any resolver runs and carry their own codes.
 //!
 //! The registry returns `Result<T, AppError>`; resolvers return it too and the
 //! explicit `From<AppError> for async_graphql::Error` below (enabled by the
@@ -30,6 +37,10 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("the database is unavailable; try again shortly")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("the request took too long; ask for less (fewer or smaller pages)")]
+    Timeout(#[source] anyhow::Error),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -51,7 +62,17 @@ impl AppError {
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::Conflict(_) => "CONFLICT",
+            Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
+            Self::Timeout(_) => "TIMEOUT",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    /// The cause to log, for the variants whose cause the client never sees.
+    fn hidden_cause(&self) -> Option<&anyhow::Error> {
+        match self {
+            Self::Unavailable(cause) | Self::Timeout(cause) | Self::Internal(cause) => Some(cause),
+            _ => None,
         }
     }
 }
@@ -68,29 +89,57 @@ impl From<std::sync::Arc<AppError>> for AppError {
                 Self::Unauthenticated(m) => Self::Unauthenticated(m.clone()),
                 Self::Forbidden(m) => Self::Forbidden(m.clone()),
                 Self::Conflict(m) => Self::Conflict(m.clone()),
+                Self::Unavailable(cause) => Self::Unavailable(anyhow::anyhow!("{cause:#}")),
+                Self::Timeout(cause) => Self::Timeout(anyhow::anyhow!("{cause:#}")),
                 Self::Internal(cause) => Self::Internal(anyhow::anyhow!("{cause:#}")),
             },
         }
     }
 }
 
+/// Sorts database errors: the database cannot be reached (no connection in
+/// time, a connection lost, I/O), a statement ran past its timeout
+/// (PostgreSQL's `query_canceled`), or anything else.
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
-        Self::Internal(err.into())
+        use sea_orm::{RuntimeErr, sqlx::Error as Sqlx};
+        let sqlx = match &err {
+            DbErr::Conn(RuntimeErr::SqlxError(e))
+            | DbErr::Exec(RuntimeErr::SqlxError(e))
+            | DbErr::Query(RuntimeErr::SqlxError(e)) => Some(e.as_ref()),
+            _ => None,
+        };
+        let unreachable = matches!(err, DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
+            || matches!(
+                sqlx,
+                Some(Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::Tls(_) | Sqlx::WorkerCrashed)
+            );
+        let timed_out = matches!(sqlx, Some(Sqlx::Database(db)) if db.code().as_deref() == Some("57014"));
+        if unreachable {
+            Self::Unavailable(err.into())
+        } else if timed_out {
+            Self::Timeout(err.into())
+        } else {
+            Self::Internal(err.into())
+        }
     }
 }
 
 impl From<AppError> for async_graphql::Error {
     fn from(err: AppError) -> Self {
         let code = err.code();
-        let message = match &err {
-            AppError::Internal(cause) => {
+        let message = match (&err, err.hidden_cause()) {
+            (AppError::Internal(_), Some(cause)) => {
                 // The request span carries the request id, so the log line
                 // and the client's error can be matched.
                 tracing::error!(error = format!("{cause:#}"), "internal error");
                 "Internal server error; the request id is in the X-Request-Id response header".to_owned()
             }
-            other => other.to_string(),
+            (other, Some(cause)) => {
+                tracing::warn!(error = format!("{cause:#}"), code, "request failed");
+                other.to_string()
+            }
+            (other, None) => other.to_string(),
         };
         async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code))
     }
@@ -108,6 +157,8 @@ mod tests {
             (AppError::Unauthenticated("x".into()), "UNAUTHENTICATED"),
             (AppError::Forbidden("x".into()), "FORBIDDEN"),
             (AppError::Conflict("x".into()), "CONFLICT"),
+            (AppError::Unavailable(anyhow::anyhow!("down")), "SERVICE_UNAVAILABLE"),
+            (AppError::Timeout(anyhow::anyhow!("slow")), "TIMEOUT"),
             (AppError::Internal(anyhow::anyhow!("boom")), "INTERNAL_SERVER_ERROR"),
         ];
         for (err, code) in cases {
@@ -119,7 +170,23 @@ mod tests {
 
     #[test]
     fn internal_errors_do_not_leak_their_cause() {
-        let gql: async_graphql::Error = AppError::Internal(anyhow::anyhow!("SELECT secret FROM t")).into();
-        assert!(!gql.message.contains("SELECT"));
+        for err in [
+            AppError::Internal(anyhow::anyhow!("SELECT secret FROM t")),
+            AppError::Unavailable(anyhow::anyhow!("SELECT secret FROM t")),
+            AppError::Timeout(anyhow::anyhow!("SELECT secret FROM t")),
+        ] {
+            let gql: async_graphql::Error = err.into();
+            assert!(!gql.message.contains("SELECT"), "{}", gql.message);
+        }
+    }
+
+    #[test]
+    fn database_errors_are_sorted_by_what_the_client_can_do() {
+        let lost = DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout);
+        assert_eq!(AppError::from(lost).code(), "SERVICE_UNAVAILABLE");
+        assert_eq!(
+            AppError::from(DbErr::Custom("x".into())).code(),
+            "INTERNAL_SERVER_ERROR"
+        );
     }
 }

@@ -1,17 +1,20 @@
 //! Builds the whole application: database, schema, HTTP server. The binary,
 //! the tests and the benchmark all run exactly this.
 
-use std::net::TcpListener;
+use std::{net::TcpListener, sync::Arc, time::Duration};
 
-use actix_web::{App, HttpServer, dev::Server, middleware, web};
+use actix_cors::Cors;
+use actix_web::{App, HttpServer, dev::Server, http::header, middleware, web};
 use sea_orm::DatabaseConnection;
 use tracing_actix_web::TracingLogger;
 
 use crate::{
-    config::Settings,
+    config::{HttpSettings, Settings},
     database,
-    graphql::build_schema,
+    graphql::{SchemaDeps, build_schemas, rate_limit::RateLimiter},
     http::{self, graphql::GraphqlState},
+    metrics::Metrics,
+    registry::{self, geo::PublicGrid},
     seed,
 };
 
@@ -31,31 +34,55 @@ impl Application {
     /// asked, and binds the listener (port 0 picks a free port).
     pub async fn build_with_db(settings: &Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
         database::migrate(&db).await?;
+        let grid = PublicGrid(settings.public_grid_degrees);
         if settings.demo {
-            seed::demo::load(&db).await?;
+            seed::demo::load(&db, grid).await?;
+        }
+        let moved = registry::centre::apply_public_grid(&db, grid).await?;
+        if moved > 0 {
+            tracing::info!(
+                centres = moved,
+                grid = grid.0,
+                "snapped confidential centres to the public grid"
+            );
         }
         let listener = TcpListener::bind(settings.bind)
             .map_err(|err| anyhow::anyhow!("cannot listen on {}: {err}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(GraphqlState {
-            schema: build_schema(db.clone()),
+        let metrics = Arc::new(Metrics::new()?);
+        let rate_limiter = Arc::new(RateLimiter::new(&settings.rate_limit));
+        forget_idle_clients(rate_limiter.clone());
+        let schemas = build_schemas(&SchemaDeps {
             db: db.clone(),
-            max_body_bytes: settings.max_body_bytes,
+            limits: settings.limits,
+            rate_limiter,
+            metrics: metrics.clone(),
+        });
+        let state = web::Data::new(GraphqlState {
+            schemas,
+            db: db.clone(),
+            http: settings.http.clone(),
+            limits: settings.limits,
         });
         let db = web::Data::new(db);
+        let metrics = web::Data::new(metrics);
+        let http_settings = settings.http.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(cors(&http_settings))
+                .wrap(middleware::DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
                 .wrap(middleware::from_fn(http::telemetry::finish_request))
                 .wrap(TracingLogger::<http::telemetry::KamkorRootSpan>::new())
                 .app_data(state.clone())
                 .app_data(db.clone())
+                .app_data(metrics.clone())
                 .configure(http::routes)
         })
         .listen(listener)?
         // Signals are handled in `run_until_stopped`, so that Ctrl-C is as
         // graceful as SIGTERM (actix stops at once on SIGINT).
         .disable_signals()
-        .shutdown_timeout(10)
+        .shutdown_timeout(settings.http.shutdown_grace.as_secs().max(1))
         .run();
         Ok(Self { port, server })
     }
@@ -80,6 +107,43 @@ impl Application {
     pub fn spawn(self) -> tokio::task::JoinHandle<std::io::Result<()>> {
         tokio::spawn(self.server)
     }
+}
+
+/// Cross-origin access for partner web apps: the configured origins, and
+/// the server's own (the playground's requests carry an `Origin` too).
+fn cors(settings: &HttpSettings) -> Cors {
+    let allowed = settings.cors_origins.clone();
+    Cors::default()
+        .allowed_origin_fn(move |origin, head| {
+            let origin = origin.to_str().unwrap_or_default();
+            let same_host = head
+                .headers()
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .is_some_and(|host| origin.split_once("://").is_some_and(|(_, o)| o == host));
+            same_host || allowed.iter().any(|a| a == origin)
+        })
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+        ])
+        .expose_headers([header::RETRY_AFTER, http::telemetry::HEADER])
+        .max_age(3600)
+}
+
+/// Every minute, drops the rate-limit buckets of clients that have gone
+/// quiet, so that memory follows the clients of the last minute.
+fn forget_idle_clients(limiter: Arc<RateLimiter>) {
+    tokio::spawn(async move {
+        let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every_minute.tick().await;
+            limiter.forget_idle();
+        }
+    });
 }
 
 async fn shutdown_signal() {

@@ -210,7 +210,9 @@ fn the_pool_size_flag_reaches_the_settings() {
     assert!(zero.expect_err("refused").contains("at least 1"));
 }
 
-/// Every log line of a request carries its id, and the response returns it.
+/// Every log line of a request carries its id, and the response returns it;
+/// a GraphQL operation is logged with its root field, outcome and duration,
+/// and never with the caller's credentials.
 #[test]
 fn request_logs_carry_the_request_id() {
     use std::io::BufRead;
@@ -220,8 +222,10 @@ fn request_logs_carry_the_request_id() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let echoed = runtime.block_on(async {
         reqwest::Client::new()
-            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .post(format!("http://127.0.0.1:{port}/graphql"))
             .header("x-request-id", "trace-me-42")
+            .header("authorization", "Bearer not-a-real-token-but-secret")
+            .json(&serde_json::json!({ "query": "query Areas { adminAreas { code } }" }))
             .send()
             .await
             .expect("answered")
@@ -231,15 +235,77 @@ fn request_logs_carry_the_request_id() {
     assert_eq!(echoed, "trace-me-42");
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
-    let finished: Vec<String> = stderr
+    let lines: Vec<serde_json::Value> = stderr
         .lines()
         .map_while(Result::ok)
-        .filter(|l| l.contains("request finished"))
+        .filter_map(|l| serde_json::from_str(&l).ok())
         .collect();
     let _ = child.wait();
-    assert_eq!(finished.len(), 1, "{finished:?}");
-    let line: serde_json::Value = serde_json::from_str(&finished[0]).expect("a JSON log line");
-    assert_eq!(line["span"]["request_id"], "trace-me-42", "{line}");
-    assert_eq!(line["fields"]["status"], 200, "{line}");
+    let of_request: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["span"]["request_id"] == "trace-me-42")
+        .collect();
+    let message = |l: &&serde_json::Value| l["fields"]["message"].as_str().unwrap_or_default().to_owned();
+    let messages: Vec<String> = of_request.iter().map(message).collect();
+    assert!(messages.contains(&"graphql operation".to_owned()), "{lines:#?}");
+    assert!(messages.contains(&"request finished".to_owned()), "{lines:#?}");
+    let operation = of_request
+        .iter()
+        .find(|l| message(l) == "graphql operation")
+        .expect("logged");
+    assert_eq!(operation["fields"]["operation"], "adminAreas");
+    assert_eq!(operation["fields"]["outcome"], "ok");
+    assert!(operation["fields"]["duration_ms"].is_number());
+    let finished = of_request
+        .iter()
+        .find(|l| message(l) == "request finished")
+        .expect("logged");
+    assert_eq!(finished["fields"]["status"], 200);
+    assert!(
+        lines.iter().all(|l| !l.to_string().contains("not-a-real-token")),
+        "a token reached the log"
+    );
+    remove_sqlite(&path);
+}
+
+/// On SIGTERM the server stops accepting, finishes what is in flight, then
+/// exits 0.
+#[cfg(unix)]
+#[test]
+fn sigterm_lets_requests_in_flight_finish() {
+    use std::time::{Duration, Instant};
+
+    let (url, path) = temp_sqlite();
+    let (mut child, port) = serve(&["--no-demo", "--shutdown-grace", "5s"], &url, "error");
+    let slow = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        runtime.block_on(async {
+            let res = reqwest::Client::new()
+                .post(format!("http://127.0.0.1:{port}/graphql"))
+                .json(&serde_json::json!({ "query": "{ kamkorTestSlow: adminAreas { code } }" }))
+                .send()
+                .await
+                .expect("answered");
+            let status = res.status();
+            (status, res.text().await.unwrap_or_default(), Instant::now())
+        })
+    });
+    std::thread::sleep(Duration::from_millis(400));
+    let sent = Instant::now();
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let (status, body, answered) = slow.join().expect("the request thread");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("kamkorTestSlow"), "{body}");
+    assert!(answered > sent, "the request was still in flight when the signal came");
+    let exited = (0..100).find_map(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        child.try_wait().expect("wait")
+    });
+    let exited = exited.unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!("the server did not stop")
+    });
+    assert!(exited.success(), "{exited}");
+    assert!(sent.elapsed() < Duration::from_secs(5));
     remove_sqlite(&path);
 }

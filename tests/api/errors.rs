@@ -57,6 +57,24 @@ both!(bad_input_is_bad_user_input, |app| async move {
             "an unknown area in the overview",
         ),
     ];
+    let cases = cases.into_iter().chain([
+        (
+            r#"{ centres(filter: { text: "a\u0000b" }) { nodes { id } } }"#,
+            "a NUL in a search text",
+        ),
+        (
+            r#"{ findHelp(need: { text: "line\nbreak" }) { nodes { availablePlaces } } }"#,
+            "a control character in a search text",
+        ),
+        (
+            r#"{ centres(filter: { areaCode: "KG\u0000" }) { nodes { id } } }"#,
+            "a NUL in an area code",
+        ),
+        (
+            r#"{ adminAreas(parentCode: "кг") { code } }"#,
+            "a malformed parent code",
+        ),
+    ]);
     for (query, what) in cases {
         let body = app.query(query, json!({})).await;
         assert_eq!(
@@ -65,6 +83,16 @@ both!(bad_input_is_bad_user_input, |app| async move {
         );
         assert!(body["errors"][0]["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
+    // A search text far longer than anything searchable (SQLite would call
+    // the pattern too complex).
+    let long = "a".repeat(50_000);
+    let body = app
+        .query(
+            "query($t: String) { centres(filter: { text: $t }) { nodes { id } } }",
+            json!({ "t": long }),
+        )
+        .await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body:.300}");
     // An id of the wrong type.
     let service = app.data("{ services(first: 1) { nodes { id } } }", json!({})).await;
     let service_id = service["services"]["nodes"][0]["id"].as_str().unwrap_or_default();

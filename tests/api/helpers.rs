@@ -24,9 +24,34 @@ pub enum Backend {
     Postgres,
 }
 
-/// Runs a test body once per backend: `both!(name, |app| async move { ... })`.
+/// Runs a test body once per backend: `both!(name, |app| async move { ... })`,
+/// or with changed settings: `both!(name, configure = |s| ..., |app| ...)`.
 #[macro_export]
 macro_rules! both {
+    ($name:ident, configure = $configure:expr, |$app:ident| $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $app = $crate::helpers::TestApp::spawn_with($crate::helpers::Backend::Sqlite, $configure)
+                    .await
+                    .expect("sqlite");
+                $body.await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some($app) =
+                    $crate::helpers::TestApp::spawn_with($crate::helpers::Backend::Postgres, $configure).await
+                else {
+                    return;
+                };
+                $body.await;
+            }
+        }
+    };
     ($name:ident, |$app:ident| $body:expr) => {
         mod $name {
             #[allow(unused_imports)]
@@ -148,20 +173,38 @@ impl TestApp {
     /// A server with the demo data; `None` when the backend is not available.
     pub async fn spawn(backend: Backend) -> Option<Self> {
         let app = Self::spawn_empty(backend).await?;
-        seed::demo::load(&app.db).await.expect("demo data loads");
+        seed::demo::load(&app.db, Default::default())
+            .await
+            .expect("demo data loads");
         Some(app)
     }
 
     /// A server on a migrated, empty database.
     pub async fn spawn_empty(backend: Backend) -> Option<Self> {
-        let (settings, database) = fresh_database(backend).await?;
-        let mut db = database::connect(&settings).await.expect("connect");
+        Self::spawn_configured(backend, |_| {}).await
+    }
+
+    /// A server with the demo data and settings changed by `configure`.
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Option<Self> {
+        let app = Self::spawn_configured(backend, configure).await?;
+        seed::demo::load(&app.db, Default::default())
+            .await
+            .expect("demo data loads");
+        Some(app)
+    }
+
+    /// A server on a migrated, empty database, with settings changed by `configure`.
+    async fn spawn_configured(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Option<Self> {
+        let (database_settings, database) = fresh_database(backend).await?;
+        let mut settings = Settings::for_database(database_settings);
+        configure(&mut settings);
+        let mut db = database::connect(&settings.database).await.expect("connect");
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
-        let app = Application::build_with_db(&Settings::for_database(settings), db.clone())
+        let app = Application::build_with_db(&settings, db.clone())
             .await
             .expect("app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
@@ -195,6 +238,26 @@ impl TestApp {
         }
         let response = request.send().await.expect("request is sent");
         response.json().await.expect("JSON response")
+    }
+
+    /// POSTs a raw body with the given headers; returns status, headers and body.
+    pub async fn post_raw(
+        &self,
+        body: impl Into<reqwest::Body>,
+        headers: &[(&str, &str)],
+    ) -> (reqwest::StatusCode, reqwest::header::HeaderMap, Value) {
+        let mut request = self.client.post(self.graphql_url()).body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("request is sent");
+        let (status, headers) = (response.status(), response.headers().clone());
+        let text = response.text().await.expect("a body");
+        (
+            status,
+            headers,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     /// Runs an operation that must succeed and returns its `data`.

@@ -199,3 +199,140 @@ fragment TypeRef on __Type {
   kind name
   ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
 }"#;
+
+const MODERN: (&str, &str) = ("accept", "application/graphql-response+json");
+const JSON: (&str, &str) = ("content-type", "application/json");
+
+both!(malformed_parameters_get_400_in_every_mode, |app| async move {
+    for accept in ["application/json", "application/graphql-response+json", "*/*"] {
+        for (body, says) in [
+            ("{not json", "not valid JSON"),
+            ("42", "JSON object"),
+            ("{}", "no `query`"),
+            (r#"{"query": null}"#, "no `query`"),
+            (r#"{"query": 42}"#, "must be a string"),
+            (r#"{"query": "{ __typename }", "variables": [1]}"#, "`variables`"),
+            (r#"{"query": "{ __typename }", "variables": "{}"}"#, "`variables`"),
+            (r#"{"query": "{ __typename }", "operationName": 1}"#, "`operationName`"),
+            (r#"{"query": "{ __typename }", "extensions": []}"#, "`extensions`"),
+            (r#"[{"query": "{ __typename }"}]"#, "batched"),
+        ] {
+            let (status, _, response) = app.post_raw(body, &[JSON, ("accept", accept)]).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+            let message = response["errors"][0]["message"].as_str().unwrap_or_default();
+            assert!(message.contains(says), "{body}: {message}");
+            assert!(
+                !message.contains("enum") && !message.contains("BatchRequest"),
+                "{message}"
+            );
+            assert_eq!(response["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+        }
+    }
+    // Well-typed optional parameters are accepted.
+    let (status, _, response) = app
+        .post_raw(
+            r#"{"query": "{ __typename }", "variables": null, "operationName": null, "extensions": {}}"#,
+            &[JSON],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{response}");
+});
+
+both!(
+    request_errors_carry_no_data_for_graphql_response_json,
+    |app| async move {
+        for query in [
+            "{ nope }",
+            "{ centres(",
+            "{ a: __typename @include(if: true) @include(if: true) }",
+        ] {
+            let body = json!({ "query": query }).to_string();
+            let (status, headers, modern) = app.post_raw(body.clone(), &[JSON, MODERN]).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+            assert!(modern.get("data").is_none(), "{query}: {modern}");
+            assert_eq!(modern["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED");
+            assert!(
+                headers["content-type"]
+                    .to_str()
+                    .is_ok_and(|c| c.starts_with("application/graphql-response+json"))
+            );
+            // Legacy clients get 200 and `data: null`, as the specification asks.
+            let (status, headers, legacy) = app.post_raw(body, &[JSON, ("accept", "application/json")]).await;
+            assert_eq!(status, StatusCode::OK, "{query}");
+            assert!(legacy["data"].is_null() && legacy.get("data").is_some(), "{legacy}");
+            assert!(
+                headers["content-type"]
+                    .to_str()
+                    .is_ok_and(|c| c.starts_with("application/json"))
+            );
+        }
+        // A field error is not a request error: 200 with data, in both modes.
+        let (status, _, field_error) = app
+            .post_raw(
+                json!({ "query": "{ centre(id: \"nope\") { id } }" }).to_string(),
+                &[JSON, MODERN],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(field_error.get("data").is_some(), "{field_error}");
+    }
+);
+
+both!(get_parameters_are_checked_and_mutations_refused, |app| async move {
+    let url = app.graphql_url();
+    let get = |params: Vec<(&'static str, &'static str)>| {
+        let (client, url) = (app.client.clone(), url.clone());
+        async move { client.get(&url).query(&params).send().await.expect("sent") }
+    };
+    let mutation = get(vec![("query", "mutation { x }")]).await;
+    assert_eq!(mutation.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(mutation.headers()["allow"], "POST");
+    for params in [
+        vec![("variables", "{}")],
+        vec![("query", "{ __typename }"), ("variables", "[1]")],
+        vec![("query", "{ __typename }"), ("variables", "{not json")],
+        vec![("query", "{ __typename }"), ("extensions", "7")],
+    ] {
+        let res = get(params.clone()).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{params:?}");
+        let body: Value = res.json().await.expect("json");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST", "{params:?}");
+    }
+    let ok = get(vec![("query", "{ __typename }"), ("variables", "{}")]).await;
+    assert_eq!(ok.status(), StatusCode::OK);
+});
+
+both!(
+    batches_run_when_enabled,
+    configure = |s| s.limits.max_batch = 2,
+    |app| async move {
+        let two = json!([{ "query": "{ __typename }" }, { "query": "{ adminAreas { code } }" }]).to_string();
+        let (status, _, body) = app.post_raw(two, &[JSON]).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body[0]["data"]["__typename"], "QueryRoot");
+        assert!(body[1]["data"]["adminAreas"].as_array().is_some_and(|a| a.len() == 9));
+        let three = json!([{ "query": "{ a }" }, { "query": "{ b }" }, { "query": "{ c }" }]).to_string();
+        let (status, _, _) = app.post_raw(three, &[JSON]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+    }
+);
+
+both!(the_playground_page_is_locked_down, |app| async move {
+    let page = app
+        .client
+        .get(app.graphql_url())
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("sent");
+    let headers = page.headers();
+    let csp = headers["content-security-policy"].to_str().unwrap_or_default();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("connect-src 'self'"),
+        "{csp}"
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    let api = app.post_raw(r#"{"query":"{ __typename }"}"#, &[JSON]).await;
+    assert_eq!(api.1["x-content-type-options"], "nosniff");
+});

@@ -16,14 +16,16 @@ use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    config::Settings,
+    config::{RateLimitSettings, Settings},
     database,
     graphql::{
-        build_schema,
+        SchemaDeps, build_schemas,
         context::RequestContext,
         ids::{self, NodeKind},
         loaders::Loaders,
+        rate_limit::RateLimiter,
     },
+    metrics::Metrics,
     registry, seed,
 };
 
@@ -103,7 +105,7 @@ pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
     database::migrate(&db).await?;
     if registry::batch::is_empty(&db).await? {
         let started = Instant::now();
-        seed::demo::load(&db).await?;
+        seed::demo::load(&db, Default::default()).await?;
         generated::generate(&db, args.centres, args.services, args.seed).await?;
         // Fresh statistics, as a production database would have, so the
         // planners pick the indexes.
@@ -196,7 +198,16 @@ async fn sql_costs(db: &DatabaseConnection, scenarios: &[Scenario]) -> anyhow::R
             log.push((info.elapsed, info.statement.sql.clone()));
         }
     });
-    let schema = build_schema(counting.clone());
+    let schemas = build_schemas(&SchemaDeps {
+        db: counting.clone(),
+        limits: Default::default(),
+        rate_limiter: Arc::new(RateLimiter::new(&RateLimitSettings {
+            anonymous_per_minute: 0,
+            authenticated_per_minute: 0,
+        })),
+        metrics: Arc::new(Metrics::new()?),
+    });
+    let schema = &schemas.anonymous;
     let mut costs = Vec::new();
     for scenario in scenarios {
         let variables = async_graphql::Variables::from_json((scenario.variables)(0));
@@ -316,6 +327,8 @@ impl ServerProcess {
                 settings.database.pool_size().to_string(),
             )
             .env("RUST_LOG", "warn")
+            // One client address sends every request: no rate limit.
+            .env("KAMKOR_RATE_LIMIT_ANONYMOUS", "0")
             .stdout(Stdio::null())
             .spawn()
             .context("starting the server")?;

@@ -300,9 +300,33 @@ where
     .await
 }
 
-/// Complexity of a connection field: the page size times its selection,
-/// plus one for the field itself. Overflow-safe for any `first`.
+/// The cost of a database round trip, against 1 for a field: what every
+/// root field adds to a query's complexity, so that a thousand aliased
+/// lists or counts cost what they do.
+pub const ROUND_TRIP: usize = 10;
+
+fn page_size(first: Option<i32>, last: Option<i32>) -> usize {
+    first.or(last).unwrap_or(DEFAULT_PAGE_SIZE).clamp(0, MAX_PAGE_SIZE) as usize
+}
+
+/// Complexity of a root listing (`centres`, `findHelp`, ...): two round
+/// trips (the page, and the count that `totalCount` may ask for), plus the
+/// page size times the selection. Overflow-safe for any `first`.
+pub fn listing_complexity(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
+    page_size(first, last)
+        .saturating_mul(child)
+        .saturating_add(2 * ROUND_TRIP)
+}
+
+/// Complexity of a record's related connection (`Organization.centres`):
+/// the page size times the selection. Its ids come with one batched query
+/// for all the records of a page, so its count costs nothing more.
 pub fn connection_complexity(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
-    let size = first.or(last).unwrap_or(DEFAULT_PAGE_SIZE).clamp(0, MAX_PAGE_SIZE) as usize;
-    size.saturating_mul(child).saturating_add(1)
+    page_size(first, last).saturating_mul(child).saturating_add(1)
+}
+
+/// Complexity of a field that reads one record or a short list of up to
+/// `items` records: a round trip plus each record's selection.
+pub fn lookup_complexity(items: usize, child: usize) -> usize {
+    items.saturating_mul(child).saturating_add(ROUND_TRIP)
 }

@@ -5,16 +5,31 @@
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 
-use super::{loaders::Loaders, types::text::Lang};
+use super::{loaders::Loaders, rate_limit::Client, types::text::Lang};
 use crate::{error::AppError, registry::access::Viewer};
 
 /// Per-request data set by the transport (HTTP or WebSocket).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct RequestContext {
     pub viewer: Viewer,
     /// The preferred language the request named (`Accept-Language`), if we
     /// have it.
     pub accept_language: Option<Lang>,
+    /// Who is charged for the request; `None` charges nobody.
+    pub client: Option<Client>,
+    /// Whether the caller may introspect the schema.
+    pub may_introspect: bool,
+}
+
+impl Default for RequestContext {
+    fn default() -> Self {
+        Self {
+            viewer: Viewer::anonymous(),
+            accept_language: None,
+            client: None,
+            may_introspect: true,
+        }
+    }
 }
 
 /// Typed access to the data every request carries.

@@ -1,4 +1,5 @@
-//! Bounds on a GraphQL document, checked before any recursive code walks it.
+//! Bounds on a GraphQL document, checked before any recursive code walks it,
+//! and the checks on a parsed document that async-graphql does not make.
 //!
 //! The parser and the validator of async-graphql recurse once per level of
 //! nesting. Selection sets are bounded by the parser itself, but list and
@@ -9,13 +10,27 @@
 //! brackets `{`, `[` and `(`, and variables are measured iteratively, before
 //! the parser sees either. Fragment spreads are bounded after parsing by
 //! async-graphql's own recursive-depth check, which stops at its limit.
+//!
+//! Once parsed (and so bounded), a document is also refused when it asks
+//! for one field more than a handful of times in one selection (aliases
+//! would otherwise multiply the work of a single root field), when it
+//! repeats a directive in one place (the specification forbids it; each
+//! repetition is work), or when it introspects the schema where that is
+//! turned off.
 
-use std::sync::Arc;
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 use async_graphql::{
-    Request, ServerError, ServerResult, Value,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest},
+    Positioned, Request, ServerError, ServerResult, Value, Variables,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest},
+    parser::types::{Directive, ExecutableDocument, Selection, SelectionSet},
 };
+
+use super::context::RequestContext;
+use crate::config::QueryLimits;
 
 /// How large and how deeply nested a document may be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,14 +44,12 @@ pub struct DocumentLimits {
     pub max_nesting: usize,
 }
 
-impl Default for DocumentLimits {
-    fn default() -> Self {
+impl From<&QueryLimits> for DocumentLimits {
+    fn from(limits: &QueryLimits) -> Self {
         Self {
-            max_bytes: 32 * 1024,
-            max_tokens: 5_000,
-            // GraphiQL's introspection query nests 12 brackets deep; a
-            // selection 16 fields deep with arguments about 20.
-            max_nesting: 32,
+            max_bytes: limits.max_bytes,
+            max_tokens: limits.max_tokens,
+            max_nesting: limits.max_nesting,
         }
     }
 }
@@ -48,6 +61,9 @@ pub enum LimitError {
     TooManyTokens { max: usize },
     NestedTooDeep { max: usize },
     VariablesNestedTooDeep { max: usize },
+    TooManyAliases { field: String, times: usize, max: usize },
+    RepeatedDirective { directive: String },
+    IntrospectionOff,
 }
 
 impl std::fmt::Display for LimitError {
@@ -63,6 +79,17 @@ impl std::fmt::Display for LimitError {
             Self::VariablesNestedTooDeep { max } => {
                 write!(f, "the variables nest lists or objects more than {max} levels deep")
             }
+            Self::TooManyAliases { field, times, max } => write!(
+                f,
+                "`{field}` is asked for {times} times in one selection; at most {max} aliases of a field are accepted"
+            ),
+            Self::RepeatedDirective { directive } => {
+                write!(f, "the directive `@{directive}` is repeated in one place")
+            }
+            Self::IntrospectionOff => write!(
+                f,
+                "introspection is turned off for anonymous callers on this server; the schema is published as schema.graphql"
+            ),
         }
     }
 }
@@ -73,6 +100,7 @@ impl LimitError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::VariablesNestedTooDeep { .. } => "BAD_USER_INPUT",
+            Self::IntrospectionOff => "FORBIDDEN",
             _ => "GRAPHQL_VALIDATION_FAILED",
         }
     }
@@ -199,33 +227,186 @@ fn skip_string(bytes: &[u8], i: usize) -> usize {
     j.min(bytes.len())
 }
 
-/// Applies [`DocumentLimits`] to every request, whatever its transport,
-/// before async-graphql parses it.
-pub struct DocumentLimitsExtension(pub DocumentLimits);
+/// A parsed document's selection sets, those of its fragments included.
+fn selection_sets(doc: &ExecutableDocument) -> Vec<&SelectionSet> {
+    let mut pending: Vec<&SelectionSet> = doc
+        .operations
+        .iter()
+        .map(|(_, op)| &op.node.selection_set.node)
+        .chain(doc.fragments.values().map(|f| &f.node.selection_set.node))
+        .collect();
+    let mut all = Vec::new();
+    while let Some(set) = pending.pop() {
+        all.push(set);
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => pending.push(&field.node.selection_set.node),
+                Selection::InlineFragment(inline) => pending.push(&inline.node.selection_set.node),
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+    }
+    all
+}
 
-impl ExtensionFactory for DocumentLimitsExtension {
+/// How many times each field name is asked for in `set`, counting the
+/// fields that inline fragments and fragment spreads bring into it (once per
+/// fragment: spreading a fragment twice asks for nothing more).
+fn field_counts<'a>(doc: &'a ExecutableDocument, set: &'a SelectionSet) -> HashMap<&'a str, usize> {
+    let mut counts = HashMap::new();
+    let mut spread: HashSet<&str> = HashSet::new();
+    let mut pending = vec![set];
+    while let Some(set) = pending.pop() {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => *counts.entry(field.node.name.node.as_str()).or_default() += 1,
+                Selection::InlineFragment(inline) => pending.push(&inline.node.selection_set.node),
+                Selection::FragmentSpread(spread_node) => {
+                    let name = spread_node.node.fragment_name.node.as_str();
+                    if let Some(fragment) = doc.fragments.get(name).filter(|_| spread.insert(name)) {
+                        pending.push(&fragment.node.selection_set.node);
+                    }
+                }
+            }
+        }
+    }
+    counts
+}
+
+fn check_unique(directives: &[Positioned<Directive>]) -> Result<(), LimitError> {
+    let mut seen = HashSet::new();
+    match directives.iter().find(|d| !seen.insert(d.node.name.node.as_str())) {
+        Some(repeated) => Err(LimitError::RepeatedDirective {
+            directive: repeated.node.name.node.to_string(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The directives of every place in a document that can carry them.
+fn directive_lists(doc: &ExecutableDocument) -> Vec<&[Positioned<Directive>]> {
+    let mut lists: Vec<&[Positioned<Directive>]> =
+        doc.operations.iter().map(|(_, op)| &op.node.directives[..]).collect();
+    lists.extend(doc.fragments.values().map(|f| &f.node.directives[..]));
+    for set in selection_sets(doc) {
+        lists.extend(set.items.iter().map(|item| match &item.node {
+            Selection::Field(field) => &field.node.directives[..],
+            Selection::InlineFragment(inline) => &inline.node.directives[..],
+            Selection::FragmentSpread(spread) => &spread.node.directives[..],
+        }));
+    }
+    lists
+}
+
+/// True when any operation asks for `__schema` or `__type` at its root.
+fn introspects(doc: &ExecutableDocument) -> bool {
+    doc.operations.iter().any(|(_, op)| {
+        field_counts(doc, &op.node.selection_set.node)
+            .keys()
+            .any(|name| *name == "__schema" || *name == "__type")
+    })
+}
+
+/// The checks of a parsed document (see the module's documentation).
+pub fn check_parsed(doc: &ExecutableDocument, max_aliases: usize, may_introspect: bool) -> Result<(), LimitError> {
+    for set in selection_sets(doc) {
+        if let Some((field, times)) = field_counts(doc, set).into_iter().find(|(_, n)| *n > max_aliases) {
+            return Err(LimitError::TooManyAliases {
+                field: field.to_owned(),
+                times,
+                max: max_aliases,
+            });
+        }
+    }
+    directive_lists(doc).into_iter().try_for_each(check_unique)?;
+    if !may_introspect && introspects(doc) {
+        return Err(LimitError::IntrospectionOff);
+    }
+    Ok(())
+}
+
+/// Applies the limits to every request, whatever its transport: the size
+/// and nesting before async-graphql parses it, the rest right after.
+pub struct LimitsExtension(pub QueryLimits);
+
+impl ExtensionFactory for LimitsExtension {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DocumentLimitsExtension(self.0))
+        Arc::new(LimitsExtension(self.0))
     }
 }
 
 #[async_trait::async_trait]
-impl Extension for DocumentLimitsExtension {
+impl Extension for LimitsExtension {
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
         request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        self.0.check_document(&request.query)?;
-        self.0.check_variables(request.variables.values())?;
+        let document = DocumentLimits::from(&self.0);
+        document.check_document(&request.query)?;
+        document.check_variables(request.variables.values())?;
         next.run(ctx, request).await
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        let may_introspect = ctx.data_opt::<RequestContext>().is_none_or(|r| r.may_introspect);
+        check_parsed(&doc, self.0.max_aliases, may_introspect)?;
+        Ok(doc)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(query: &str) -> ExecutableDocument {
+        async_graphql::parser::parse_query(query).expect("a valid document")
+    }
+
+    #[test]
+    fn a_field_may_be_asked_for_a_handful_of_times() {
+        let five = "{ a: centres { totalCount } b: centres { totalCount } c: centres { totalCount } d: centres { totalCount } e: centres { totalCount } }";
+        assert_eq!(check_parsed(&parse(five), 5, true), Ok(()));
+        let through_fragments = "{ ...A ...B ...A } fragment A on QueryRoot { a: node(id: 1) { id } b: node(id: 2) { id } c: node(id: 3) { id } }
+            fragment B on QueryRoot { d: node(id: 4) { id } ... on QueryRoot { e: node(id: 5) { id } f: node(id: 6) { id } } }";
+        assert!(matches!(
+            check_parsed(&parse(through_fragments), 5, true),
+            Err(LimitError::TooManyAliases { times: 6, .. })
+        ));
+        let nested = "{ centres { nodes { a: name b: name c: name d: name e: name f: name } } }";
+        assert!(check_parsed(&parse(nested), 5, true).is_err());
+    }
+
+    #[test]
+    fn directives_are_unique_per_place() {
+        assert_eq!(
+            check_parsed(&parse("{ a @include(if: true) @skip(if: false) }"), 5, true),
+            Ok(())
+        );
+        assert_eq!(
+            check_parsed(&parse("{ a @include(if: true) @include(if: true) }"), 5, true),
+            Err(LimitError::RepeatedDirective {
+                directive: "include".into()
+            })
+        );
+        assert!(check_parsed(&parse("{ ... @skip(if: false) @skip(if: false) { a } }"), 5, true).is_err());
+    }
+
+    #[test]
+    fn introspection_can_be_refused() {
+        let doc = parse("{ ... on QueryRoot { __schema { types { name } } } }");
+        assert_eq!(check_parsed(&doc, 5, true), Ok(()));
+        assert_eq!(check_parsed(&doc, 5, false), Err(LimitError::IntrospectionOff));
+        assert_eq!(check_parsed(&parse("{ __typename }"), 5, false), Ok(()));
+    }
 
     fn limits() -> DocumentLimits {
         DocumentLimits {

@@ -1,10 +1,24 @@
-//! GraphQL over HTTP.
+//! GraphQL over HTTP, as the graphql-over-http specification describes it.
 //!
 //! async-graphql-actix-web's `GraphQLRequest` extractor reads bodies without
 //! a limit (it ignores actix's payload configuration), accepts any content
-//! type and answers every result with 200, so requests are read here: JSON only (415 otherwise), bodies capped before
-//! buffering (413), and request errors answered with 400 to clients that
-//! accept `application/graphql-response+json`.
+//! type and answers every result with 200, so requests are read here:
+//! - POST takes `application/json` only (415 otherwise), with the body
+//!   capped before it is buffered (413); GET runs queries only (405 with
+//!   `Allow: POST` for a mutation).
+//! - Malformed parameters get 400 with a GraphQL error body.
+//! - Responses are `application/graphql-response+json` when the client
+//!   accepts it, else `application/json`. In the former, a request that
+//!   could not run at all (it does not parse or validate, or breaks a
+//!   limit) gets 400 and no `data`; legacy `application/json` clients get
+//!   200 for those, as the specification asks.
+//! - Whatever the media type: a rate-limited request gets 429 with
+//!   `Retry-After`; one that failed as a whole because the database is
+//!   unreachable or the time ran out, 503; a panic, 500.
+//! - A request runs under a time limit, and a panic in a resolver answers
+//!   that request only: the worker keeps serving.
+
+use std::panic::AssertUnwindSafe;
 
 use actix_web::{
     HttpMessage, HttpRequest, HttpResponse,
@@ -13,14 +27,19 @@ use actix_web::{
     web,
 };
 use async_graphql::{
-    BatchRequest, Request, Response, Variables,
+    BatchResponse, Request, Response, ServerError, Value,
     parser::types::{DocumentOperations, OperationType},
 };
+use futures::FutureExt;
 use sea_orm::DatabaseConnection;
-use serde::Deserialize;
 
+use super::{client, params, telemetry::CorrelationId};
 use crate::{
-    graphql::{AppSchema, context::RequestContext, limits::DocumentLimits, loaders::Loaders, types::text::Lang},
+    config::{HttpSettings, QueryLimits},
+    graphql::{
+        Schemas, context::RequestContext, limits::DocumentLimits, loaders::Loaders, rate_limit::Client,
+        types::text::Lang,
+    },
     registry::{access::Viewer, text},
 };
 
@@ -28,9 +47,10 @@ const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
 /// What the GraphQL handlers share.
 pub struct GraphqlState {
-    pub schema: AppSchema,
+    pub schemas: Schemas,
     pub db: DatabaseConnection,
-    pub max_body_bytes: usize,
+    pub http: HttpSettings,
+    pub limits: QueryLimits,
 }
 
 /// An HTTP-level failure, answered in the GraphQL error shape.
@@ -55,11 +75,12 @@ pub async fn post(req: HttpRequest, payload: web::Payload, state: web::Data<Grap
             "POST /graphql takes Content-Type: application/json",
         );
     }
+    let limit = state.http.max_body_bytes;
     let too_large = || {
         http_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "PAYLOAD_TOO_LARGE",
-            &format!("request bodies are limited to {} bytes", state.max_body_bytes),
+            &format!("request bodies are limited to {limit} bytes"),
         )
     };
     let declared = req
@@ -67,81 +88,31 @@ pub async fn post(req: HttpRequest, payload: web::Payload, state: web::Data<Grap
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > state.max_body_bytes) {
+    if declared.is_some_and(|len| len > limit) {
         return too_large();
     }
-    let body = match payload.to_bytes_limited(state.max_body_bytes).await {
+    let body = match payload.to_bytes_limited(limit).await {
         Err(_) => return too_large(),
-        Ok(Err(err)) => {
-            return http_error(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                &format!("cannot read body: {err}"),
-            );
-        }
+        Ok(Err(_)) => return http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the body could not be read"),
         Ok(Ok(body)) => body,
     };
-    let request = match serde_json::from_slice::<BatchRequest>(&body).map(BatchRequest::into_single) {
-        Ok(Ok(request)) => request,
-        Ok(Err(_)) => {
-            return http_error(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                "batched requests are not supported",
-            );
-        }
-        Err(err) => {
-            return http_error(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                &format!("body is not a GraphQL request: {err}"),
-            );
-        }
-    };
-    execute(&req, &state, request).await
+    match params::from_json(&body, state.limits.max_batch) {
+        Err(params::ParamsError(message)) => http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message),
+        Ok(params::Operations::Single(request)) => execute(&req, &state, *request).await,
+        Ok(params::Operations::Batch(requests)) => execute_batch(&req, &state, requests).await,
+    }
 }
 
-/// Query-string parameters of `GET /graphql`. Parsed here because the stock
-/// parser reads `operation_name` instead of `operationName`.
-#[derive(Deserialize)]
-pub struct GetParams {
-    query: Option<String>,
-    #[serde(rename = "operationName")]
-    operation_name: Option<String>,
-    variables: Option<String>,
-}
-
-pub async fn get(req: HttpRequest, params: web::Query<GetParams>, state: web::Data<GraphqlState>) -> HttpResponse {
-    let params = params.into_inner();
-    let Some(query) = params.query else {
-        return http_error(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "GET /graphql needs a `query` parameter",
-        );
-    };
-    let variables = match params
-        .variables
-        .as_deref()
-        .map(serde_json::from_str::<serde_json::Value>)
-    {
-        None => Variables::default(),
-        Some(Ok(value)) => Variables::from_json(value),
-        Some(Err(err)) => {
-            return http_error(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                &format!("`variables` is not JSON: {err}"),
-            );
+pub async fn get(req: HttpRequest, state: web::Data<GraphqlState>) -> HttpResponse {
+    let mut request = match params::from_query_string(req.query_string()) {
+        Ok(request) => request,
+        Err(params::ParamsError(message)) => {
+            return http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
         }
     };
     // Deciding whether this is a mutation parses the document: bound it first.
-    if let Err(err) = DocumentLimits::default().check_document(&query) {
+    if let Err(err) = DocumentLimits::from(&state.limits).check_document(&request.query) {
         return reply(&req, &Response::from_errors(vec![err.into()]));
-    }
-    let mut request = Request::new(query).variables(variables);
-    if let Some(name) = params.operation_name {
-        request = request.operation_name(name);
     }
     if is_mutation(&mut request) {
         return with_allow(
@@ -206,54 +177,192 @@ fn accept_language(req: &HttpRequest) -> Option<Lang> {
     })
 }
 
-async fn execute(req: &HttpRequest, state: &GraphqlState, request: Request) -> HttpResponse {
-    let accept_language = accept_language(req);
-    let request = request
-        .data(RequestContext {
-            viewer: Viewer::anonymous(),
-            accept_language,
-        })
-        .data(Loaders::new(&state.db));
-    let mut response = state.schema.execute(request).await;
-    label_request_errors(&mut response);
-    reply(req, &response)
+/// Who is asking, in which language, and who pays for it.
+fn request_context(req: &HttpRequest, state: &GraphqlState) -> RequestContext {
+    let viewer = Viewer::anonymous();
+    let client = client::address(req, &state.http.trusted_proxies).map(Client::Address);
+    RequestContext {
+        may_introspect: state.limits.introspection || viewer.caller().is_some(),
+        viewer,
+        accept_language: accept_language(req),
+        client,
+    }
 }
 
-/// Errors raised by parsing and validation carry no code: label them so
-/// clients can always switch on `extensions.code`.
-fn label_request_errors(response: &mut Response) {
+/// Runs one operation within the time limit, a panic answered as an
+/// internal error.
+async fn run(state: &GraphqlState, context: &RequestContext, request: Request) -> Result<Response, StatusCode> {
+    let schema = state.schemas.serving(&context.viewer);
+    let request = request.data(context.clone()).data(Loaders::new(&state.db));
+    let execution = AssertUnwindSafe(schema.execute(request)).catch_unwind();
+    match tokio::time::timeout(state.http.request_timeout, execution).await {
+        Ok(Ok(response)) => Ok(response),
+        Ok(Err(panic)) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(
+                panic = what,
+                "a resolver panicked; the request is answered as an internal error"
+            );
+            Err(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+        Err(_) => {
+            tracing::warn!(timeout = ?state.http.request_timeout, "request timed out");
+            Err(StatusCode::SERVICE_UNAVAILABLE)
+        }
+    }
+}
+
+/// The response of a request that did not finish.
+fn unfinished(status: StatusCode, state: &GraphqlState) -> Response {
+    let (code, message) = if status == StatusCode::SERVICE_UNAVAILABLE {
+        (
+            "TIMEOUT",
+            format!(
+                "the request took longer than {} s; ask for less",
+                state.http.request_timeout.as_secs_f64()
+            ),
+        )
+    } else {
+        (
+            "INTERNAL_SERVER_ERROR",
+            "Internal server error; the request id is in the X-Request-Id response header".to_owned(),
+        )
+    };
+    Response::from_errors(vec![coded(ServerError::new(message, None), code)])
+}
+
+fn coded(mut error: ServerError, code: &str) -> ServerError {
+    error.extensions.get_or_insert_with(Default::default).set("code", code);
+    error
+}
+
+async fn execute(req: &HttpRequest, state: &GraphqlState, request: Request) -> HttpResponse {
+    let context = request_context(req, state);
+    match run(state, &context, request).await {
+        Ok(mut response) => {
+            label_errors(req, &mut response);
+            reply(req, &response)
+        }
+        Err(status) => {
+            let mut response = unfinished(status, state);
+            label_errors(req, &mut response);
+            json_reply(req, status, &response_body(&response, false))
+        }
+    }
+}
+
+async fn execute_batch(req: &HttpRequest, state: &GraphqlState, requests: Vec<Request>) -> HttpResponse {
+    let context = request_context(req, state);
+    let mut responses = Vec::with_capacity(requests.len());
+    for request in requests {
+        let mut response = match run(state, &context, request).await {
+            Ok(response) => response,
+            Err(status) => unfinished(status, state),
+        };
+        label_errors(req, &mut response);
+        responses.push(response);
+    }
+    match serde_json::to_vec(&BatchResponse::Batch(responses)) {
+        Ok(body) => HttpResponse::Ok().content_type(media_type(req)).body(body),
+        Err(_) => HttpResponse::InternalServerError().finish(),
+    }
+}
+
+/// Every error gets a code (parse and validation errors have none), and
+/// internal ones the request id, so that a report can be matched with the
+/// log.
+fn label_errors(req: &HttpRequest, response: &mut Response) {
+    let request_id = req.extensions().get::<CorrelationId>().map(|id| id.0.clone());
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {
             extensions.set("code", "GRAPHQL_VALIDATION_FAILED");
         }
+        let internal = matches!(extensions.get("code"), Some(Value::String(c)) if c == "INTERNAL_SERVER_ERROR");
+        if let (true, Some(id)) = (internal, &request_id) {
+            extensions.set("requestId", id.as_str());
+        }
     }
 }
 
-/// Status and media type per the GraphQL-over-HTTP spec: clients that accept
-/// `application/graphql-response+json` get 400 for requests that could not
-/// run at all; legacy `application/json` clients always get 200.
-fn reply(req: &HttpRequest, response: &Response) -> HttpResponse {
-    let modern = req
-        .headers()
+fn modern(req: &HttpRequest) -> bool {
+    req.headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE_JSON));
-    let request_failed = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty());
-    let status = if modern && request_failed {
+        .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE_JSON))
+}
+
+fn media_type(req: &HttpRequest) -> &'static str {
+    if modern(req) {
+        GRAPHQL_RESPONSE_JSON
+    } else {
+        "application/json"
+    }
+}
+
+/// The codes of a response's errors.
+fn codes(response: &Response) -> impl Iterator<Item = &str> {
+    response
+        .errors
+        .iter()
+        .filter_map(|e| match e.extensions.as_ref().and_then(|x| x.get("code")) {
+            Some(Value::String(code)) => Some(code.as_str()),
+            _ => None,
+        })
+}
+
+/// The body of a response; without `data` for a request that never ran,
+/// when the client speaks `application/graphql-response+json`.
+fn response_body(response: &Response, omit_data: bool) -> serde_json::Value {
+    let mut body = serde_json::to_value(response).unwrap_or_default();
+    if let (true, Some(object)) = (omit_data, body.as_object_mut()) {
+        object.remove("data");
+    }
+    body
+}
+
+/// Status, media type and body per the module's rules.
+fn reply(req: &HttpRequest, response: &Response) -> HttpResponse {
+    let failed_whole = response.data == Value::Null && !response.errors.is_empty();
+    let never_ran = failed_whole && response.errors.iter().all(|e| e.path.is_empty());
+    let omit_data = never_ran && modern(req);
+    let body = response_body(response, omit_data);
+    if let Some(wait) = retry_after(response) {
+        let mut res = json_reply(req, StatusCode::TOO_MANY_REQUESTS, &body);
+        res.headers_mut().insert(header::RETRY_AFTER, wait);
+        return res;
+    }
+    let unavailable = codes(response).any(|c| c == "SERVICE_UNAVAILABLE" || c == "TIMEOUT");
+    let status = if failed_whole && unavailable {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if omit_data {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    let content_type = if modern {
-        GRAPHQL_RESPONSE_JSON
-    } else {
-        "application/json"
-    };
-    match serde_json::to_vec(response) {
-        Ok(body) => HttpResponse::build(status).content_type(content_type).body(body),
+    json_reply(req, status, &body)
+}
+
+/// The `Retry-After` of a rate-limited response.
+fn retry_after(response: &Response) -> Option<header::HeaderValue> {
+    response.errors.iter().find_map(|e| {
+        let extensions = e.extensions.as_ref()?;
+        match (extensions.get("code"), extensions.get("retryAfter")) {
+            (Some(Value::String(code)), Some(Value::Number(seconds))) if code == "RATE_LIMITED" => {
+                header::HeaderValue::from_str(&seconds.to_string()).ok()
+            }
+            _ => None,
+        }
+    })
+}
+
+fn json_reply(req: &HttpRequest, status: StatusCode, body: &serde_json::Value) -> HttpResponse {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => HttpResponse::build(status).content_type(media_type(req)).body(bytes),
         Err(err) => {
             tracing::error!(error = %err, "cannot serialise a GraphQL response");
             http_error(
@@ -272,12 +381,6 @@ pub fn wants_html(ctx: &GuardContext<'_>) -> bool {
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"))
-}
-
-pub async fn playground() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(super::playground::PAGE.as_str())
 }
 
 #[cfg(test)]

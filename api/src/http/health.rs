@@ -1,4 +1,7 @@
-//! `/healthz`: the process is alive. `/readyz`: the database answers.
+//! `/healthz`: the process is alive. `/readyz`: the database answers, within
+//! a second (load balancers and orchestrators give up after a few).
+
+use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
 use sea_orm::DatabaseConnection;
@@ -8,13 +11,13 @@ pub async fn healthz() -> HttpResponse {
 }
 
 pub async fn readyz(db: web::Data<DatabaseConnection>) -> HttpResponse {
-    match db.ping().await {
-        Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready"),
-        Err(err) => {
-            tracing::warn!(error = %err, "readiness check failed");
-            HttpResponse::ServiceUnavailable()
-                .content_type("text/plain")
-                .body("database unreachable")
-        }
-    }
+    let reason = match tokio::time::timeout(Duration::from_secs(1), db.ping()).await {
+        Ok(Ok(())) => return HttpResponse::Ok().content_type("text/plain").body("ready"),
+        Ok(Err(err)) => err.to_string(),
+        Err(_) => "no answer within 1 s".to_owned(),
+    };
+    tracing::warn!(reason, "readiness check failed");
+    HttpResponse::ServiceUnavailable()
+        .content_type("text/plain")
+        .body("database unreachable")
 }

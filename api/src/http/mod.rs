@@ -1,11 +1,16 @@
-//! HTTP routes: GraphQL over HTTP, the playground, health checks.
+//! HTTP routes: GraphQL over HTTP, the playground, health checks, metrics.
 
+pub mod client;
 pub mod graphql;
 pub mod health;
+pub mod params;
 pub mod playground;
 pub mod telemetry;
 
-use actix_web::{guard, web};
+use actix_web::{HttpResponse, guard, web};
+use sea_orm::DatabaseConnection;
+
+use crate::metrics::Metrics;
 
 /// Registers every route.
 pub fn routes(config: &mut web::ServiceConfig) {
@@ -16,11 +21,19 @@ pub fn routes(config: &mut web::ServiceConfig) {
                 .route(
                     web::get()
                         .guard(guard::fn_guard(graphql::wants_html))
-                        .to(graphql::playground),
+                        .to(playground::page),
                 )
                 .route(web::get().to(graphql::get))
                 .route(web::route().to(graphql::method_not_allowed)),
         )
         .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz));
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(metrics));
+}
+
+/// Prometheus metrics (see `crate::metrics`).
+async fn metrics(metrics: web::Data<std::sync::Arc<Metrics>>, db: web::Data<DatabaseConnection>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(metrics.render(&db))
 }

@@ -59,3 +59,21 @@ const TEMPLATE: &str = r#"<!DOCTYPE html>
 </body>
 </html>
 "#;
+
+/// The playground page, with headers that keep it from being framed or
+/// sniffed and that limit what it may load and where it may connect.
+pub async fn page() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("content-security-policy", CONTENT_SECURITY_POLICY))
+        .insert_header(("x-frame-options", "DENY"))
+        .insert_header(("referrer-policy", "no-referrer"))
+        .body(PAGE.as_str())
+}
+
+/// GraphiQL comes from unpkg.com; it talks to this server only.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; \
+     script-src 'self' 'unsafe-inline' https://unpkg.com; \
+     style-src 'self' 'unsafe-inline' https://unpkg.com; \
+     img-src 'self' data:; font-src 'self' data: https://unpkg.com; \
+     connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";

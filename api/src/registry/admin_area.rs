@@ -45,6 +45,7 @@ impl AreaScope {
 
 /// Resolves an area code given by a caller; an unknown code is bad input.
 pub async fn scope(db: &impl ConnectionTrait, code: &str) -> Result<AreaScope, AppError> {
+    super::validate::area_code("areaCode", code)?;
     let area = admin_area::Entity::find()
         .filter(admin_area::Column::Code.eq(code))
         .one(db)
@@ -68,6 +69,7 @@ pub async fn children(
 ) -> Result<Vec<admin_area::Model>, AppError> {
     let parent_id = match parent_code {
         Some(code) => {
+            super::validate::area_code("parentCode", code)?;
             let parent = admin_area::Entity::find()
                 .filter(admin_area::Column::Code.eq(code))
                 .one(db)

@@ -30,6 +30,8 @@ pub struct Batch {
     pub placements: Vec<service_at_centre::Model>,
     pub capacities: Vec<capacity::Model>,
     pub capacity_events: Vec<capacity_event::Model>,
+    /// The grid confidential centres' public locations are snapped to.
+    pub public_grid: registry::geo::PublicGrid,
 }
 
 /// Counts of what a batch inserted.
@@ -89,7 +91,10 @@ impl Batch {
         self.organizations
             .iter_mut()
             .for_each(registry::organization::fill_derived);
-        self.centres.iter_mut().for_each(registry::centre::fill_derived);
+        let grid = self.public_grid;
+        self.centres
+            .iter_mut()
+            .for_each(|c| registry::centre::fill_derived(c, grid));
         self.services.iter_mut().for_each(registry::service::fill_derived);
         let summary = Summary {
             areas: self.areas.len(),

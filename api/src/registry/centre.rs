@@ -19,7 +19,7 @@ use super::{
     access::LocationAccess,
     admin_area::{self, AreaScope},
     capacity,
-    geo::{Near, coarsen},
+    geo::{Near, PublicGrid},
     search, service_at_centre as placement,
     text::Lang,
     validate,
@@ -91,8 +91,8 @@ pub fn receiving() -> Condition {
 }
 
 /// Fills the columns derived from the record's own fields (search text,
-/// name sort keys, public location); every write path calls it.
-pub fn fill_derived(m: &mut centre::Model) {
+/// name sort keys, public location on `grid`); every write path calls it.
+pub fn fill_derived(m: &mut centre::Model, grid: PublicGrid) {
     // The address of a confidential shelter must not be searchable: a match
     // would tell an anonymous caller what the address contains.
     let address = if m.address_confidential {
@@ -103,7 +103,13 @@ pub fn fill_derived(m: &mut centre::Model) {
     m.search_text = search::search_text([Some(&m.name), m.description.as_ref(), address]);
     m.name_sort_ky = search::sort_key(&m.name, Lang::Ky);
     m.name_sort_ru = search::sort_key(&m.name, Lang::Ru);
-    let public = |v: Option<f64>| if m.address_confidential { v.map(coarsen) } else { v };
+    let public = |v: Option<f64>| {
+        if m.address_confidential {
+            v.map(|d| grid.snap(d))
+        } else {
+            v
+        }
+    };
     m.public_latitude = public(m.latitude);
     m.public_longitude = public(m.longitude);
 }
@@ -200,6 +206,30 @@ impl CentreFilter {
         }
         Ok(cond)
     }
+}
+
+/// Snaps the public location of every confidential centre to `grid`, where
+/// it was snapped to another (the grid is a setting): the number changed.
+pub async fn apply_public_grid(db: &impl ConnectionTrait, grid: PublicGrid) -> Result<u64, AppError> {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    let shelters = centre::Entity::find()
+        .filter(centre::Column::AddressConfidential.eq(true))
+        .filter(centre::Column::Latitude.is_not_null())
+        .all(db)
+        .await?;
+    let mut changed = 0;
+    for shelter in shelters {
+        let mut snapped = shelter.clone();
+        fill_derived(&mut snapped, grid);
+        if (snapped.public_latitude, snapped.public_longitude) != (shelter.public_latitude, shelter.public_longitude) {
+            let mut active = shelter.into_active_model();
+            active.public_latitude = Set(snapped.public_latitude);
+            active.public_longitude = Set(snapped.public_longitude);
+            active.update(db).await?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
 }
 
 /// The live centres matching `filter`, in `order`, located as `access` allows.

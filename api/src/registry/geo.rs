@@ -12,9 +12,6 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func, SimpleExpr};
 use crate::error::AppError;
 
 const KM_PER_DEGREE: f64 = 111.195;
-/// Grid step, in degrees, of the coordinates shown to anonymous callers for
-/// confidential centres (about 2.2 km north-south).
-const PUBLIC_GRID_DEGREES: f64 = 0.02;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Point {
@@ -101,9 +98,23 @@ impl Near {
     }
 }
 
-/// A coordinate snapped to the public grid.
-pub fn coarsen(degrees: f64) -> f64 {
-    (degrees / PUBLIC_GRID_DEGREES).round() * PUBLIC_GRID_DEGREES
+/// The grid that the public location of a confidential centre is snapped
+/// to: its step in degrees (a setting; 0.02° by default, about 2.2 km
+/// north-south and 1.6 km east-west in Kyrgyzstan).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PublicGrid(pub f64);
+
+impl Default for PublicGrid {
+    fn default() -> Self {
+        Self(crate::config::DEFAULT_PUBLIC_GRID_DEGREES)
+    }
+}
+
+impl PublicGrid {
+    /// A coordinate snapped to the grid: the centre of its cell.
+    pub fn snap(self, degrees: f64) -> f64 {
+        (degrees / self.0).round() * self.0
+    }
 }
 
 #[cfg(test)]
@@ -133,7 +144,9 @@ mod tests {
     #[test]
     fn coarsening_moves_a_point_by_at_most_half_a_grid_step() {
         let v = 42.87463;
-        assert!((coarsen(v) - v).abs() <= PUBLIC_GRID_DEGREES / 2.0);
-        assert_ne!(coarsen(v), v);
+        for grid in [PublicGrid::default(), PublicGrid(0.05)] {
+            assert!((grid.snap(v) - v).abs() <= grid.0 / 2.0);
+            assert_ne!(grid.snap(v), v);
+        }
     }
 }

@@ -13,6 +13,23 @@ pub fn child_age(field: &str, age: Option<i32>) -> Result<(), AppError> {
     }
 }
 
+/// An administrative area code: capital letters, digits and dashes, such as
+/// `KG-GB` or `KG-GB-LEN`, at most 32 characters.
+pub fn area_code(field: &str, code: &str) -> Result<(), AppError> {
+    let well_formed = (2..=32).contains(&code.len())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+    if well_formed {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(format!(
+            "{field}: {:?} is not an area code such as \"KG-GB\" or \"KG-GB-LEN\"",
+            code.chars().take(40).collect::<String>()
+        )))
+    }
+}
+
 /// Language codes: ISO 639-1 (or 639-2), lower case, such as "ky", "ru", "uz".
 pub fn language_codes(field: &str, codes: &[String]) -> Result<(), AppError> {
     for code in codes {
@@ -39,5 +56,9 @@ mod tests {
         );
         assert!(language_codes("languages", &["ky".into(), "uz".into()]).is_ok());
         assert!(language_codes("languages", &["Kyrgyz".into()]).is_err());
+        assert!(area_code("areaCode", "KG-GB-LEN").is_ok());
+        for bad in ["", "kg-gb", "KG GB", "KG\u{0}", &"K".repeat(33)] {
+            assert!(area_code("areaCode", bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -18,7 +18,10 @@ use entity::{
 use sea_orm::{DatabaseConnection, prelude::Uuid};
 use serde::Deserialize;
 
-use crate::registry::batch::{Batch, Summary};
+use crate::registry::{
+    batch::{Batch, Summary},
+    geo::PublicGrid,
+};
 
 const DEMO_JSON: &str = include_str!("demo.json");
 
@@ -128,8 +131,9 @@ struct Capacity {
 
 /// Loads the demo data if the registry is empty; `None` when it already
 /// holds data (demo records never mix with real ones).
-pub async fn load(db: &DatabaseConnection) -> anyhow::Result<Option<Summary>> {
-    let batch = build()?;
+pub async fn load(db: &DatabaseConnection, grid: PublicGrid) -> anyhow::Result<Option<Summary>> {
+    let mut batch = build()?;
+    batch.public_grid = grid;
     let summary = batch.insert_if_empty(db).await.context("inserting the demo data")?;
     if let Some(summary) = &summary {
         tracing::info!(
@@ -355,7 +359,7 @@ pub fn sample_centre(confidential: bool) -> centre::Model {
                 .find(|c| c.address_confidential == confidential && c.latitude.is_some())
         })
         .map(|mut c| {
-            crate::registry::centre::fill_derived(&mut c);
+            crate::registry::centre::fill_derived(&mut c, Default::default());
             c
         })
         .expect("the demo data has both kinds of centre")

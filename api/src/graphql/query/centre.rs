@@ -5,7 +5,7 @@ use super::NearInput;
 use crate::{
     error::AppError,
     graphql::{
-        connection::{PageArgs, connection_complexity, fingerprint, list},
+        connection::{PageArgs, fingerprint, list, listing_complexity, lookup_complexity},
         context::ContextExt,
         ids::{self, NodeKind},
         types::{
@@ -97,6 +97,7 @@ pub struct CentreQuery;
 #[Object]
 impl CentreQuery {
     /// One centre by id; null with a NOT_FOUND error when it does not exist.
+    #[graphql(complexity = "lookup_complexity(1, child_complexity)")]
     async fn centre(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Centre>, AppError> {
         match Centre::find(ctx, ids::decode_as(NodeKind::Centre, &id)?).await? {
             Some(centre) => Ok(Some(centre)),
@@ -105,7 +106,7 @@ impl CentreQuery {
     }
 
     /// Centres in the registry.
-    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
+    #[graphql(complexity = "listing_complexity(first, last, child_complexity)")]
     async fn centres(
         &self,
         ctx: &Context<'_>,

@@ -4,7 +4,7 @@ use super::NearInput;
 use crate::{
     error::AppError,
     graphql::{
-        connection::{PageArgs, connection_complexity, fingerprint, paginate},
+        connection::{PageArgs, fingerprint, listing_complexity, paginate},
         context::ContextExt,
         types::{
             enums::{Gender, ServiceCategory, TargetGroup, to_db},
@@ -67,7 +67,7 @@ impl FindHelpQuery {
     /// child's need, with free places now. Nearest first when `near` is
     /// given; otherwise most free places first, then services without places
     /// to count; ties by freshest count.
-    #[graphql(complexity = "connection_complexity(first, None, child_complexity)")]
+    #[graphql(complexity = "listing_complexity(first, None, child_complexity)")]
     async fn find_help(
         &self,
         ctx: &Context<'_>,

@@ -4,6 +4,7 @@ use sea_orm::prelude::Uuid;
 use crate::{
     error::AppError,
     graphql::{
+        connection::lookup_complexity,
         context::ContextExt,
         ids::{self, NodeKind},
         types::{
@@ -39,6 +40,7 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> Result<Option<Node
 #[Object]
 impl NodeQuery {
     /// Fetches any object by its global id; null when it does not exist.
+    #[graphql(complexity = "lookup_complexity(1, child_complexity)")]
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>, AppError> {
         let (kind, uuid) = ids::decode(&id)?;
         load(ctx, kind, uuid).await
@@ -46,6 +48,7 @@ impl NodeQuery {
 
     /// Fetches objects by global ids, in the same order; null for each id that
     /// does not exist. At most 100 ids.
+    #[graphql(complexity = "lookup_complexity(ids.len(), child_complexity)")]
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>, AppError> {
         if ids.len() > 100 {
             return Err(AppError::bad_input(format!("at most 100 ids, got {}", ids.len())));

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use crate::{
     error::AppError,
     graphql::{
-        connection::{PageArgs, connection_complexity, fingerprint, list},
+        connection::{PageArgs, fingerprint, list, listing_complexity, lookup_complexity},
         context::ContextExt,
         ids::{self, NodeKind},
         types::{
@@ -65,6 +65,7 @@ pub struct OrganizationQuery;
 #[Object]
 impl OrganizationQuery {
     /// One organization by id; null with a NOT_FOUND error when it does not exist.
+    #[graphql(complexity = "lookup_complexity(1, child_complexity)")]
     async fn organization(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Organization>, AppError> {
         match Organization::find(ctx, ids::decode_as(NodeKind::Organization, &id)?).await? {
             Some(organization) => Ok(Some(organization)),
@@ -76,7 +77,7 @@ impl OrganizationQuery {
     }
 
     /// Providers in the registry.
-    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
+    #[graphql(complexity = "listing_complexity(first, last, child_complexity)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,

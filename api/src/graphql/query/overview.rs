@@ -3,6 +3,7 @@ use async_graphql::{Context, Object};
 use crate::{
     error::AppError,
     graphql::{
+        connection::lookup_complexity,
         context::ContextExt,
         types::{enums::CapacityGroupBy, overview::CapacityOverview},
     },
@@ -17,6 +18,7 @@ impl CapacityOverviewQuery {
     /// Totals of places (maximum, available, occupancy) for dashboards, over
     /// active services at active centres in `areaCode` (whole country when
     /// omitted), grouped as asked.
+    #[graphql(complexity = "lookup_complexity(20, child_complexity)")]
     async fn capacity_overview(
         &self,
         ctx: &Context<'_>,

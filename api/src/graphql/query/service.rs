@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use crate::{
     error::AppError,
     graphql::{
-        connection::{PageArgs, connection_complexity, fingerprint, list},
+        connection::{PageArgs, fingerprint, list, listing_complexity, lookup_complexity},
         context::ContextExt,
         ids::{self, NodeKind},
         types::{
@@ -89,6 +89,7 @@ pub struct ServiceQuery;
 #[Object]
 impl ServiceQuery {
     /// One service or benefit by id; null with a NOT_FOUND error when it does not exist.
+    #[graphql(complexity = "lookup_complexity(1, child_complexity)")]
     async fn service(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Service>, AppError> {
         match Service::find(ctx, ids::decode_as(NodeKind::Service, &id)?).await? {
             Some(service) => Ok(Some(service)),
@@ -97,7 +98,7 @@ impl ServiceQuery {
     }
 
     /// Services and benefits in the registry.
-    #[graphql(complexity = "connection_complexity(first, last, child_complexity)")]
+    #[graphql(complexity = "listing_complexity(first, last, child_complexity)")]
     async fn services(
         &self,
         ctx: &Context<'_>,

@@ -1,0 +1,81 @@
+//! What operators see: Prometheus metrics on `/metrics`, and CORS for
+//! partner web apps.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::both;
+
+both!(metrics_count_operations_pool_and_subscriptions, |app| async move {
+    app.data("{ centres(first: 1) { nodes { id } } }", json!({})).await;
+    app.data("{ centres(first: 2) { nodes { id } } }", json!({})).await;
+    app.query("{ centre(id: \"nope\") { id } }", json!({})).await;
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(metrics.status(), StatusCode::OK);
+    let text = metrics.text().await.expect("text");
+    for expected in [
+        r#"kamkor_graphql_requests_total{operation="centres",outcome="ok"} 2"#,
+        r#"kamkor_graphql_requests_total{operation="centre",outcome="BAD_USER_INPUT"} 1"#,
+        r#"kamkor_graphql_request_duration_seconds_count{operation="centres"} 2"#,
+        r#"kamkor_database_connections{state="max"} 5"#,
+        "kamkor_rate_limited_total 0",
+        "kamkor_subscriptions_active 0",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+});
+
+both!(
+    cors_admits_configured_origins_only,
+    configure = |s| s.http.cors_origins = vec!["https://partner.example.kg".into()],
+    |app| async move {
+        let preflight = |origin: &'static str| {
+            let (client, url) = (app.client.clone(), app.graphql_url());
+            async move {
+                client
+                    .request(reqwest::Method::OPTIONS, url)
+                    .header("origin", origin)
+                    .header("access-control-request-method", "POST")
+                    .header("access-control-request-headers", "content-type, authorization")
+                    .send()
+                    .await
+                    .expect("sent")
+            }
+        };
+        let allowed = preflight("https://partner.example.kg").await;
+        assert_eq!(allowed.status(), StatusCode::OK);
+        assert_eq!(
+            allowed.headers()["access-control-allow-origin"],
+            "https://partner.example.kg"
+        );
+        let refused = preflight("https://evil.example.com").await;
+        assert!(refused.headers().get("access-control-allow-origin").is_none());
+        // The server's own origin (the playground) is always admitted.
+        let own = app
+            .client
+            .post(app.graphql_url())
+            .header("origin", app.address.clone())
+            .json(&json!({ "query": "{ __typename }" }))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(own.status(), StatusCode::OK);
+    }
+);
+
+both!(no_origin_is_admitted_by_default, |app| async move {
+    let res = app
+        .client
+        .post(app.graphql_url())
+        .header("origin", "https://partner.example.kg")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .expect("sent");
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+});
