@@ -173,3 +173,23 @@ async fn postgres_outages_fail_fast_and_heal() {
         StatusCode::OK
     );
 }
+
+/// A statement past the PostgreSQL statement timeout is cancelled by the
+/// database and reported as `TIMEOUT`, not as an internal error.
+#[tokio::test]
+async fn postgres_statements_stop_at_the_statement_timeout() {
+    use sea_orm::ConnectionTrait;
+
+    let Some((mut database, _guard)) = fresh_database(Backend::Postgres).await else {
+        return;
+    };
+    database.statement_timeout = Duration::from_millis(200);
+    let db = api::database::connect(&database).await.expect("connect");
+    let started = Instant::now();
+    let err = db
+        .execute_unprepared("SELECT pg_sleep(5)")
+        .await
+        .expect_err("cancelled");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(api::error::AppError::from(err).code(), "TIMEOUT");
+}
