@@ -9,11 +9,12 @@ use clap::{Parser, Subcommand};
 use crate::bench::{self, BenchArgs};
 use crate::{
     config::{
-        DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_PUBLIC_GRID_DEGREES, DatabaseSettings, HttpSettings, QueryLimits,
-        RateLimitSettings, Settings,
+        AuthSettings, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_PUBLIC_GRID_DEGREES, DatabaseSettings, HttpSettings,
+        QueryLimits, RateLimitSettings, Settings,
     },
     database, graphql,
-    registry::geo::PublicGrid,
+    http::auth,
+    registry::{access::Role, geo::PublicGrid},
     seed,
     startup::Application,
     telemetry::{self, LogFormat},
@@ -112,6 +113,18 @@ pub struct ServerOptions {
     /// Grid step in degrees of the public location of confidential shelters [default: 0.02].
     #[arg(long, env = "KAMKOR_PUBLIC_GRID_DEGREES", global = true)]
     pub public_grid_degrees: Option<String>,
+    /// Shared secret of HS256 tokens, at least 32 bytes (prefer the variable: flags show in process lists).
+    #[arg(long, env = "KAMKOR_JWT_SECRET", global = true, hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Path to an RS256 or EdDSA public key (PEM) of an identity provider whose tokens are accepted.
+    #[arg(long, env = "KAMKOR_JWT_PUBLIC_KEY", global = true)]
+    pub jwt_public_key: Option<std::path::PathBuf>,
+    /// When set, tokens must carry this issuer (`iss`).
+    #[arg(long, env = "KAMKOR_JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
+    /// When set, tokens must carry this audience (`aud`).
+    #[arg(long, env = "KAMKOR_JWT_AUDIENCE", global = true)]
+    pub jwt_audience: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -128,6 +141,21 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
     Schema,
+    /// Mint an HS256 token with KAMKOR_JWT_SECRET (for bootstrap and scripts).
+    Token {
+        /// admin, centre_manager or partner.
+        #[arg(long)]
+        role: String,
+        /// Who the token stands for (recorded in the audit trail).
+        #[arg(long)]
+        sub: String,
+        /// A centre a centre manager may edit (its id as the API returns it); repeat for several.
+        #[arg(long = "centre")]
+        centres: Vec<String>,
+        /// How long the token is valid, e.g. 1h, 8h, 30d.
+        #[arg(long, default_value = "1h")]
+        ttl: String,
+    },
     /// Generate a data set, start the server and measure it under load.
     #[cfg(feature = "bench")]
     Bench(BenchArgs),
@@ -283,6 +311,12 @@ impl Cli {
                 http,
                 limits,
                 rate_limit,
+                auth: AuthSettings {
+                    secret: o.jwt_secret.clone(),
+                    public_key: o.jwt_public_key.clone(),
+                    issuer: o.jwt_issuer.clone(),
+                    audience: o.jwt_audience.clone(),
+                },
                 public_grid_degrees,
             }),
             _ => Err(checks.0.join("; ")),
@@ -343,6 +377,19 @@ async fn dispatch(mut cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => serve(&settings()?).await,
+        Command::Token {
+            role,
+            sub,
+            centres,
+            ttl,
+        } => {
+            let role = Role::from_name(&role)
+                .ok_or_else(|| anyhow::anyhow!("--role {role:?} is none of admin, centre_manager, partner"))?;
+            let ttl = humantime::parse_duration(&ttl)
+                .map_err(|_| anyhow::anyhow!("--ttl {ttl:?} is not a duration such as 1h"))?;
+            println!("{}", auth::mint(&settings()?.auth, role, &sub, &centres, ttl)?);
+            Ok(())
+        }
         Command::Migrate => {
             let db = database::connect(&settings()?.database).await?;
             database::migrate(&db).await?;

@@ -21,6 +21,7 @@ pub struct Settings {
     pub http: HttpSettings,
     pub limits: QueryLimits,
     pub rate_limit: RateLimitSettings,
+    pub auth: AuthSettings,
     /// Grid step, in degrees, of the public location of confidential
     /// centres: an anonymous caller can learn which cell a shelter lies in,
     /// and nothing finer.
@@ -118,6 +119,33 @@ impl Default for RateLimitSettings {
     }
 }
 
+/// How bearer tokens (JWT) are checked. With no key, the server serves
+/// anonymous reads and refuses every write.
+#[derive(Clone, Default)]
+pub struct AuthSettings {
+    /// Shared secret of HS256 tokens (at least 32 bytes).
+    pub secret: Option<String>,
+    /// Path to an RS256 or EdDSA public key (PEM) of an external identity
+    /// provider.
+    pub public_key: Option<std::path::PathBuf>,
+    /// When set, tokens must carry this `iss`.
+    pub issuer: Option<String>,
+    /// When set, tokens must carry this `aud`.
+    pub audience: Option<String>,
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the secret.
+        f.debug_struct("AuthSettings")
+            .field("secret", &self.secret.as_ref().map(|_| "***"))
+            .field("public_key", &self.public_key)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish()
+    }
+}
+
 impl std::fmt::Debug for DatabaseSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The URL may hold a password: never print it whole.
@@ -201,6 +229,7 @@ impl Settings {
                 anonymous_per_minute: 0,
                 authenticated_per_minute: 0,
             },
+            auth: AuthSettings::default(),
             public_grid_degrees: DEFAULT_PUBLIC_GRID_DEGREES,
         }
     }
@@ -214,6 +243,15 @@ mod tests {
     fn passwords_never_reach_debug_output() {
         let db = DatabaseSettings::new("postgres://kamkor:s3cret@db/kamkor").expect("valid");
         assert!(!format!("{db:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn secrets_never_reach_debug_output() {
+        let auth = AuthSettings {
+            secret: Some("a-very-long-shared-secret-of-32-bytes".into()),
+            ..Default::default()
+        };
+        assert!(!format!("{auth:?}").contains("very-long"));
     }
 
     #[test]

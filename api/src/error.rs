@@ -3,10 +3,13 @@
 //! Which variant to use where:
 //! - `BadUserInput`: the caller sent something malformed or out of range (a
 //!   bad id or cursor, `first` above 100, an unknown area code, a negative age).
-//!   The message says what to fix and is shown as is.
+//!   The message says what to fix and is shown as is; for an input object,
+//!   `extensions.fields` lists every field at fault with its own message.
 //! - `NotFound`: a well-formed reference to a record that does not exist.
 //! - `Unauthenticated` / `Forbidden`: no or bad credentials / not allowed.
-//! - `Conflict`: a write lost an optimistic-concurrency race.
+//! - `Conflict`: a write lost an optimistic-concurrency race (or would make a
+//!   second record where one is allowed); `extensions.currentVersion` and
+//!   `extensions.current` give the record as it now stands.
 //! - `Unavailable`: the database cannot be reached right now; worth retrying.
 //! - `Timeout`: the work took longer than the server allows (a statement
 //!   timeout); worth retrying with a smaller request.
@@ -27,16 +30,19 @@ use sea_orm::DbErr;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("{0}")]
-    BadUserInput(String),
+    #[error("{message}")]
+    BadUserInput { message: String, fields: Vec<FieldProblem> },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
     Unauthenticated(String),
     #[error("{0}")]
     Forbidden(String),
-    #[error("{0}")]
-    Conflict(String),
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        current: Option<Box<CurrentState>>,
+    },
     #[error("the database is unavailable; try again shortly")]
     Unavailable(#[source] anyhow::Error),
     #[error("the request took too long; ask for less (fewer or smaller pages)")]
@@ -45,9 +51,55 @@ pub enum AppError {
     Internal(#[source] anyhow::Error),
 }
 
+/// One field of an input that is at fault, named by its path in the input
+/// (`name.ky`, `counts.2.available`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+/// A record as it stands after a write lost a race.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CurrentState {
+    pub version: i32,
+    /// The record's fields, as the API names them.
+    pub values: serde_json::Value,
+}
+
 impl AppError {
     pub fn bad_input(message: impl Into<String>) -> Self {
-        Self::BadUserInput(message.into())
+        Self::BadUserInput {
+            message: message.into(),
+            fields: Vec::new(),
+        }
+    }
+
+    /// Bad input naming every field at fault (at least one).
+    pub fn invalid_fields(problems: Vec<FieldProblem>) -> Self {
+        let message = match problems.as_slice() {
+            [one] => format!("{}: {}", one.field, one.message),
+            many => format!(
+                "{} fields are invalid: {}",
+                many.len(),
+                many.iter().map(|p| p.field.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        Self::BadUserInput {
+            message,
+            fields: problems,
+        }
+    }
+
+    pub fn conflict(message: impl Into<String>, current: Option<CurrentState>) -> Self {
+        Self::Conflict {
+            message: message.into(),
+            current: current.map(Box::new),
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(message.into())
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
@@ -57,11 +109,11 @@ impl AppError {
     /// The stable, machine-readable code put in `extensions.code`.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::BadUserInput(_) => "BAD_USER_INPUT",
+            Self::BadUserInput { .. } => "BAD_USER_INPUT",
             Self::NotFound(_) => "NOT_FOUND",
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
-            Self::Conflict(_) => "CONFLICT",
+            Self::Conflict { .. } => "CONFLICT",
             Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
             Self::Timeout(_) => "TIMEOUT",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
@@ -84,11 +136,17 @@ impl From<std::sync::Arc<AppError>> for AppError {
         match std::sync::Arc::try_unwrap(shared) {
             Ok(err) => err,
             Err(shared) => match &*shared {
-                Self::BadUserInput(m) => Self::BadUserInput(m.clone()),
+                Self::BadUserInput { message, fields } => Self::BadUserInput {
+                    message: message.clone(),
+                    fields: fields.clone(),
+                },
                 Self::NotFound(m) => Self::NotFound(m.clone()),
                 Self::Unauthenticated(m) => Self::Unauthenticated(m.clone()),
                 Self::Forbidden(m) => Self::Forbidden(m.clone()),
-                Self::Conflict(m) => Self::Conflict(m.clone()),
+                Self::Conflict { message, current } => Self::Conflict {
+                    message: message.clone(),
+                    current: current.clone(),
+                },
                 Self::Unavailable(cause) => Self::Unavailable(anyhow::anyhow!("{cause:#}")),
                 Self::Timeout(cause) => Self::Timeout(anyhow::anyhow!("{cause:#}")),
                 Self::Internal(cause) => Self::Internal(anyhow::anyhow!("{cause:#}")),
@@ -141,7 +199,32 @@ impl From<AppError> for async_graphql::Error {
             }
             (other, None) => other.to_string(),
         };
-        async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code))
+        async_graphql::Error::new(message).extend_with(|_, ext| {
+            ext.set("code", code);
+            match &err {
+                AppError::BadUserInput { fields, .. } if !fields.is_empty() => {
+                    let list: Vec<async_graphql::Value> = fields
+                        .iter()
+                        .map(|p| {
+                            let mut entry = async_graphql::indexmap::IndexMap::new();
+                            entry.insert(async_graphql::Name::new("field"), p.field.clone().into());
+                            entry.insert(async_graphql::Name::new("message"), p.message.clone().into());
+                            async_graphql::Value::Object(entry)
+                        })
+                        .collect();
+                    ext.set("fields", list);
+                }
+                AppError::Conflict {
+                    current: Some(current), ..
+                } => {
+                    ext.set("currentVersion", current.version);
+                    if let Ok(values) = async_graphql::Value::from_json(current.values.clone()) {
+                        ext.set("current", values);
+                    }
+                }
+                _ => {}
+            }
+        })
     }
 }
 
@@ -155,8 +238,15 @@ mod tests {
             (AppError::bad_input("x"), "BAD_USER_INPUT"),
             (AppError::not_found("x"), "NOT_FOUND"),
             (AppError::Unauthenticated("x".into()), "UNAUTHENTICATED"),
+            (
+                AppError::invalid_fields(vec![FieldProblem {
+                    field: "name.ky".into(),
+                    message: "is empty".into(),
+                }]),
+                "BAD_USER_INPUT",
+            ),
             (AppError::Forbidden("x".into()), "FORBIDDEN"),
-            (AppError::Conflict("x".into()), "CONFLICT"),
+            (AppError::conflict("x", None), "CONFLICT"),
             (AppError::Unavailable(anyhow::anyhow!("down")), "SERVICE_UNAVAILABLE"),
             (AppError::Timeout(anyhow::anyhow!("slow")), "TIMEOUT"),
             (AppError::Internal(anyhow::anyhow!("boom")), "INTERNAL_SERVER_ERROR"),

@@ -12,7 +12,7 @@ use crate::{
     config::{HttpSettings, Settings},
     database,
     graphql::{SchemaDeps, build_schemas, rate_limit::RateLimiter},
-    http::{self, graphql::GraphqlState},
+    http::{self, auth::TokenVerifier, graphql::GraphqlState},
     metrics::Metrics,
     registry::{self, geo::PublicGrid},
     seed,
@@ -63,6 +63,8 @@ impl Application {
             db: db.clone(),
             http: settings.http.clone(),
             limits: settings.limits,
+            verifier: TokenVerifier::from_settings(&settings.auth)?,
+            public_grid: grid,
         });
         let db = web::Data::new(db);
         let metrics = web::Data::new(metrics);

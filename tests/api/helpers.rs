@@ -298,6 +298,41 @@ impl TestApp {
     }
 }
 
+/// The HS256 secret of the tests that sign tokens.
+pub const SECRET: &str = "kamkor-test-secret-of-at-least-32-bytes";
+
+/// Settings that accept tokens signed with [`SECRET`].
+pub fn with_tokens(settings: &mut Settings) {
+    settings.auth.secret = Some(SECRET.to_owned());
+}
+
+/// A token signed with [`SECRET`], valid for an hour.
+pub fn token(role: &str, subject: &str, centres: &[&str]) -> String {
+    let auth = api::config::AuthSettings {
+        secret: Some(SECRET.to_owned()),
+        ..Default::default()
+    };
+    let role = api::registry::access::Role::from_name(role).expect("a role");
+    let centres: Vec<String> = centres.iter().map(|c| (*c).to_owned()).collect();
+    api::http::auth::mint(&auth, role, subject, &centres, std::time::Duration::from_secs(3600)).expect("a token")
+}
+
+impl TestApp {
+    /// Runs an operation with a bearer token; returns the whole body.
+    pub async fn query_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let bearer = format!("Bearer {token}");
+        self.query_with(query, variables, &[("authorization", bearer.as_str())])
+            .await
+    }
+
+    /// Runs an operation with a bearer token that must succeed; returns `data`.
+    pub async fn data_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let body = self.query_as(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+}
+
 /// The `nodes` of a connection at `path` (e.g. `["centres"]`).
 pub fn nodes<'a>(data: &'a Value, field: &str) -> &'a Vec<Value> {
     data[field]["nodes"]

@@ -4,14 +4,18 @@
 mod helpers;
 
 mod admin_areas;
+mod auth;
 mod centres;
 mod cli;
+mod concurrency;
 mod confidentiality;
 mod connections;
+mod editing;
 mod errors;
 mod examples;
 mod filters;
 mod find_help;
+mod fixture;
 mod fuzz;
 mod http;
 mod language;
@@ -22,6 +26,7 @@ mod nodes;
 mod observability;
 mod organizations;
 mod overview;
+mod permissions;
 mod rate_limit;
 mod registry;
 mod resilience;

@@ -6,7 +6,10 @@ use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 
 use super::{loaders::Loaders, rate_limit::Client, types::text::Lang};
-use crate::{error::AppError, registry::access::Viewer};
+use crate::{
+    error::AppError,
+    registry::{access::Viewer, geo::PublicGrid},
+};
 
 /// Per-request data set by the transport (HTTP or WebSocket).
 #[derive(Clone, Debug)]
@@ -19,6 +22,8 @@ pub struct RequestContext {
     pub client: Option<Client>,
     /// Whether the caller may introspect the schema.
     pub may_introspect: bool,
+    /// The grid confidential centres' public locations are snapped to.
+    pub public_grid: PublicGrid,
 }
 
 impl Default for RequestContext {
@@ -28,6 +33,7 @@ impl Default for RequestContext {
             accept_language: None,
             client: None,
             may_introspect: true,
+            public_grid: PublicGrid::default(),
         }
     }
 }
@@ -40,6 +46,8 @@ pub trait ContextExt {
     fn loaders(&self) -> Result<&Loaders, AppError>;
     /// Who is asking.
     fn viewer(&self) -> Result<&Viewer, AppError>;
+    /// The request's context (the caller, the language, the public grid).
+    fn request(&self) -> Result<&RequestContext, AppError>;
     /// The language a text field resolves to: its `lang` argument, else the
     /// request's `Accept-Language`, else Kyrgyz.
     fn lang(&self, argument: Option<Lang>) -> Lang;
@@ -60,9 +68,12 @@ impl ContextExt for Context<'_> {
     }
 
     fn viewer(&self) -> Result<&Viewer, AppError> {
+        self.request().map(|request| &request.viewer)
+    }
+
+    fn request(&self) -> Result<&RequestContext, AppError> {
         self.data_opt::<RequestContext>()
-            .map(|request| &request.viewer)
-            .ok_or_else(|| missing("caller"))
+            .ok_or_else(|| missing("request context"))
     }
 
     fn lang(&self, argument: Option<Lang>) -> Lang {

@@ -15,16 +15,32 @@ pub enum NodeKind {
     Centre,
     Service,
     Capacity,
+    /// A service offered at a centre: named in the audit trail only.
+    ServiceAtCentre,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 5] = [
+    const ALL: [NodeKind; 6] = [
         Self::AdminArea,
         Self::Organization,
         Self::Centre,
         Self::Service,
         Self::Capacity,
+        Self::ServiceAtCentre,
     ];
+
+    /// The kind of the records of a table, for the audit trail.
+    pub fn of_table(table: &str) -> Option<Self> {
+        Some(match table {
+            "admin_area" => Self::AdminArea,
+            "organization" => Self::Organization,
+            "centre" => Self::Centre,
+            "service" => Self::Service,
+            "capacity" => Self::Capacity,
+            "service_at_centre" => Self::ServiceAtCentre,
+            _ => return None,
+        })
+    }
 
     fn name(self) -> &'static str {
         match self {
@@ -33,6 +49,7 @@ impl NodeKind {
             Self::Centre => "Centre",
             Self::Service => "Service",
             Self::Capacity => "Capacity",
+            Self::ServiceAtCentre => "ServiceAtCentre",
         }
     }
 }

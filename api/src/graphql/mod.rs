@@ -7,6 +7,7 @@ pub mod context;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
+pub mod mutation;
 pub mod observe;
 pub mod query;
 pub mod rate_limit;
@@ -16,12 +17,12 @@ pub mod types;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::{config::QueryLimits, metrics::Metrics, registry::access::Viewer};
 
-pub type AppSchema = Schema<query::QueryRoot, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
 
 /// The same API twice: anonymous callers get no "did you mean …"
 /// suggestions in validation errors (they would help map the schema where
@@ -43,16 +44,20 @@ impl Schemas {
 }
 
 /// The schema's types, limits and extensions, without any data.
-fn builder(limits: QueryLimits) -> SchemaBuilder<query::QueryRoot, EmptyMutation, EmptySubscription> {
-    let builder = Schema::build(query::QueryRoot::default(), EmptyMutation, EmptySubscription)
-        .extension(observe::Observe)
-        .extension(limits::LimitsExtension(limits))
-        .extension(rate_limit::RateLimitExtension)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        // Fragment spreads are followed when measuring this depth, so a chain
-        // or a cycle of fragments stops here.
-        .limit_recursive_depth(limits.max_depth + 8);
+fn builder(limits: QueryLimits) -> SchemaBuilder<query::QueryRoot, mutation::MutationRoot, EmptySubscription> {
+    let builder = Schema::build(
+        query::QueryRoot::default(),
+        mutation::MutationRoot::default(),
+        EmptySubscription,
+    )
+    .extension(observe::Observe)
+    .extension(limits::LimitsExtension(limits))
+    .extension(rate_limit::RateLimitExtension)
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    // Fragment spreads are followed when measuring this depth, so a chain
+    // or a cycle of fragments stops here.
+    .limit_recursive_depth(limits.max_depth + 8);
     #[cfg(feature = "test-hooks")]
     let builder = builder.extension(test_hooks::TestHooks);
     builder

@@ -33,14 +33,18 @@ use async_graphql::{
 use futures::FutureExt;
 use sea_orm::DatabaseConnection;
 
-use super::{client, params, telemetry::CorrelationId};
+use super::{
+    auth::{self, Refused, TokenVerifier},
+    client, params,
+    telemetry::CorrelationId,
+};
 use crate::{
     config::{HttpSettings, QueryLimits},
     graphql::{
         Schemas, context::RequestContext, limits::DocumentLimits, loaders::Loaders, rate_limit::Client,
         types::text::Lang,
     },
-    registry::{access::Viewer, text},
+    registry::{geo::PublicGrid, text},
 };
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -51,6 +55,9 @@ pub struct GraphqlState {
     pub db: DatabaseConnection,
     pub http: HttpSettings,
     pub limits: QueryLimits,
+    /// `None` when no keys are configured.
+    pub verifier: Option<TokenVerifier>,
+    pub public_grid: PublicGrid,
 }
 
 /// An HTTP-level failure, answered in the GraphQL error shape.
@@ -177,16 +184,30 @@ fn accept_language(req: &HttpRequest) -> Option<Lang> {
     })
 }
 
-/// Who is asking, in which language, and who pays for it.
-fn request_context(req: &HttpRequest, state: &GraphqlState) -> RequestContext {
-    let viewer = Viewer::anonymous();
-    let client = client::address(req, &state.http.trusted_proxies).map(Client::Address);
-    RequestContext {
+/// Who is asking, in which language, and who pays for it; refused when the
+/// request's credentials do not check out.
+fn request_context(req: &HttpRequest, state: &GraphqlState) -> Result<RequestContext, Refused> {
+    let viewer = auth::viewer(req, state.verifier.as_ref())?;
+    let client = match viewer.caller() {
+        Some(caller) => Some(Client::Subject(caller.subject.clone())),
+        None => client::address(req, &state.http.trusted_proxies).map(Client::Address),
+    };
+    Ok(RequestContext {
         may_introspect: state.limits.introspection || viewer.caller().is_some(),
         viewer,
         accept_language: accept_language(req),
         client,
-    }
+        public_grid: state.public_grid,
+    })
+}
+
+/// The answer to a request whose credentials were refused.
+fn unauthenticated(Refused(message): Refused) -> HttpResponse {
+    let mut response = http_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &message);
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+    response
 }
 
 /// Runs one operation within the time limit, a panic answered as an
@@ -241,7 +262,10 @@ fn coded(mut error: ServerError, code: &str) -> ServerError {
 }
 
 async fn execute(req: &HttpRequest, state: &GraphqlState, request: Request) -> HttpResponse {
-    let context = request_context(req, state);
+    let context = match request_context(req, state) {
+        Ok(context) => context,
+        Err(refused) => return unauthenticated(refused),
+    };
     match run(state, &context, request).await {
         Ok(mut response) => {
             label_errors(req, &mut response);
@@ -256,7 +280,10 @@ async fn execute(req: &HttpRequest, state: &GraphqlState, request: Request) -> H
 }
 
 async fn execute_batch(req: &HttpRequest, state: &GraphqlState, requests: Vec<Request>) -> HttpResponse {
-    let context = request_context(req, state);
+    let context = match request_context(req, state) {
+        Ok(context) => context,
+        Err(refused) => return unauthenticated(refused),
+    };
     let mut responses = Vec::with_capacity(requests.len());
     for request in requests {
         let mut response = match run(state, &context, request).await {

@@ -1,5 +1,6 @@
 //! HTTP routes: GraphQL over HTTP, the playground, health checks, metrics.
 
+pub mod auth;
 pub mod client;
 pub mod graphql;
 pub mod health;

@@ -1,4 +1,8 @@
-//! Who the caller is, and what they may see.
+//! Who the caller is, and what they may see and do.
+//!
+//! Writes: registry admins edit everything and read the audit trail; a
+//! centre manager edits only their own centres, those centres' services and
+//! their places; partners and anonymous callers edit nothing.
 //!
 //! The confidentiality rule lives here and nowhere else: shelters for
 //! children who suffered violence keep their location secret. For such a
@@ -19,6 +23,7 @@ use sea_orm::{
 };
 
 use super::geo::Near;
+use crate::error::AppError;
 
 /// What a caller is allowed to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -29,6 +34,37 @@ pub enum Role {
     CentreManager,
     /// Hotlines, case-management systems and other trusted partner apps.
     Partner,
+}
+
+impl Role {
+    /// The role's name in tokens and in the audit trail.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::CentreManager => "centre_manager",
+            Self::Partner => "partner",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Admin, Self::CentreManager, Self::Partner]
+            .into_iter()
+            .find(|role| role.as_str() == name)
+    }
+}
+
+/// What a caller asks to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Create, change or archive organizations and services; create or
+    /// archive centres, or move one to another organization.
+    EditRegistry,
+    /// Change this centre's own record.
+    EditCentre(Uuid),
+    /// Add or remove services at this centre, and count its places.
+    EditPlacesAt(Uuid),
+    /// Read the audit trail and the history of counts.
+    ReadAudit,
 }
 
 /// An authenticated caller.
@@ -45,19 +81,78 @@ pub struct Caller {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Viewer {
     caller: Option<Caller>,
+    /// Whether the server accepts tokens at all (keys are configured), so
+    /// that an anonymous writer can be told what to do.
+    tokens_accepted: bool,
 }
 
 impl Viewer {
+    /// An anonymous caller of a server that accepts tokens.
     pub fn anonymous() -> Self {
+        Self {
+            caller: None,
+            tokens_accepted: true,
+        }
+    }
+
+    /// An anonymous caller of a server with no keys configured.
+    pub fn anonymous_without_keys() -> Self {
         Self::default()
     }
 
     pub fn authenticated(caller: Caller) -> Self {
-        Self { caller: Some(caller) }
+        Self {
+            caller: Some(caller),
+            tokens_accepted: true,
+        }
     }
 
     pub fn caller(&self) -> Option<&Caller> {
         self.caller.as_ref()
+    }
+
+    /// Admins see archived records (for the audit trail); nobody else does.
+    pub fn sees_archived(&self) -> bool {
+        self.caller.as_ref().is_some_and(|c| c.role == Role::Admin)
+    }
+
+    /// The caller, if they may write anything at all (admins and centre
+    /// managers): checked before a write reads what it needs to know which
+    /// centre it touches, so that nobody else learns whether a record exists.
+    pub fn writer(&self) -> Result<&Caller, AppError> {
+        match &self.caller {
+            Some(caller) if caller.role != Role::Partner => Ok(caller),
+            _ => self.authorize(Action::EditRegistry),
+        }
+    }
+
+    /// The caller, if they may do `action`; else why not.
+    pub fn authorize(&self, action: Action) -> Result<&Caller, AppError> {
+        let Some(caller) = &self.caller else {
+            return Err(AppError::Unauthenticated(if self.tokens_accepted {
+                "this needs a bearer token: send `Authorization: Bearer <JWT>` (see `kamkor token`)".to_owned()
+            } else {
+                "this server accepts no tokens yet: set KAMKOR_JWT_SECRET (HS256) or KAMKOR_JWT_PUBLIC_KEY (an RS256 or \
+                 EdDSA public key in PEM), then mint a token with `kamkor token`"
+                    .to_owned()
+            }));
+        };
+        let allowed = match (caller.role, action) {
+            (Role::Admin, _) => true,
+            (Role::CentreManager, Action::EditCentre(id) | Action::EditPlacesAt(id)) => caller.centres.contains(&id),
+            _ => false,
+        };
+        if allowed {
+            return Ok(caller);
+        }
+        Err(AppError::forbidden(match (caller.role, action) {
+            (Role::Partner, _) => "partners read the registry but do not edit it",
+            (Role::CentreManager, Action::EditCentre(_) | Action::EditPlacesAt(_)) => {
+                "centre managers edit only the centres named in their token"
+            }
+            (_, Action::ReadAudit) => "only registry admins read the audit trail",
+            _ => "only registry admins do this",
+        }))
     }
 
     /// Which confidential locations this caller may see.
@@ -211,6 +306,45 @@ mod tests {
         assert!(manager_of(shelter.id).location_access().shows(&shelter));
         assert!(!manager_of(Uuid::new_v4()).location_access().shows(&shelter));
         assert!(Viewer::anonymous().location_access().shows(&centre(false)));
+    }
+
+    #[test]
+    fn writes_follow_the_roles() {
+        let centre = Uuid::new_v4();
+        let manager = manager_of(centre);
+        let partner = Viewer::authenticated(Caller {
+            subject: "hotline".into(),
+            role: Role::Partner,
+            centres: vec![centre],
+        });
+        let admin = Viewer::authenticated(Caller {
+            subject: "root".into(),
+            role: Role::Admin,
+            centres: vec![],
+        });
+        let code = |viewer: &Viewer, action| viewer.authorize(action).err().map(|e| e.code());
+        for action in [
+            Action::EditRegistry,
+            Action::EditCentre(centre),
+            Action::EditPlacesAt(centre),
+            Action::ReadAudit,
+        ] {
+            assert_eq!(code(&admin, action), None);
+            assert_eq!(code(&partner, action), Some("FORBIDDEN"));
+            assert_eq!(code(&Viewer::anonymous(), action), Some("UNAUTHENTICATED"));
+        }
+        assert_eq!(code(&manager, Action::EditCentre(centre)), None);
+        assert_eq!(code(&manager, Action::EditPlacesAt(centre)), None);
+        assert_eq!(code(&manager, Action::EditCentre(Uuid::new_v4())), Some("FORBIDDEN"));
+        assert_eq!(code(&manager, Action::EditRegistry), Some("FORBIDDEN"));
+        assert_eq!(code(&manager, Action::ReadAudit), Some("FORBIDDEN"));
+        let no_keys = Viewer::anonymous_without_keys();
+        let refused = no_keys.authorize(Action::EditRegistry);
+        assert!(
+            refused
+                .err()
+                .is_some_and(|e| e.to_string().contains("KAMKOR_JWT_SECRET"))
+        );
     }
 
     #[test]

@@ -3,15 +3,26 @@
 
 use std::collections::HashMap;
 
-use entity::{capacity, centre, service_at_centre};
+use entity::{
+    capacity, capacity_event, centre,
+    enums::{AuditAction, CapacityUnit},
+    service_at_centre,
+};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect,
-    RelationTrait, Select,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, FromQueryResult,
+    IntoActiveModel, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
     prelude::Uuid,
     sea_query::{Expr, ExprTrait, Query, SimpleExpr},
 };
+use serde_json::{Value, json};
 
-use super::service_at_centre as placement;
+use super::{
+    access::{Action, Caller, Viewer},
+    audit, service_at_centre as placement,
+    validate::Problems,
+};
 use crate::error::AppError;
 
 /// A capacity with the service and centre it counts places for.
@@ -118,4 +129,295 @@ pub fn centre_available_places_sql() -> SimpleExpr {
         )
         .to_owned();
     sum.into()
+}
+
+/// Places to count: what `setCapacity` takes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Count {
+    pub capacity_id: Uuid,
+    pub available: i32,
+    /// Unchanged when `None`.
+    pub maximum: Option<i32>,
+    /// Unchanged when `None`.
+    pub waitlist: Option<i32>,
+    pub expected_version: i32,
+}
+
+/// A change to a capacity's fields; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct CapacityPatch {
+    pub unit: Option<CapacityUnit>,
+    pub maximum: Option<i32>,
+    pub available: Option<i32>,
+    pub waitlist: Option<i32>,
+}
+
+/// Most places one capacity may count.
+const MAX_PLACES: i32 = 100_000;
+
+/// Checks the counts of a capacity; `prefix` names the input it came from.
+fn validate(m: &capacity::Model, prefix: &str, problems: &mut Problems) {
+    let field = |name: &str| format!("{prefix}{name}");
+    if !(0..=MAX_PLACES).contains(&m.maximum) {
+        problems.add(field("maximum"), format!("must be between 0 and {MAX_PLACES}"));
+    }
+    if m.available < 0 {
+        problems.add(field("available"), "must not be negative");
+    } else if m.available > m.maximum {
+        problems.add(field("available"), format!("must not be above maximum ({})", m.maximum));
+    }
+    if !(0..=MAX_PLACES).contains(&m.waitlist) {
+        problems.add(field("waitlist"), format!("must be between 0 and {MAX_PLACES}"));
+    }
+}
+
+/// The fields, as the API names them (see `audit`; a conflict reports them).
+pub fn snapshot(m: &capacity::Model) -> Value {
+    json!({
+        "unit": m.unit,
+        "maximum": m.maximum,
+        "available": m.available,
+        "waitlist": m.waitlist,
+        "updated": m.updated,
+        "updatedBy": m.updated_by,
+    })
+}
+
+/// The capacity with this id, with its placement, for an edit.
+async fn load_for_edit(db: &impl ConnectionTrait, id: Uuid) -> Result<CapacityRecord, AppError> {
+    let record = with_placement()
+        .filter(capacity::Column::Id.eq(id))
+        .filter(placement::live())
+        .into_model::<PlacedCapacity>()
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no capacity with id {id}")))?;
+    Ok(record.into())
+}
+
+/// Writes a capacity at its next version over the stored one, with the
+/// history of its counts and the audit trail, inside `txn`.
+async fn save(
+    txn: &DatabaseTransaction,
+    actor: &Caller,
+    current: &capacity::Model,
+    mut next: capacity::Model,
+    action: AuditAction,
+) -> Result<capacity::Model, AppError> {
+    let now = super::now();
+    let counted =
+        (next.available, next.maximum, next.waitlist) != (current.available, current.maximum, current.waitlist);
+    if counted || action == AuditAction::SetCapacity {
+        next.updated = now;
+        next.updated_by = Some(actor.subject.clone());
+    }
+    next.version = current.version + 1;
+    next.updated_at = now;
+    let replaced = super::replace_if_version::<capacity::Entity>(
+        txn,
+        next.clone().into_active_model().reset_all(),
+        (capacity::Column::Id, current.id),
+        (capacity::Column::Version, current.version),
+    )
+    .await?;
+    if !replaced {
+        let stored = load_for_edit(txn, current.id).await?;
+        return Err(super::stale(
+            "capacity",
+            stored.capacity.version,
+            snapshot(&stored.capacity),
+        ));
+    }
+    if counted || action == AuditAction::SetCapacity {
+        record_count(txn, &next, &actor.subject).await?;
+    }
+    let entry = audit::Entry {
+        entity: "capacity",
+        entity_id: current.id,
+        action,
+        before: &snapshot(current),
+        after: &snapshot(&next),
+    };
+    audit::record(txn, actor, entry).await?;
+    Ok(next)
+}
+
+/// Adds a count to the capacity's history.
+async fn record_count(db: &impl ConnectionTrait, m: &capacity::Model, actor: &str) -> Result<(), AppError> {
+    capacity_event::Entity::insert(capacity_event::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        capacity_id: Set(m.id),
+        available: Set(m.available),
+        maximum: Set(m.maximum),
+        waitlist: Set(m.waitlist),
+        actor: Set(actor.to_owned()),
+        at: Set(m.updated),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Starts counting places for a service at a centre: the centre's managers
+/// and admins. One capacity per service at a centre.
+pub async fn create(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    centre_id: Uuid,
+    service_id: Uuid,
+    unit: CapacityUnit,
+    counts: (i32, i32, i32),
+) -> Result<CapacityRecord, AppError> {
+    let actor = viewer.authorize(Action::EditPlacesAt(centre_id))?;
+    let (maximum, available, waitlist) = counts;
+    let now = super::now();
+    let mut m = capacity::Model {
+        id: Uuid::new_v4(),
+        service_at_centre_id: Uuid::nil(),
+        unit,
+        maximum,
+        available,
+        waitlist,
+        updated: now,
+        updated_by: Some(actor.subject.clone()),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut problems = Problems::default();
+    validate(&m, "", &mut problems);
+    problems.finish()?;
+    let txn = super::begin_write(db).await?;
+    let link = placement::find_live(&txn, centre_id, service_id).await?;
+    m.service_at_centre_id = link.id;
+    let existing = capacity::Entity::find()
+        .filter(capacity::Column::ServiceAtCentreId.eq(link.id))
+        .one(&txn)
+        .await?;
+    if let Some(existing) = existing {
+        return Err(AppError::conflict(
+            "places are already counted for this service at this centre; update that capacity",
+            Some(crate::error::CurrentState {
+                version: existing.version,
+                values: snapshot(&existing),
+            }),
+        ));
+    }
+    capacity::Entity::insert(m.clone().into_active_model())
+        .exec_without_returning(&txn)
+        .await?;
+    record_count(&txn, &m, &actor.subject).await?;
+    let entry = audit::Entry {
+        entity: "capacity",
+        entity_id: m.id,
+        action: AuditAction::Create,
+        before: &Value::Null,
+        after: &snapshot(&m),
+    };
+    audit::record(&txn, actor, entry).await?;
+    txn.commit().await?;
+    Ok(CapacityRecord {
+        capacity: m,
+        service_id,
+        centre_id,
+    })
+}
+
+/// Changes a capacity's unit or counts at `expected_version`.
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+    expected_version: i32,
+    patch: CapacityPatch,
+) -> Result<CapacityRecord, AppError> {
+    viewer.writer()?;
+    let txn = super::begin_write(db).await?;
+    let current = load_for_edit(&txn, id).await?;
+    let actor = viewer.authorize(Action::EditPlacesAt(current.centre_id))?;
+    if current.capacity.version != expected_version {
+        return Err(super::stale(
+            "capacity",
+            current.capacity.version,
+            snapshot(&current.capacity),
+        ));
+    }
+    let mut next = current.capacity.clone();
+    next.unit = patch.unit.unwrap_or(next.unit);
+    next.maximum = patch.maximum.unwrap_or(next.maximum);
+    next.available = patch.available.unwrap_or(next.available);
+    next.waitlist = patch.waitlist.unwrap_or(next.waitlist);
+    let mut problems = Problems::default();
+    validate(&next, "", &mut problems);
+    problems.finish()?;
+    let saved = save(&txn, actor, &current.capacity, next, AuditAction::Update).await?;
+    txn.commit().await?;
+    Ok(CapacityRecord {
+        capacity: saved,
+        ..current
+    })
+}
+
+/// Records counts of places, all or none: a centre manager's daily count
+/// in one call. A count at a stale version fails them all with CONFLICT.
+pub async fn set(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    counts: Vec<Count>,
+) -> Result<Vec<CapacityRecord>, AppError> {
+    viewer.writer()?;
+    let batch = counts.len() > 1;
+    let prefix = |i: usize| if batch { format!("counts.{i}.") } else { String::new() };
+    let mut seen = std::collections::HashSet::new();
+    let mut problems = Problems::default();
+    for (i, count) in counts.iter().enumerate() {
+        if !seen.insert(count.capacity_id) {
+            problems.add(format!("{}capacityId", prefix(i)), "is counted twice");
+        }
+    }
+    problems.finish()?;
+    let txn = super::begin_write(db).await?;
+    let mut saved = Vec::with_capacity(counts.len());
+    for (i, count) in counts.into_iter().enumerate() {
+        let current = load_for_edit(&txn, count.capacity_id).await?;
+        let actor = viewer.authorize(Action::EditPlacesAt(current.centre_id))?;
+        if current.capacity.version != count.expected_version {
+            return Err(super::stale(
+                "capacity",
+                current.capacity.version,
+                snapshot(&current.capacity),
+            ));
+        }
+        let mut next = current.capacity.clone();
+        next.available = count.available;
+        next.maximum = count.maximum.unwrap_or(next.maximum);
+        next.waitlist = count.waitlist.unwrap_or(next.waitlist);
+        let mut problems = Problems::default();
+        validate(&next, &prefix(i), &mut problems);
+        problems.finish()?;
+        let capacity = save(&txn, actor, &current.capacity, next, AuditAction::SetCapacity).await?;
+        saved.push(CapacityRecord { capacity, ..current });
+    }
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// The counts of a capacity since a time, oldest first (registry admins).
+pub async fn history(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    capacity_id: Uuid,
+    since: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Vec<capacity_event::Model>, AppError> {
+    viewer.authorize(Action::ReadAudit)?;
+    let mut query = capacity_event::Entity::find().filter(capacity_event::Column::CapacityId.eq(capacity_id));
+    if let Some(since) = since {
+        query = query.filter(capacity_event::Column::At.gte(since));
+    }
+    Ok(query
+        .order_by_asc(capacity_event::Column::At)
+        .order_by_asc(capacity_event::Column::Id)
+        .limit(1_000)
+        .all(db)
+        .await?)
 }

@@ -5,20 +5,23 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::{
     centre, centre_language,
-    enums::{CentreKind, CentreStatus, TargetGroup},
+    enums::{AuditAction, CentreKind, CentreStatus, GendersServed, TargetGroup},
     service_at_centre, service_target_group,
+    values::{LocalizedText, Phone, Phones},
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect,
     prelude::Uuid,
     sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr},
 };
+use serde_json::{Value, json};
 
 use super::{
     Direction, Listing,
-    access::LocationAccess,
+    access::{Action, LocationAccess, Viewer},
     admin_area::{self, AreaScope},
-    capacity,
+    audit, capacity,
     geo::{Near, PublicGrid},
     search, service_at_centre as placement,
     text::Lang,
@@ -349,4 +352,320 @@ pub async fn languages_of(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Has
     Ok(super::group_by(
         rows.into_iter().map(|row| (row.centre_id, row.language)),
     ))
+}
+
+/// The editable fields of a centre.
+#[derive(Clone, Debug)]
+pub struct CentreFields {
+    pub organization_id: Uuid,
+    pub kind: CentreKind,
+    pub name: LocalizedText,
+    pub description: Option<LocalizedText>,
+    pub area_code: String,
+    pub address: Option<LocalizedText>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub address_confidential: bool,
+    pub phones: Vec<Phone>,
+    pub email: Option<String>,
+    pub opening_hours: Option<LocalizedText>,
+    pub accessibility: Option<LocalizedText>,
+    pub languages: Vec<String>,
+    pub age_min: Option<i32>,
+    pub age_max: Option<i32>,
+    pub genders: GendersServed,
+    pub status: CentreStatus,
+}
+
+/// A change to some of a centre's fields; `None` leaves a field as it is,
+/// `Some(None)` clears it.
+#[derive(Clone, Debug, Default)]
+pub struct CentrePatch {
+    pub organization_id: Option<Uuid>,
+    pub kind: Option<CentreKind>,
+    pub name: Option<LocalizedText>,
+    pub description: Option<Option<LocalizedText>>,
+    pub area_code: Option<String>,
+    pub address: Option<Option<LocalizedText>>,
+    /// Latitude and longitude together.
+    pub location: Option<Option<(f64, f64)>>,
+    pub address_confidential: Option<bool>,
+    pub phones: Option<Vec<Phone>>,
+    pub email: Option<Option<String>>,
+    pub opening_hours: Option<Option<LocalizedText>>,
+    pub accessibility: Option<Option<LocalizedText>>,
+    pub languages: Option<Vec<String>>,
+    pub age_min: Option<Option<i32>>,
+    pub age_max: Option<Option<i32>>,
+    pub genders: Option<GendersServed>,
+    pub status: Option<CentreStatus>,
+}
+
+/// A centre with its languages: the whole record an edit works on.
+#[derive(Clone, Debug)]
+struct Edited {
+    centre: centre::Model,
+    languages: Vec<String>,
+}
+
+impl CentrePatch {
+    fn apply(self, e: &mut Edited, area_id: Option<Uuid>) {
+        let m = &mut e.centre;
+        macro_rules! set {
+            ($($field:ident),*) => { $(if let Some(v) = self.$field { m.$field = v; })* };
+        }
+        set!(
+            organization_id,
+            kind,
+            name,
+            description,
+            address,
+            address_confidential,
+            email,
+            opening_hours,
+            accessibility,
+            age_min,
+            age_max,
+            genders,
+            status
+        );
+        if let Some(v) = self.phones {
+            m.phones = Phones(v);
+        }
+        if let Some(location) = self.location {
+            (m.latitude, m.longitude) = (location.map(|l| l.0), location.map(|l| l.1));
+        }
+        if let Some(id) = area_id {
+            m.admin_area_id = id;
+        }
+        if let Some(languages) = self.languages {
+            e.languages = languages;
+        }
+    }
+}
+
+fn validate(e: &Edited) -> Result<(), AppError> {
+    let (m, mut problems) = (&e.centre, validate::Problems::default());
+    problems.localized("name", &m.name, true, validate::MAX_NAME_CHARS);
+    for (field, text) in [
+        ("description", &m.description),
+        ("address", &m.address),
+        ("openingHours", &m.opening_hours),
+        ("accessibility", &m.accessibility),
+    ] {
+        if let Some(text) = text {
+            problems.localized(field, text, false, validate::MAX_TEXT_CHARS);
+        }
+    }
+    problems.coordinates(m.latitude, m.longitude);
+    problems.ages(m.age_min, m.age_max);
+    problems.email("email", m.email.as_deref());
+    problems.phones("phones", &m.phones.0);
+    problems.languages("languages", &e.languages);
+    problems.finish()
+}
+
+/// The editable fields, as the API names them (see `audit`).
+fn snapshot(e: &Edited) -> Value {
+    let m = &e.centre;
+    json!({
+        "organizationId": m.organization_id,
+        "kind": m.kind,
+        "name": m.name,
+        "description": m.description,
+        "areaId": m.admin_area_id,
+        "address": m.address,
+        "latitude": m.latitude,
+        "longitude": m.longitude,
+        "addressConfidential": m.address_confidential,
+        "phones": m.phones.0,
+        "email": m.email,
+        "openingHours": m.opening_hours,
+        "accessibility": m.accessibility,
+        "languages": e.languages,
+        "ageMin": m.age_min,
+        "ageMax": m.age_max,
+        "genders": m.genders,
+        "status": m.status,
+        "archived": m.archived_at.is_some(),
+    })
+}
+
+/// The id of a known area, or the problem with `areaCode`.
+async fn area_id(db: &impl ConnectionTrait, code: &str) -> Result<Uuid, AppError> {
+    let unknown = || {
+        AppError::invalid_fields(vec![crate::error::FieldProblem {
+            field: "areaCode".into(),
+            message: format!("{code:?} is not a known area code"),
+        }])
+    };
+    validate::area_code("areaCode", code).map_err(|_| unknown())?;
+    let areas = admin_area::by_codes(db, &[code]).await?;
+    areas.first().map(|a| a.id).ok_or_else(unknown)
+}
+
+async fn write_languages(db: &impl ConnectionTrait, centre_id: Uuid, languages: &[String]) -> Result<(), AppError> {
+    use sea_orm::ActiveValue::Set;
+    centre_language::Entity::delete_many()
+        .filter(centre_language::Column::CentreId.eq(centre_id))
+        .exec(db)
+        .await?;
+    let mut unique: Vec<&String> = languages.iter().collect();
+    unique.sort();
+    unique.dedup();
+    if !unique.is_empty() {
+        centre_language::Entity::insert_many(unique.into_iter().map(|language| centre_language::ActiveModel {
+            centre_id: Set(centre_id),
+            language: Set(language.clone()),
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Creates a centre (registry admins).
+pub async fn create(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    grid: PublicGrid,
+    fields: CentreFields,
+) -> Result<centre::Model, AppError> {
+    let actor = viewer.authorize(Action::EditRegistry)?;
+    let now = super::now();
+    let txn = super::begin_write(db).await?;
+    let admin_area_id = area_id(&txn, &fields.area_code).await?;
+    super::organization::require_live(&txn, fields.organization_id).await?;
+    let mut e = Edited {
+        centre: centre::Model {
+            id: Uuid::new_v4(),
+            organization_id: fields.organization_id,
+            kind: fields.kind,
+            name: fields.name,
+            description: fields.description,
+            admin_area_id,
+            address: fields.address,
+            latitude: fields.latitude,
+            longitude: fields.longitude,
+            public_latitude: None,
+            public_longitude: None,
+            address_confidential: fields.address_confidential,
+            phones: Phones(fields.phones),
+            email: fields.email,
+            opening_hours: fields.opening_hours,
+            accessibility: fields.accessibility,
+            age_min: fields.age_min,
+            age_max: fields.age_max,
+            genders: fields.genders,
+            status: fields.status,
+            search_text: String::new(),
+            name_sort_ky: String::new(),
+            name_sort_ru: String::new(),
+            is_demo: false,
+            archived_at: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        },
+        languages: fields.languages,
+    };
+    validate(&e)?;
+    fill_derived(&mut e.centre, grid);
+    centre::Entity::insert(e.centre.clone().into_active_model())
+        .exec_without_returning(&txn)
+        .await?;
+    write_languages(&txn, e.centre.id, &e.languages).await?;
+    let entry = audit::Entry {
+        entity: "centre",
+        entity_id: e.centre.id,
+        action: AuditAction::Create,
+        before: &Value::Null,
+        after: &snapshot(&e),
+    };
+    audit::record(&txn, actor, entry).await?;
+    txn.commit().await?;
+    Ok(e.centre)
+}
+
+/// The live centre with this id and its languages, for an edit.
+async fn load_for_edit(db: &impl ConnectionTrait, id: Uuid) -> Result<Edited, AppError> {
+    let centre = centre::Entity::find_by_id(id)
+        .filter(live())
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no centre with id {id}")))?;
+    let languages = languages_of(db, &[id]).await?.remove(&id).unwrap_or_default();
+    Ok(Edited { centre, languages })
+}
+
+/// Changes a centre at `expected_version`: its managers and admins; moving
+/// it to another organization, or archiving it, admins only.
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    grid: PublicGrid,
+    id: Uuid,
+    expected_version: i32,
+    patch: CentrePatch,
+    archive: bool,
+) -> Result<centre::Model, AppError> {
+    let mut actor = viewer.authorize(Action::EditCentre(id))?;
+    let txn = super::begin_write(db).await?;
+    let current = load_for_edit(&txn, id).await?;
+    if archive
+        || patch
+            .organization_id
+            .is_some_and(|o| o != current.centre.organization_id)
+    {
+        actor = viewer.authorize(Action::EditRegistry)?;
+    }
+    if current.centre.version != expected_version {
+        return Err(super::stale("centre", current.centre.version, snapshot(&current)));
+    }
+    let area = match &patch.area_code {
+        Some(code) => Some(area_id(&txn, code).await?),
+        None => None,
+    };
+    if let Some(organization) = patch.organization_id {
+        super::organization::require_live(&txn, organization).await?;
+    }
+    let languages_changed = patch.languages.is_some();
+    let mut next = current.clone();
+    patch.apply(&mut next, area);
+    validate(&next)?;
+    fill_derived(&mut next.centre, grid);
+    let now = super::now();
+    next.centre.version = current.centre.version + 1;
+    next.centre.updated_at = now;
+    if archive {
+        next.centre.archived_at = Some(now);
+    }
+    let replaced = super::replace_if_version::<centre::Entity>(
+        &txn,
+        next.centre.clone().into_active_model().reset_all(),
+        (centre::Column::Id, id),
+        (centre::Column::Version, expected_version),
+    )
+    .await?;
+    if !replaced {
+        let stored = load_for_edit(&txn, id).await?;
+        return Err(super::stale("centre", stored.centre.version, snapshot(&stored)));
+    }
+    if languages_changed {
+        write_languages(&txn, id, &next.languages).await?;
+    }
+    let entry = audit::Entry {
+        entity: "centre",
+        entity_id: id,
+        action: if archive {
+            AuditAction::Archive
+        } else {
+            AuditAction::Update
+        },
+        before: &snapshot(&current),
+        after: &snapshot(&next),
+    };
+    audit::record(&txn, actor, entry).await?;
+    txn.commit().await?;
+    Ok(next.centre)
 }

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod admin_area;
+pub mod audit;
 pub mod batch;
 pub mod capacity;
 pub mod centre;
@@ -109,4 +110,51 @@ where
         groups.entry(key).or_default().push(value);
     }
     groups
+}
+
+/// Begins a transaction for a write. On SQLite it takes the write lock at
+/// once (`BEGIN IMMEDIATE`): a transaction that read first and wrote later
+/// could otherwise find the lock taken and fail instead of waiting its turn.
+pub async fn begin_write(db: &sea_orm::DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, AppError> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    Ok(db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await?)
+}
+
+/// Writes `record` (already at its new version) over the stored one, if the
+/// stored one is still at `expected`: the optimistic-concurrency check that
+/// makes exactly one of two racing writers win. `false` when it lost.
+async fn replace_if_version<E>(
+    db: &impl ConnectionTrait,
+    record: E::ActiveModel,
+    id: (E::Column, sea_orm::prelude::Uuid),
+    version: (E::Column, i32),
+) -> Result<bool, AppError>
+where
+    E: EntityTrait,
+    E::ActiveModel: sea_orm::ActiveModelTrait<Entity = E> + Send,
+{
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let result = E::update_many()
+        .set(record)
+        .filter(id.0.eq(id.1))
+        .filter(version.0.eq(version.1))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// The error of a write that found the record at another version.
+fn stale(kind: &str, version: i32, snapshot: serde_json::Value) -> AppError {
+    AppError::conflict(
+        format!("the {kind} was changed by someone else (it is at version {version}); reload it and try again"),
+        Some(crate::error::CurrentState {
+            version,
+            values: snapshot,
+        }),
+    )
 }

@@ -4,12 +4,24 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{enums::OrganizationKind, organization};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, prelude::Uuid, sea_query::SimpleExpr,
+use entity::{
+    enums::{AuditAction, OrganizationKind},
+    organization,
+    values::{LocalizedText, Phone, Phones},
 };
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, prelude::Uuid, sea_query::SimpleExpr,
+};
+use serde_json::{Value, json};
 
-use super::{Direction, Listing, admin_area, centre, search, text::Lang};
+use super::{
+    Direction, Listing,
+    access::{Action, Viewer},
+    admin_area, audit, centre, search,
+    text::Lang,
+    validate::{MAX_NAME_CHARS, MAX_TEXT_CHARS, Problems},
+};
 use crate::error::AppError;
 
 /// Conditions on organizations, combined with AND. Empty lists mean "any".
@@ -96,4 +108,193 @@ pub async fn list(
 /// Organizations by id.
 pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, organization::Model>, AppError> {
     super::find_by_ids::<organization::Entity>(db, organization::Column::Id, ids, |o| o.id).await
+}
+
+/// The editable fields of an organization.
+#[derive(Clone, Debug)]
+pub struct OrganizationFields {
+    pub kind: OrganizationKind,
+    pub name: LocalizedText,
+    pub description: Option<LocalizedText>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub phones: Vec<Phone>,
+}
+
+/// A change to some of an organization's fields; `None` leaves a field as
+/// it is, `Some(None)` clears it.
+#[derive(Clone, Debug, Default)]
+pub struct OrganizationPatch {
+    pub kind: Option<OrganizationKind>,
+    pub name: Option<LocalizedText>,
+    pub description: Option<Option<LocalizedText>>,
+    pub email: Option<Option<String>>,
+    pub website: Option<Option<String>>,
+    pub phones: Option<Vec<Phone>>,
+}
+
+impl OrganizationPatch {
+    fn apply(self, m: &mut organization::Model) {
+        if let Some(v) = self.kind {
+            m.kind = v;
+        }
+        if let Some(v) = self.name {
+            m.name = v;
+        }
+        if let Some(v) = self.description {
+            m.description = v;
+        }
+        if let Some(v) = self.email {
+            m.email = v;
+        }
+        if let Some(v) = self.website {
+            m.website = v;
+        }
+        if let Some(v) = self.phones {
+            m.phones = Phones(v);
+        }
+    }
+}
+
+/// Checks an organization as it would be stored.
+pub fn validate(m: &organization::Model) -> Result<(), AppError> {
+    let mut problems = Problems::default();
+    problems.localized("name", &m.name, true, MAX_NAME_CHARS);
+    if let Some(description) = &m.description {
+        problems.localized("description", description, false, MAX_TEXT_CHARS);
+    }
+    problems.email("email", m.email.as_deref());
+    problems.website("website", m.website.as_deref());
+    problems.phones("phones", &m.phones.0);
+    problems.finish()
+}
+
+/// The editable fields, as the API names them: what the audit trail
+/// compares and a conflict reports.
+pub fn snapshot(m: &organization::Model) -> Value {
+    json!({
+        "kind": m.kind,
+        "name": m.name,
+        "description": m.description,
+        "email": m.email,
+        "website": m.website,
+        "phones": m.phones.0,
+        "archived": m.archived_at.is_some(),
+    })
+}
+
+/// Creates an organization (registry admins).
+pub async fn create(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    fields: OrganizationFields,
+) -> Result<organization::Model, AppError> {
+    let actor = viewer.authorize(Action::EditRegistry)?;
+    let now = super::now();
+    let mut m = organization::Model {
+        id: Uuid::new_v4(),
+        kind: fields.kind,
+        name: fields.name,
+        description: fields.description,
+        email: fields.email,
+        website: fields.website,
+        phones: Phones(fields.phones),
+        search_text: String::new(),
+        name_sort_ky: String::new(),
+        name_sort_ru: String::new(),
+        is_demo: false,
+        archived_at: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    validate(&m)?;
+    fill_derived(&mut m);
+    let txn = super::begin_write(db).await?;
+    organization::Entity::insert(m.clone().into_active_model())
+        .exec_without_returning(&txn)
+        .await?;
+    let entry = audit::Entry {
+        entity: "organization",
+        entity_id: m.id,
+        action: AuditAction::Create,
+        before: &Value::Null,
+        after: &snapshot(&m),
+    };
+    audit::record(&txn, actor, entry).await?;
+    txn.commit().await?;
+    Ok(m)
+}
+
+/// Checks that a record refers to a live organization (`organizationId`).
+pub async fn require_live(db: &impl ConnectionTrait, id: Uuid) -> Result<(), AppError> {
+    match by_ids(db, &[id]).await?.get(&id) {
+        Some(o) if o.archived_at.is_none() => Ok(()),
+        _ => Err(AppError::invalid_fields(vec![crate::error::FieldProblem {
+            field: "organizationId".into(),
+            message: "no such organization".into(),
+        }])),
+    }
+}
+
+/// The live organization with this id, for an edit.
+async fn load_for_edit(db: &impl ConnectionTrait, id: Uuid) -> Result<organization::Model, AppError> {
+    organization::Entity::find_by_id(id)
+        .filter(live())
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no organization with id {id}")))
+}
+
+/// Changes an organization at `expected_version` (registry admins);
+/// archiving is a change too.
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+    expected_version: i32,
+    patch: OrganizationPatch,
+    archive: bool,
+) -> Result<organization::Model, AppError> {
+    let actor = viewer.authorize(Action::EditRegistry)?;
+    let txn = super::begin_write(db).await?;
+    let current = load_for_edit(&txn, id).await?;
+    if current.version != expected_version {
+        return Err(super::stale("organization", current.version, snapshot(&current)));
+    }
+    let mut next = current.clone();
+    patch.apply(&mut next);
+    validate(&next)?;
+    fill_derived(&mut next);
+    let now = super::now();
+    next.version = current.version + 1;
+    next.updated_at = now;
+    if archive {
+        next.archived_at = Some(now);
+    }
+    let replaced = super::replace_if_version::<organization::Entity>(
+        &txn,
+        next.clone().into_active_model().reset_all(),
+        (organization::Column::Id, id),
+        (organization::Column::Version, expected_version),
+    )
+    .await?;
+    if !replaced {
+        let now_stored = load_for_edit(&txn, id).await?;
+        return Err(super::stale("organization", now_stored.version, snapshot(&now_stored)));
+    }
+    let entry = audit::Entry {
+        entity: "organization",
+        entity_id: id,
+        action: if archive {
+            AuditAction::Archive
+        } else {
+            AuditAction::Update
+        },
+        before: &snapshot(&current),
+        after: &snapshot(&next),
+    };
+    audit::record(&txn, actor, entry).await?;
+    txn.commit().await?;
+    Ok(next)
 }

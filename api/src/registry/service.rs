@@ -3,23 +3,26 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     admin_area, centre, centre_language,
-    enums::{ServiceCategory, ServiceStatus, TargetGroup},
+    enums::{AuditAction, BenefitBasis, BenefitPeriod, ServiceCategory, ServiceStatus, TargetGroup},
     service, service_area, service_at_centre, service_target_group,
+    values::LocalizedText,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder,
-    QuerySelect, RelationTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
+    IntoActiveModel, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
     prelude::Uuid,
     sea_query::{Query, SelectStatement, SimpleExpr},
 };
+use serde_json::{Value, json};
 
 use super::{
     Direction, Listing,
+    access::{Action, Viewer},
     admin_area::{self as area, AreaScope},
-    search, service_at_centre as placement,
+    audit, search, service_at_centre as placement,
     text::Lang,
     validate,
 };
@@ -296,4 +299,384 @@ pub async fn areas_of(
         rows.into_iter()
             .filter_map(|(link, area)| area.map(|a| (link.service_id, a))),
     ))
+}
+
+/// The terms of a state cash benefit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BenefitTerms {
+    /// Whole som (KGS).
+    pub amount: i64,
+    pub period: BenefitPeriod,
+    pub basis: BenefitBasis,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+    pub legal_basis: Option<LocalizedText>,
+}
+
+/// The editable fields of a service.
+#[derive(Clone, Debug)]
+pub struct ServiceFields {
+    pub organization_id: Uuid,
+    pub category: ServiceCategory,
+    pub name: LocalizedText,
+    pub description: LocalizedText,
+    pub eligibility: Option<LocalizedText>,
+    pub application_process: Option<LocalizedText>,
+    pub required_documents: Option<LocalizedText>,
+    pub fees: Option<LocalizedText>,
+    pub age_min: Option<i32>,
+    pub age_max: Option<i32>,
+    pub benefit: Option<BenefitTerms>,
+    pub target_groups: Vec<TargetGroup>,
+    pub area_codes: Vec<String>,
+    pub status: ServiceStatus,
+}
+
+/// A change to some of a service's fields; `None` leaves a field as it is,
+/// `Some(None)` clears it.
+#[derive(Clone, Debug, Default)]
+pub struct ServicePatch {
+    pub organization_id: Option<Uuid>,
+    pub category: Option<ServiceCategory>,
+    pub name: Option<LocalizedText>,
+    pub description: Option<LocalizedText>,
+    pub eligibility: Option<Option<LocalizedText>>,
+    pub application_process: Option<Option<LocalizedText>>,
+    pub required_documents: Option<Option<LocalizedText>>,
+    pub fees: Option<Option<LocalizedText>>,
+    pub age_min: Option<Option<i32>>,
+    pub age_max: Option<Option<i32>>,
+    pub benefit: Option<Option<BenefitTerms>>,
+    pub target_groups: Option<Vec<TargetGroup>>,
+    pub area_codes: Option<Vec<String>>,
+    pub status: Option<ServiceStatus>,
+}
+
+/// A service with its target groups and the codes of its areas: the whole
+/// record an edit works on.
+#[derive(Clone, Debug)]
+struct Edited {
+    service: service::Model,
+    target_groups: Vec<TargetGroup>,
+    area_codes: Vec<String>,
+}
+
+fn benefit_of(m: &service::Model) -> Option<BenefitTerms> {
+    Some(BenefitTerms {
+        amount: m.benefit_amount?,
+        period: m.benefit_period?,
+        basis: m.benefit_basis?,
+        valid_from: m.benefit_valid_from,
+        valid_to: m.benefit_valid_to,
+        legal_basis: m.benefit_legal_basis.clone(),
+    })
+}
+
+fn set_benefit(m: &mut service::Model, terms: Option<BenefitTerms>) {
+    m.benefit_amount = terms.as_ref().map(|t| t.amount);
+    m.benefit_currency = terms.as_ref().map(|_| "KGS".to_owned());
+    m.benefit_period = terms.as_ref().map(|t| t.period);
+    m.benefit_basis = terms.as_ref().map(|t| t.basis);
+    m.benefit_valid_from = terms.as_ref().and_then(|t| t.valid_from);
+    m.benefit_valid_to = terms.as_ref().and_then(|t| t.valid_to);
+    m.benefit_legal_basis = terms.and_then(|t| t.legal_basis);
+}
+
+impl ServicePatch {
+    fn apply(self, e: &mut Edited) {
+        let m = &mut e.service;
+        macro_rules! set {
+            ($($field:ident),*) => { $(if let Some(v) = self.$field { m.$field = v; })* };
+        }
+        set!(
+            organization_id,
+            category,
+            name,
+            description,
+            eligibility,
+            application_process,
+            required_documents,
+            fees,
+            age_min,
+            age_max,
+            status
+        );
+        if let Some(terms) = self.benefit {
+            set_benefit(m, terms);
+        }
+        if let Some(groups) = self.target_groups {
+            e.target_groups = groups;
+        }
+        if let Some(codes) = self.area_codes {
+            e.area_codes = codes;
+        }
+    }
+}
+
+fn validate(e: &Edited) -> Result<(), AppError> {
+    let (m, mut problems) = (&e.service, validate::Problems::default());
+    problems.localized("name", &m.name, true, validate::MAX_NAME_CHARS);
+    problems.localized("description", &m.description, true, validate::MAX_TEXT_CHARS);
+    for (field, text) in [
+        ("eligibility", &m.eligibility),
+        ("applicationProcess", &m.application_process),
+        ("requiredDocuments", &m.required_documents),
+        ("fees", &m.fees),
+    ] {
+        if let Some(text) = text {
+            problems.localized(field, text, false, validate::MAX_TEXT_CHARS);
+        }
+    }
+    problems.ages(m.age_min, m.age_max);
+    match (benefit_of(m), m.category == ServiceCategory::CashBenefit) {
+        (None, true) => problems.add("benefit", "is required for a CASH_BENEFIT"),
+        (Some(_), false) => problems.add("benefit", "goes with the CASH_BENEFIT category only"),
+        (Some(terms), true) => {
+            if !(1..=10_000_000).contains(&terms.amount) {
+                problems.add("benefit.amount", "must be between 1 and 10,000,000 som");
+            }
+            if let (Some(from), Some(to)) = (terms.valid_from, terms.valid_to)
+                && from > to
+            {
+                problems.add("benefit.validTo", "must not be before validFrom");
+            }
+            if let Some(basis) = &terms.legal_basis {
+                problems.localized("benefit.legalBasis", basis, false, validate::MAX_TEXT_CHARS);
+            }
+        }
+        (None, false) => {}
+    }
+    problems.finish()
+}
+
+/// The editable fields, as the API names them (see `audit`).
+fn snapshot(e: &Edited) -> Value {
+    let m = &e.service;
+    let mut groups = e.target_groups.clone();
+    groups.sort();
+    let mut areas = e.area_codes.clone();
+    areas.sort();
+    json!({
+        "organizationId": m.organization_id,
+        "category": m.category,
+        "name": m.name,
+        "description": m.description,
+        "eligibility": m.eligibility,
+        "applicationProcess": m.application_process,
+        "requiredDocuments": m.required_documents,
+        "fees": m.fees,
+        "ageMin": m.age_min,
+        "ageMax": m.age_max,
+        "benefit": benefit_of(m).map(|t| json!({
+            "amount": t.amount, "period": t.period, "basis": t.basis,
+            "validFrom": t.valid_from, "validTo": t.valid_to, "legalBasis": t.legal_basis,
+        })),
+        "targetGroups": groups,
+        "areaCodes": areas,
+        "status": m.status,
+        "archived": m.archived_at.is_some(),
+    })
+}
+
+/// The ids of the areas with these codes, or the problem with `areaCodes`.
+async fn area_ids(db: &impl ConnectionTrait, codes: &[String]) -> Result<Vec<Uuid>, AppError> {
+    let mut problems = validate::Problems::default();
+    let wanted: Vec<&str> = codes.iter().map(String::as_str).collect();
+    let found = area::by_codes(db, &wanted).await?;
+    for (i, code) in codes.iter().enumerate() {
+        if !found.iter().any(|a| &a.code == code) {
+            problems.add(format!("areaCodes.{i}"), format!("{code:?} is not a known area code"));
+        }
+    }
+    problems.finish()?;
+    Ok(found.into_iter().map(|a| a.id).collect())
+}
+
+/// Replaces a service's target groups and areas.
+async fn write_links(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    groups: &[TargetGroup],
+    area_ids: &[Uuid],
+) -> Result<(), AppError> {
+    use sea_orm::ActiveValue::Set;
+    service_target_group::Entity::delete_many()
+        .filter(service_target_group::Column::ServiceId.eq(id))
+        .exec(db)
+        .await?;
+    service_area::Entity::delete_many()
+        .filter(service_area::Column::ServiceId.eq(id))
+        .exec(db)
+        .await?;
+    let mut groups = groups.to_vec();
+    groups.sort();
+    groups.dedup();
+    if !groups.is_empty() {
+        service_target_group::Entity::insert_many(groups.into_iter().map(|target_group| {
+            service_target_group::ActiveModel {
+                service_id: Set(id),
+                target_group: Set(target_group),
+            }
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    let mut areas = area_ids.to_vec();
+    areas.sort();
+    areas.dedup();
+    if !areas.is_empty() {
+        service_area::Entity::insert_many(areas.into_iter().map(|admin_area_id| service_area::ActiveModel {
+            service_id: Set(id),
+            admin_area_id: Set(admin_area_id),
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Creates a service or benefit (registry admins).
+pub async fn create(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    fields: ServiceFields,
+) -> Result<service::Model, AppError> {
+    let actor = viewer.authorize(Action::EditRegistry)?;
+    let now = super::now();
+    let txn = super::begin_write(db).await?;
+    super::organization::require_live(&txn, fields.organization_id).await?;
+    let area_ids = area_ids(&txn, &fields.area_codes).await?;
+    let mut m = service::Model {
+        id: Uuid::new_v4(),
+        organization_id: fields.organization_id,
+        category: fields.category,
+        name: fields.name,
+        description: fields.description,
+        eligibility: fields.eligibility,
+        application_process: fields.application_process,
+        required_documents: fields.required_documents,
+        fees: fields.fees,
+        age_min: fields.age_min,
+        age_max: fields.age_max,
+        benefit_amount: None,
+        benefit_currency: None,
+        benefit_period: None,
+        benefit_basis: None,
+        benefit_valid_from: None,
+        benefit_valid_to: None,
+        benefit_legal_basis: None,
+        status: fields.status,
+        search_text: String::new(),
+        name_sort_ky: String::new(),
+        name_sort_ru: String::new(),
+        is_demo: false,
+        archived_at: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    set_benefit(&mut m, fields.benefit);
+    let mut e = Edited {
+        service: m,
+        target_groups: fields.target_groups,
+        area_codes: fields.area_codes,
+    };
+    validate(&e)?;
+    fill_derived(&mut e.service);
+    service::Entity::insert(e.service.clone().into_active_model())
+        .exec_without_returning(&txn)
+        .await?;
+    write_links(&txn, e.service.id, &e.target_groups, &area_ids).await?;
+    let entry = audit::Entry {
+        entity: "service",
+        entity_id: e.service.id,
+        action: AuditAction::Create,
+        before: &Value::Null,
+        after: &snapshot(&e),
+    };
+    audit::record(&txn, actor, entry).await?;
+    txn.commit().await?;
+    Ok(e.service)
+}
+
+/// The live service with this id and its links, for an edit.
+async fn load_for_edit(db: &impl ConnectionTrait, id: Uuid) -> Result<Edited, AppError> {
+    let service = service::Entity::find_by_id(id)
+        .filter(live())
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no service with id {id}")))?;
+    let target_groups = target_groups_of(db, &[id]).await?.remove(&id).unwrap_or_default();
+    let area_codes = areas_of(db, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| a.code)
+        .collect();
+    Ok(Edited {
+        service,
+        target_groups,
+        area_codes,
+    })
+}
+
+/// Changes (or archives) a service at `expected_version` (registry admins).
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: Uuid,
+    expected_version: i32,
+    patch: ServicePatch,
+    archive: bool,
+) -> Result<service::Model, AppError> {
+    let actor = viewer.authorize(Action::EditRegistry)?;
+    let txn = super::begin_write(db).await?;
+    let current = load_for_edit(&txn, id).await?;
+    if current.service.version != expected_version {
+        return Err(super::stale("service", current.service.version, snapshot(&current)));
+    }
+    if let Some(organization) = patch.organization_id {
+        super::organization::require_live(&txn, organization).await?;
+    }
+    let links_changed = patch.target_groups.is_some() || patch.area_codes.is_some();
+    let mut next = current.clone();
+    patch.apply(&mut next);
+    let area_ids = area_ids(&txn, &next.area_codes).await?;
+    validate(&next)?;
+    fill_derived(&mut next.service);
+    let now = super::now();
+    next.service.version = current.service.version + 1;
+    next.service.updated_at = now;
+    if archive {
+        next.service.archived_at = Some(now);
+    }
+    let replaced = super::replace_if_version::<service::Entity>(
+        &txn,
+        next.service.clone().into_active_model().reset_all(),
+        (service::Column::Id, id),
+        (service::Column::Version, expected_version),
+    )
+    .await?;
+    if !replaced {
+        let stored = load_for_edit(&txn, id).await?;
+        return Err(super::stale("service", stored.service.version, snapshot(&stored)));
+    }
+    if links_changed {
+        write_links(&txn, id, &next.target_groups, &area_ids).await?;
+    }
+    let entry = audit::Entry {
+        entity: "service",
+        entity_id: id,
+        action: if archive {
+            AuditAction::Archive
+        } else {
+            AuditAction::Update
+        },
+        before: &snapshot(&current),
+        after: &snapshot(&next),
+    };
+    audit::record(&txn, actor, entry).await?;
+    txn.commit().await?;
+    Ok(next.service)
 }

@@ -1,10 +1,156 @@
 //! A service delivered at a centre (HSDS `service_at_location`): the link
-//! that capacities count places for.
+//! that capacities count places for. A centre's managers add and remove the
+//! services offered there; removing archives the link (its capacity and
+//! history stay for the audit trail), and adding it again revives it.
 
-use entity::service_at_centre;
-use sea_orm::{ColumnTrait, sea_query::SimpleExpr};
+use entity::{enums::AuditAction, service_at_centre, values::LocalizedText};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    prelude::Uuid, sea_query::SimpleExpr,
+};
+use serde_json::{Value, json};
+
+use super::{
+    access::{Action, Viewer},
+    audit, validate,
+};
+use crate::error::AppError;
 
 /// Not archived.
 pub fn live() -> SimpleExpr {
     service_at_centre::Column::ArchivedAt.is_null()
+}
+
+fn snapshot(m: &service_at_centre::Model) -> Value {
+    json!({
+        "serviceId": m.service_id,
+        "centreId": m.centre_id,
+        "notes": m.notes,
+        "archived": m.archived_at.is_some(),
+    })
+}
+
+/// The link between a service and a centre, archived or not.
+async fn find(
+    db: &impl ConnectionTrait,
+    centre_id: Uuid,
+    service_id: Uuid,
+) -> Result<Option<service_at_centre::Model>, AppError> {
+    Ok(service_at_centre::Entity::find()
+        .filter(service_at_centre::Column::CentreId.eq(centre_id))
+        .filter(service_at_centre::Column::ServiceId.eq(service_id))
+        .one(db)
+        .await?)
+}
+
+/// The live link between a service and a centre, for the writes that need it.
+pub async fn find_live(
+    db: &impl ConnectionTrait,
+    centre_id: Uuid,
+    service_id: Uuid,
+) -> Result<service_at_centre::Model, AppError> {
+    find(db, centre_id, service_id)
+        .await?
+        .filter(|m| m.archived_at.is_none())
+        .ok_or_else(|| AppError::not_found("the service is not offered at this centre; add it there first"))
+}
+
+/// Offers a service at a centre: the centre's managers and admins.
+pub async fn add(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    centre_id: Uuid,
+    service_id: Uuid,
+    notes: Option<LocalizedText>,
+) -> Result<service_at_centre::Model, AppError> {
+    let actor = viewer.authorize(Action::EditPlacesAt(centre_id))?;
+    let mut problems = validate::Problems::default();
+    if let Some(notes) = &notes {
+        problems.localized("notes", notes, false, validate::MAX_TEXT_CHARS);
+    }
+    problems.finish()?;
+    let txn = super::begin_write(db).await?;
+    let live_centre = super::centre::by_ids(&txn, &[centre_id]).await?.remove(&centre_id);
+    let live_service = super::service::by_ids(&txn, &[service_id]).await?.remove(&service_id);
+    if live_centre.is_none_or(|c| c.archived_at.is_some()) {
+        return Err(AppError::not_found(format!("no centre with id {centre_id}")));
+    }
+    if live_service.is_none_or(|s| s.archived_at.is_some()) {
+        return Err(AppError::not_found(format!("no service with id {service_id}")));
+    }
+    let now = super::now();
+    let (before, link) = match find(&txn, centre_id, service_id).await? {
+        Some(existing) if existing.archived_at.is_none() => {
+            return Err(AppError::conflict(
+                "the service is already offered at this centre",
+                Some(crate::error::CurrentState {
+                    version: existing.version,
+                    values: snapshot(&existing),
+                }),
+            ));
+        }
+        Some(archived) => {
+            let mut revived = archived.clone();
+            revived.archived_at = None;
+            revived.notes = notes;
+            revived.version += 1;
+            revived.updated_at = now;
+            revived.clone().into_active_model().reset_all().update(&txn).await?;
+            (snapshot(&archived), revived)
+        }
+        None => {
+            let link = service_at_centre::Model {
+                id: Uuid::new_v4(),
+                service_id,
+                centre_id,
+                notes,
+                archived_at: None,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            };
+            service_at_centre::Entity::insert(link.clone().into_active_model())
+                .exec_without_returning(&txn)
+                .await?;
+            (Value::Null, link)
+        }
+    };
+    let entry = audit::Entry {
+        entity: "service_at_centre",
+        entity_id: link.id,
+        action: AuditAction::Create,
+        before: &before,
+        after: &snapshot(&link),
+    };
+    audit::record(&txn, actor, entry).await?;
+    txn.commit().await?;
+    Ok(link)
+}
+
+/// Stops offering a service at a centre: the centre's managers and admins.
+pub async fn remove(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    centre_id: Uuid,
+    service_id: Uuid,
+) -> Result<service_at_centre::Model, AppError> {
+    let actor = viewer.authorize(Action::EditPlacesAt(centre_id))?;
+    let txn = super::begin_write(db).await?;
+    let current = find_live(&txn, centre_id, service_id).await?;
+    let mut next = current.clone();
+    let now = super::now();
+    next.archived_at = Some(now);
+    next.version += 1;
+    next.updated_at = now;
+    next.clone().into_active_model().reset_all().update(&txn).await?;
+    let entry = audit::Entry {
+        entity: "service_at_centre",
+        entity_id: current.id,
+        action: AuditAction::Archive,
+        before: &snapshot(&current),
+        after: &snapshot(&next),
+    };
+    audit::record(&txn, actor, entry).await?;
+    txn.commit().await?;
+    Ok(next)
 }

@@ -62,3 +62,156 @@ mod tests {
         }
     }
 }
+
+/// The problems found in one input, collected so that every field at fault
+/// is reported at once.
+#[derive(Debug, Default)]
+pub struct Problems(Vec<crate::error::FieldProblem>);
+
+/// Longest name, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest free text (descriptions, eligibility, notes), in characters.
+pub const MAX_TEXT_CHARS: usize = 4_000;
+/// Longest short field (e-mail, web site, phone number), in characters.
+pub const MAX_SHORT_CHARS: usize = 254;
+
+/// Kyrgyzstan's bounding box, with a little room: latitudes and longitudes
+/// outside it are typing mistakes (or another country).
+const LATITUDES: std::ops::RangeInclusive<f64> = 39.1..=43.3;
+const LONGITUDES: std::ops::RangeInclusive<f64> = 69.2..=80.3;
+
+impl Problems {
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(crate::error::FieldProblem {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    fn check(&mut self, ok: bool, field: &str, message: &str) {
+        if !ok {
+            self.add(field, message);
+        }
+    }
+
+    /// `Err` naming every problem, if there was any.
+    pub fn finish(self) -> Result<(), AppError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::invalid_fields(self.0))
+        }
+    }
+
+    /// One piece of text: at most `max` characters, and no control
+    /// characters except line breaks and tabs where `multiline`.
+    pub fn plain(&mut self, field: &str, text: &str, max: usize, multiline: bool) {
+        self.check(
+            text.chars().count() <= max,
+            field,
+            &format!("must be at most {max} characters"),
+        );
+        let allowed = |c: char| multiline && matches!(c, '\n' | '\r' | '\t');
+        self.check(
+            !text.chars().any(|c| c.is_control() && !allowed(c)),
+            field,
+            "must not contain control characters",
+        );
+    }
+
+    /// A text in the official languages: Kyrgyz and Russian present and not
+    /// blank (when `required`), English optional.
+    pub fn localized(&mut self, field: &str, text: &entity::values::LocalizedText, required: bool, max: usize) {
+        let multiline = max > MAX_NAME_CHARS;
+        for (lang, value) in [("ky", &text.ky), ("ru", &text.ru), ("en", &text.en)] {
+            let path = format!("{field}.{lang}");
+            match value {
+                Some(v) => {
+                    self.check(!v.trim().is_empty(), &path, "must not be blank");
+                    self.plain(&path, v, max, multiline);
+                }
+                None if required && lang != "en" => self.add(path, "is required (Kyrgyz and Russian)"),
+                None => {}
+            }
+        }
+    }
+
+    pub fn ages(&mut self, min: Option<i32>, max: Option<i32>) {
+        for (field, age) in [("ageMin", min), ("ageMax", max)] {
+            if let Some(age) = age {
+                self.check((0..=18).contains(&age), field, "must be between 0 and 18");
+            }
+        }
+        if let (Some(min), Some(max)) = (min, max) {
+            self.check(min <= max, "ageMin", "must not be above ageMax");
+        }
+    }
+
+    /// A point inside Kyrgyzstan, or none: both coordinates or neither.
+    pub fn coordinates(&mut self, latitude: Option<f64>, longitude: Option<f64>) {
+        match (latitude, longitude) {
+            (Some(lat), Some(lon)) => {
+                self.check(
+                    LATITUDES.contains(&lat),
+                    "latitude",
+                    "must lie in Kyrgyzstan (39.1 to 43.3)",
+                );
+                self.check(
+                    LONGITUDES.contains(&lon),
+                    "longitude",
+                    "must lie in Kyrgyzstan (69.2 to 80.3)",
+                );
+            }
+            (None, None) => {}
+            (None, Some(_)) => self.add("latitude", "is required with a longitude"),
+            (Some(_), None) => self.add("longitude", "is required with a latitude"),
+        }
+    }
+
+    pub fn email(&mut self, field: &str, email: Option<&str>) {
+        let Some(email) = email else { return };
+        let well_formed = email.len() <= MAX_SHORT_CHARS
+            && email.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains('@')
+            })
+            && email.chars().all(|c| c.is_ascii_graphic());
+        self.check(well_formed, field, "is not an e-mail address such as info@example.kg");
+    }
+
+    pub fn website(&mut self, field: &str, website: Option<&str>) {
+        let Some(website) = website else { return };
+        let well_formed = website.len() <= MAX_SHORT_CHARS
+            && url::Url::parse(website).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+        self.check(well_formed, field, "is not a web address such as https://example.kg");
+    }
+
+    /// Phone numbers: international (`+996 312 000 111`) or short national
+    /// numbers (`111`): digits, spaces, dashes and brackets, 3 to 15 digits.
+    pub fn phones(&mut self, field: &str, phones: &[entity::values::Phone]) {
+        self.check(phones.len() <= 10, field, "at most 10 numbers");
+        for (i, phone) in phones.iter().enumerate() {
+            let number = phone.number.trim();
+            let digits = number.chars().filter(char::is_ascii_digit).count();
+            let well_formed = (3..=15).contains(&digits)
+                && number.len() <= 32
+                && number
+                    .char_indices()
+                    .all(|(at, c)| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')') || (c == '+' && at == 0));
+            self.check(
+                well_formed,
+                &format!("{field}.{i}.number"),
+                "is not a phone number such as +996 312 000 111 or 111",
+            );
+        }
+    }
+
+    pub fn languages(&mut self, field: &str, codes: &[String]) {
+        if let Err(err) = language_codes(field, codes) {
+            self.add(field, err.to_string());
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! The query root, merged from one object per domain.
 
 pub mod admin_area;
+pub mod audit;
 pub mod centre;
 pub mod find_help;
 pub mod node;
@@ -23,6 +24,7 @@ pub struct QueryRoot(
     admin_area::AdminAreaQuery,
     find_help::FindHelpQuery,
     overview::CapacityOverviewQuery,
+    audit::AuditQuery,
 );
 
 /// A point on the map, with an optional radius.

@@ -34,6 +34,7 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> Result<Option<Node
             .load_one(id)
             .await?
             .map(|r| Node::Capacity(Capacity(r))),
+        NodeKind::ServiceAtCentre => None,
     })
 }
 

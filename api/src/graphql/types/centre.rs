@@ -36,13 +36,18 @@ impl Centre {
     pub async fn find(ctx: &Context<'_>, id: Uuid) -> Result<Option<Self>, AppError> {
         let model = ctx.loaders()?.centre.load_one(id).await?;
         let viewer = ctx.viewer()?;
-        Ok(model.map(|m| Self::new(m, viewer)))
+        Ok(model
+            .filter(|m| m.archived_at.is_none() || viewer.sees_archived())
+            .map(|m| Self::new(m, viewer)))
     }
 
-    /// The centre another record refers to, which must exist.
+    /// The centre another record refers to, which must exist (archived or
+    /// not).
     pub async fn load(ctx: &Context<'_>, id: Uuid) -> Result<Self, AppError> {
-        Self::find(ctx, id)
-            .await?
+        let model = ctx.loaders()?.centre.load_one(id).await?;
+        let viewer = ctx.viewer()?;
+        model
+            .map(|m| Self::new(m, viewer))
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("centre {id} is referred to but missing")))
     }
 }
@@ -215,6 +220,12 @@ impl Centre {
     /// Optimistic-concurrency version, incremented by every change.
     async fn version(&self) -> i32 {
         self.model.version
+    }
+
+    /// When the centre was archived; null while it is live (only admins
+    /// see archived records).
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.model.archived_at
     }
 
     /// Every language of every text field, for editors (the address only

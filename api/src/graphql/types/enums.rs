@@ -224,6 +224,20 @@ pub enum CapacityGroupBy {
     TargetGroup,
 }
 
+/// What a change did to a record.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::AuditAction")]
+pub enum AuditAction {
+    /// Created it (or offered a service at a centre again).
+    Create,
+    /// Changed some of its fields.
+    Update,
+    /// Archived it (or stopped offering a service at a centre).
+    Archive,
+    /// Recorded a count of its places.
+    SetCapacity,
+}
+
 /// Converts a list of GraphQL enums into storage enums.
 pub fn to_db<A: Copy, B: From<A>>(values: Option<Vec<A>>) -> Vec<B> {
     values.unwrap_or_default().into_iter().map(B::from).collect()

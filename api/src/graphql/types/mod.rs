@@ -2,6 +2,7 @@
 //! The schema is a contract we own, not a mirror of the tables.
 
 pub mod admin_area;
+pub mod audit;
 pub mod capacity;
 pub mod centre;
 pub mod enums;

@@ -26,13 +26,20 @@ pub struct Service(pub service::Model);
 impl Service {
     /// The service with this id; `None` when there is none.
     pub async fn find(ctx: &Context<'_>, id: Uuid) -> Result<Option<Self>, AppError> {
-        Ok(ctx.loaders()?.service.load_one(id).await?.map(Self))
+        let model = ctx.loaders()?.service.load_one(id).await?;
+        let viewer = ctx.viewer()?;
+        Ok(model
+            .filter(|m| m.archived_at.is_none() || viewer.sees_archived())
+            .map(Self))
     }
 
     /// The service another record refers to, which must exist.
     pub async fn load(ctx: &Context<'_>, id: Uuid) -> Result<Self, AppError> {
-        Self::find(ctx, id)
+        ctx.loaders()?
+            .service
+            .load_one(id)
             .await?
+            .map(Self)
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("service {id} is referred to but missing")))
     }
 }
@@ -210,6 +217,12 @@ impl Service {
     /// Optimistic-concurrency version, incremented by every change.
     async fn version(&self) -> i32 {
         self.0.version
+    }
+
+    /// When the service was archived; null while it is live (only admins
+    /// see archived records).
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.archived_at
     }
 
     /// Every language of every text field, for editors.
