@@ -9,8 +9,8 @@ use clap::{Parser, Subcommand};
 use crate::bench::{self, BenchArgs};
 use crate::{
     config::{
-        AuthSettings, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_PUBLIC_GRID_DEGREES, DatabaseSettings, HttpSettings,
-        QueryLimits, RateLimitSettings, Settings,
+        AuthSettings, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_PUBLIC_GRID_DEGREES, DEFAULT_STALE_AFTER,
+        DatabaseSettings, HttpSettings, LiveSettings, QueryLimits, RateLimitSettings, Settings,
     },
     database, graphql,
     http::auth,
@@ -98,6 +98,21 @@ pub struct ServerOptions {
     /// How long in-flight requests may finish after SIGTERM or Ctrl-C [default: 10s].
     #[arg(long, env = "KAMKOR_SHUTDOWN_GRACE", global = true)]
     pub shutdown_grace: Option<String>,
+    /// How long a new WebSocket connection has to send connection_init [default: 10s].
+    #[arg(long, env = "KAMKOR_WS_INIT_TIMEOUT", global = true)]
+    pub ws_init_timeout: Option<String>,
+    /// How often the server pings WebSocket clients; one silent for three pings is closed [default: 15s].
+    #[arg(long, env = "KAMKOR_WS_KEEPALIVE", global = true)]
+    pub ws_keepalive: Option<String>,
+    /// Most subscriptions open at once on one WebSocket connection [default: 20].
+    #[arg(long, env = "KAMKOR_MAX_SUBSCRIPTIONS", global = true)]
+    pub max_subscriptions: Option<String>,
+    /// Most WebSocket connections open at once on one server process [default: 5000].
+    #[arg(long, env = "KAMKOR_MAX_WEBSOCKETS", global = true)]
+    pub max_websockets: Option<String>,
+    /// How long a count of places stays fresh before it is reported stale, e.g. 24h, 3d [default: 24h].
+    #[arg(long, env = "KAMKOR_STALE_AFTER", global = true)]
+    pub stale_after: Option<String>,
     /// Query cost an anonymous client (IP address) may spend per minute, per replica; 0 turns limits off [default: 60000].
     #[arg(long, env = "KAMKOR_RATE_LIMIT_ANONYMOUS", global = true)]
     pub rate_limit_anonymous: Option<String>,
@@ -251,6 +266,14 @@ impl Cli {
                 "an IP address or CIDR network",
             ),
         };
+        let d = LiveSettings::default();
+        let live = LiveSettings {
+            init_timeout: checks.duration("ws-init-timeout", o.ws_init_timeout.as_deref(), d.init_timeout),
+            keepalive: checks.duration("ws-keepalive", o.ws_keepalive.as_deref(), d.keepalive),
+            max_subscriptions: checks.count("max-subscriptions", o.max_subscriptions.as_deref(), d.max_subscriptions),
+            max_connections: checks.count("max-websockets", o.max_websockets.as_deref(), d.max_connections),
+        };
+        let stale_after = checks.duration("stale-after", o.stale_after.as_deref(), DEFAULT_STALE_AFTER);
         let defaults = RateLimitSettings::default();
         let rate_limit = RateLimitSettings {
             anonymous_per_minute: checks.parse(
@@ -309,6 +332,7 @@ impl Cli {
                 bind,
                 demo: self.demo && !self.no_demo,
                 http,
+                live,
                 limits,
                 rate_limit,
                 auth: AuthSettings {
@@ -318,6 +342,7 @@ impl Cli {
                     audience: o.jwt_audience.clone(),
                 },
                 public_grid_degrees,
+                stale_after,
             }),
             _ => Err(checks.0.join("; ")),
         }

@@ -19,6 +19,7 @@ pub struct Settings {
     /// Load the demo data when the database is empty.
     pub demo: bool,
     pub http: HttpSettings,
+    pub live: LiveSettings,
     pub limits: QueryLimits,
     pub rate_limit: RateLimitSettings,
     pub auth: AuthSettings,
@@ -26,6 +27,8 @@ pub struct Settings {
     /// centres: an anonymous caller can learn which cell a shelter lies in,
     /// and nothing finer.
     pub public_grid_degrees: f64,
+    /// How long a count of places stays fresh: older ones are `stale`.
+    pub stale_after: Duration,
 }
 
 #[derive(Clone)]
@@ -52,6 +55,34 @@ pub struct HttpSettings {
     /// Proxies whose `X-Forwarded-For` is believed when telling clients apart.
     pub trusted_proxies: Vec<IpNet>,
 }
+
+/// Subscriptions over WebSocket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LiveSettings {
+    /// How long a new connection has to send `connection_init`.
+    pub init_timeout: Duration,
+    /// How often the server pings; a connection that has not been heard
+    /// from for three of these is closed.
+    pub keepalive: Duration,
+    /// Most subscriptions open at once on one connection.
+    pub max_subscriptions: usize,
+    /// Most WebSocket connections open at once on this process.
+    pub max_connections: usize,
+}
+
+impl Default for LiveSettings {
+    fn default() -> Self {
+        Self {
+            init_timeout: Duration::from_secs(10),
+            keepalive: Duration::from_secs(15),
+            max_subscriptions: 20,
+            max_connections: 5000,
+        }
+    }
+}
+
+/// A count of places older than this is stale unless configured.
+pub const DEFAULT_STALE_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Bounds on what one GraphQL request may ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -224,6 +255,7 @@ impl Settings {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             demo: false,
             http: HttpSettings::default(),
+            live: LiveSettings::default(),
             limits: QueryLimits::default(),
             rate_limit: RateLimitSettings {
                 anonymous_per_minute: 0,
@@ -231,6 +263,7 @@ impl Settings {
             },
             auth: AuthSettings::default(),
             public_grid_degrees: DEFAULT_PUBLIC_GRID_DEGREES,
+            stale_after: DEFAULT_STALE_AFTER,
         }
     }
 }

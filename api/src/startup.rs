@@ -12,15 +12,29 @@ use crate::{
     config::{HttpSettings, Settings},
     database,
     graphql::{SchemaDeps, build_schemas, rate_limit::RateLimiter},
-    http::{self, auth::TokenVerifier, graphql::GraphqlState},
+    http::{self, auth::TokenVerifier, graphql::GraphqlState, subscription::Sockets},
     metrics::Metrics,
-    registry::{self, geo::PublicGrid},
+    registry::{self, events::Events, geo::PublicGrid},
     seed,
 };
 
 pub struct Application {
     port: u16,
     server: Server,
+    /// Tells WebSocket connections the server is stopping.
+    stopping: tokio::sync::watch::Sender<bool>,
+    /// Stops the server as a signal would (see [`Application::stopper`]).
+    stop: Arc<tokio::sync::Notify>,
+}
+
+/// Stops a running server gracefully, as SIGTERM does.
+#[derive(Clone)]
+pub struct Stopper(Arc<tokio::sync::Notify>);
+
+impl Stopper {
+    pub fn stop(&self) {
+        self.0.notify_one();
+    }
 }
 
 impl Application {
@@ -52,11 +66,13 @@ impl Application {
         let metrics = Arc::new(Metrics::new()?);
         let rate_limiter = Arc::new(RateLimiter::new(&settings.rate_limit));
         forget_idle_clients(rate_limiter.clone());
+        let events = Events::connect(&db).await?;
         let schemas = build_schemas(&SchemaDeps {
             db: db.clone(),
             limits: settings.limits,
             rate_limiter,
             metrics: metrics.clone(),
+            events,
         });
         let state = web::Data::new(GraphqlState {
             schemas,
@@ -66,6 +82,8 @@ impl Application {
             verifier: TokenVerifier::from_settings(&settings.auth)?,
             public_grid: grid,
         });
+        let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
+        let sockets = web::Data::new(Sockets::new(settings.live, metrics.clone(), stopping_rx));
         let db = web::Data::new(db);
         let metrics = web::Data::new(metrics);
         let http_settings = settings.http.clone();
@@ -76,6 +94,7 @@ impl Application {
                 .wrap(middleware::from_fn(http::telemetry::finish_request))
                 .wrap(TracingLogger::<http::telemetry::KamkorRootSpan>::new())
                 .app_data(state.clone())
+                .app_data(sockets.clone())
                 .app_data(db.clone())
                 .app_data(metrics.clone())
                 .configure(http::routes)
@@ -86,20 +105,38 @@ impl Application {
         .disable_signals()
         .shutdown_timeout(settings.http.shutdown_grace.as_secs().max(1))
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            stopping,
+            stop: Arc::new(tokio::sync::Notify::new()),
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// Serves until the server is stopped; a SIGTERM or Ctrl-C lets
-    /// in-flight requests finish first.
+    /// A handle that stops the server as SIGTERM would (embedders, tests).
+    pub fn stopper(&self) -> Stopper {
+        Stopper(self.stop.clone())
+    }
+
+    /// Serves until the server is stopped; a SIGTERM, Ctrl-C or
+    /// [`Stopper::stop`] lets in-flight requests finish first.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
+        let stopping = self.stopping;
+        let stop = self.stop;
         tokio::spawn(async move {
-            shutdown_signal().await;
+            tokio::select! {
+                _ = shutdown_signal() => {}
+                _ = stop.notified() => {}
+            }
             tracing::info!("shutting down: finishing in-flight requests");
+            // WebSockets would otherwise be cut without a close frame when
+            // the grace period ends.
+            let _ = stopping.send(true);
             handle.stop(true).await;
         });
         self.server.await
@@ -107,7 +144,12 @@ impl Application {
 
     /// Runs the server in the background (tests and the benchmark).
     pub fn spawn(self) -> tokio::task::JoinHandle<std::io::Result<()>> {
-        tokio::spawn(self.server)
+        let stopping = self.stopping;
+        tokio::spawn(async move {
+            let served = self.server.await;
+            drop(stopping);
+            served
+        })
     }
 }
 

@@ -26,7 +26,8 @@ use crate::{
         rate_limit::RateLimiter,
     },
     metrics::Metrics,
-    registry, seed,
+    registry::{self, events::Events},
+    seed,
 };
 
 #[derive(clap::Args, Debug, Clone)]
@@ -206,6 +207,7 @@ async fn sql_costs(db: &DatabaseConnection, scenarios: &[Scenario]) -> anyhow::R
             authenticated_per_minute: 0,
         })),
         metrics: Arc::new(Metrics::new()?),
+        events: Events::in_process(),
     });
     let schema = &schemas.anonymous;
     let mut costs = Vec::new();

@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 use super::{loaders::Loaders, rate_limit::Client, types::text::Lang};
 use crate::{
     error::AppError,
-    registry::{access::Viewer, geo::PublicGrid},
+    registry::{access::Viewer, events::Events, geo::PublicGrid},
 };
 
 /// Per-request data set by the transport (HTTP or WebSocket).
@@ -24,6 +24,8 @@ pub struct RequestContext {
     pub may_introspect: bool,
     /// The grid confidential centres' public locations are snapped to.
     pub public_grid: PublicGrid,
+    /// Whether this is a WebSocket connection (subscriptions only).
+    pub over_websocket: bool,
 }
 
 impl Default for RequestContext {
@@ -34,6 +36,7 @@ impl Default for RequestContext {
             client: None,
             may_introspect: true,
             public_grid: PublicGrid::default(),
+            over_websocket: false,
         }
     }
 }
@@ -44,6 +47,8 @@ pub trait ContextExt {
     fn db(&self) -> Result<&DatabaseConnection, AppError>;
     /// The request's DataLoaders.
     fn loaders(&self) -> Result<&Loaders, AppError>;
+    /// Where committed changes are announced.
+    fn events(&self) -> Result<&Events, AppError>;
     /// Who is asking.
     fn viewer(&self) -> Result<&Viewer, AppError>;
     /// The request's context (the caller, the language, the public grid).
@@ -65,6 +70,10 @@ impl ContextExt for Context<'_> {
 
     fn loaders(&self) -> Result<&Loaders, AppError> {
         self.data_opt::<Loaders>().ok_or_else(|| missing("loaders"))
+    }
+
+    fn events(&self) -> Result<&Events, AppError> {
+        self.data_opt::<Events>().ok_or_else(|| missing("event stream"))
     }
 
     fn viewer(&self) -> Result<&Viewer, AppError> {

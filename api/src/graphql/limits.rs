@@ -20,13 +20,13 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::Arc,
+    sync::{Arc, Mutex},
 };
 
 use async_graphql::{
     Positioned, Request, ServerError, ServerResult, Value, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest},
-    parser::types::{Directive, ExecutableDocument, Selection, SelectionSet},
+    parser::types::{Directive, DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet},
 };
 
 use super::context::RequestContext;
@@ -326,26 +326,43 @@ pub fn check_parsed(doc: &ExecutableDocument, max_aliases: usize, may_introspect
 }
 
 /// Applies the limits to every request, whatever its transport: the size
-/// and nesting before async-graphql parses it, the rest right after.
+/// and nesting before async-graphql parses it, the rest right after. Over
+/// WebSocket only subscriptions run: queries and mutations go over HTTP,
+/// where the request time limit, the status codes and the panic guard of
+/// `crate::http::graphql` apply.
 pub struct LimitsExtension(pub QueryLimits);
 
 impl ExtensionFactory for LimitsExtension {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitsExtension(self.0))
+        Arc::new(LimitsOfOne {
+            limits: self.0,
+            operation_name: Mutex::new(None),
+        })
     }
 }
 
+/// The limits applied to one request.
+struct LimitsOfOne {
+    limits: QueryLimits,
+    /// The operation the request names, to tell which one a document with
+    /// several will run.
+    operation_name: Mutex<Option<String>>,
+}
+
 #[async_trait::async_trait]
-impl Extension for LimitsExtension {
+impl Extension for LimitsOfOne {
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
         request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        let document = DocumentLimits::from(&self.0);
+        let document = DocumentLimits::from(&self.limits);
         document.check_document(&request.query)?;
         document.check_variables(request.variables.values())?;
+        if let Ok(mut name) = self.operation_name.lock() {
+            name.clone_from(&request.operation_name);
+        }
         next.run(ctx, request).await
     }
 
@@ -357,10 +374,37 @@ impl Extension for LimitsExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
-        let may_introspect = ctx.data_opt::<RequestContext>().is_none_or(|r| r.may_introspect);
-        check_parsed(&doc, self.0.max_aliases, may_introspect)?;
+        let request = ctx.data_opt::<RequestContext>();
+        let may_introspect = request.is_none_or(|r| r.may_introspect);
+        check_parsed(&doc, self.limits.max_aliases, may_introspect)?;
+        if request.is_some_and(|r| r.over_websocket) {
+            let name = self.operation_name.lock().ok().and_then(|name| name.clone());
+            only_subscriptions(&doc, name.as_deref())?;
+        }
         Ok(doc)
     }
+}
+
+/// Over WebSocket only subscriptions run.
+fn only_subscriptions(doc: &ExecutableDocument, operation_name: Option<&str>) -> ServerResult<()> {
+    let ty = match (&doc.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        // async-graphql refuses to pick one.
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    if ty.is_none_or(|ty| ty == OperationType::Subscription) {
+        return Ok(());
+    }
+    let mut error = ServerError::new(
+        "only subscriptions run over WebSocket; send queries and mutations with POST /graphql",
+        None,
+    );
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", "BAD_REQUEST");
+    Err(error)
 }
 
 #[cfg(test)]

@@ -11,18 +11,23 @@ pub mod mutation;
 pub mod observe;
 pub mod query;
 pub mod rate_limit;
+pub mod subscription;
 #[cfg(feature = "test-hooks")]
 pub mod test_hooks;
 pub mod types;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
-use crate::{config::QueryLimits, metrics::Metrics, registry::access::Viewer};
+use crate::{
+    config::QueryLimits,
+    metrics::Metrics,
+    registry::{access::Viewer, events::Events},
+};
 
-pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
 
 /// The same API twice: anonymous callers get no "did you mean …"
 /// suggestions in validation errors (they would help map the schema where
@@ -44,11 +49,13 @@ impl Schemas {
 }
 
 /// The schema's types, limits and extensions, without any data.
-fn builder(limits: QueryLimits) -> SchemaBuilder<query::QueryRoot, mutation::MutationRoot, EmptySubscription> {
+fn builder(
+    limits: QueryLimits,
+) -> SchemaBuilder<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot> {
     let builder = Schema::build(
         query::QueryRoot::default(),
         mutation::MutationRoot::default(),
-        EmptySubscription,
+        subscription::SubscriptionRoot::default(),
     )
     .extension(observe::Observe)
     .extension(limits::LimitsExtension(limits))
@@ -70,6 +77,7 @@ pub struct SchemaDeps {
     pub limits: QueryLimits,
     pub rate_limiter: Arc<rate_limit::RateLimiter>,
     pub metrics: Arc<Metrics>,
+    pub events: Events,
 }
 
 /// Builds the executable schemas; does no I/O.
@@ -78,7 +86,8 @@ pub fn build_schemas(deps: &SchemaDeps) -> Schemas {
         let builder = builder(deps.limits)
             .data(deps.db.clone())
             .data(deps.rate_limiter.clone())
-            .data(deps.metrics.clone());
+            .data(deps.metrics.clone())
+            .data(deps.events.clone());
         if suggestions {
             builder
         } else {

@@ -146,16 +146,25 @@ fn caller(claims: Claims) -> Result<Caller, String> {
 
 /// The caller of a request, from its `Authorization` header.
 pub fn viewer(req: &HttpRequest, verifier: Option<&TokenVerifier>) -> Result<Viewer, Refused> {
-    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+    match req.headers().get(header::AUTHORIZATION) {
+        None => viewer_of(None, verifier),
+        // A value that is not even text is as malformed as a wrong scheme.
+        Some(value) => viewer_of(Some(value.to_str().unwrap_or_default()), verifier),
+    }
+}
+
+/// The caller of an `Authorization` value (an HTTP header, or the field of
+/// a WebSocket `connection_init` payload): anonymous without one, refused
+/// when it is malformed or its token does not verify.
+pub fn viewer_of(authorization: Option<&str>, verifier: Option<&TokenVerifier>) -> Result<Viewer, Refused> {
+    let Some(value) = authorization else {
         return Ok(match verifier {
             Some(_) => Viewer::anonymous(),
             None => Viewer::anonymous_without_keys(),
         });
     };
     let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.split_once(' '))
+        .split_once(' ')
         .filter(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))
         .map(|(_, token)| token)
         .ok_or_else(|| Refused("the Authorization header is malformed; send `Authorization: Bearer <token>`".into()))?;

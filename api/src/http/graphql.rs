@@ -44,7 +44,7 @@ use crate::{
         Schemas, context::RequestContext, limits::DocumentLimits, loaders::Loaders, rate_limit::Client,
         types::text::Lang,
     },
-    registry::{geo::PublicGrid, text},
+    registry::{access::Viewer, geo::PublicGrid, text},
 };
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -61,7 +61,7 @@ pub struct GraphqlState {
 }
 
 /// An HTTP-level failure, answered in the GraphQL error shape.
-fn http_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
+pub(super) fn http_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("application/json")
         .json(serde_json::json!({
@@ -188,17 +188,23 @@ fn accept_language(req: &HttpRequest) -> Option<Lang> {
 /// request's credentials do not check out.
 fn request_context(req: &HttpRequest, state: &GraphqlState) -> Result<RequestContext, Refused> {
     let viewer = auth::viewer(req, state.verifier.as_ref())?;
+    Ok(context_of(req, state, viewer))
+}
+
+/// The context of a request (or a WebSocket connection) made by `viewer`.
+pub fn context_of(req: &HttpRequest, state: &GraphqlState, viewer: Viewer) -> RequestContext {
     let client = match viewer.caller() {
         Some(caller) => Some(Client::Subject(caller.subject.clone())),
         None => client::address(req, &state.http.trusted_proxies).map(Client::Address),
     };
-    Ok(RequestContext {
+    RequestContext {
         may_introspect: state.limits.introspection || viewer.caller().is_some(),
         viewer,
         accept_language: accept_language(req),
         client,
         public_grid: state.public_grid,
-    })
+        over_websocket: false,
+    }
 }
 
 /// The answer to a request whose credentials were refused.

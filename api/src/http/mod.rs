@@ -1,4 +1,5 @@
-//! HTTP routes: GraphQL over HTTP, the playground, health checks, metrics.
+//! HTTP routes: GraphQL over HTTP and WebSocket, the playground, health
+//! checks, metrics.
 
 pub mod auth;
 pub mod client;
@@ -6,6 +7,7 @@ pub mod graphql;
 pub mod health;
 pub mod params;
 pub mod playground;
+pub mod subscription;
 pub mod telemetry;
 
 use actix_web::{HttpResponse, guard, web};
@@ -19,6 +21,11 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(
             web::resource("/graphql")
                 .route(web::post().to(graphql::post))
+                .route(
+                    web::get()
+                        .guard(guard::fn_guard(|ctx| ctx.head().upgrade()))
+                        .to(subscription::upgrade),
+                )
                 .route(
                     web::get()
                         .guard(guard::fn_guard(graphql::wants_html))

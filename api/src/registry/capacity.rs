@@ -4,14 +4,14 @@
 use std::collections::HashMap;
 
 use entity::{
-    capacity, capacity_event, centre,
-    enums::{AuditAction, CapacityUnit},
-    service_at_centre,
+    admin_area, capacity, capacity_event, centre,
+    enums::{AuditAction, CapacityUnit, ServiceCategory},
+    service, service_at_centre,
 };
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, FromQueryResult,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, FromQueryResult,
     IntoActiveModel, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
     prelude::Uuid,
     sea_query::{Expr, ExprTrait, Query, SimpleExpr},
@@ -20,7 +20,9 @@ use serde_json::{Value, json};
 
 use super::{
     access::{Action, Caller, Viewer},
-    audit, service_at_centre as placement,
+    audit,
+    events::{CapacityChanged, Events},
+    service_at_centre as placement,
     validate::Problems,
 };
 use crate::error::AppError;
@@ -129,6 +131,79 @@ pub fn centre_available_places_sql() -> SimpleExpr {
         )
         .to_owned();
     sum.into()
+}
+
+/// A capacity row with what subscribers filter its changes on.
+#[derive(Debug, FromQueryResult)]
+struct EventRow {
+    #[sea_orm(nested)]
+    capacity: capacity::Model,
+    placement_service_id: Uuid,
+    placement_centre_id: Uuid,
+    category: ServiceCategory,
+    area_path: String,
+    centre_archived_at: Option<chrono::DateTime<chrono::Utc>>,
+    service_archived_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<EventRow> for CapacityChanged {
+    fn from(row: EventRow) -> Self {
+        let c = row.capacity;
+        Self {
+            capacity_id: c.id,
+            centre_id: row.placement_centre_id,
+            service_id: row.placement_service_id,
+            category: row.category,
+            area_path: row.area_path,
+            archived: row.centre_archived_at.is_some() || row.service_archived_at.is_some(),
+            unit: c.unit,
+            maximum: c.maximum,
+            available: c.available,
+            waitlist: c.waitlist,
+            updated: c.updated,
+            updated_by: c.updated_by,
+            version: c.version,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// Capacities as events, in one query: each with its placement, its
+/// service's category, its centre's area and whether either is archived.
+async fn events_where(db: &impl ConnectionTrait, condition: Condition) -> Result<Vec<CapacityChanged>, AppError> {
+    let rows = with_placement()
+        .join(JoinType::InnerJoin, service_at_centre::Relation::Service.def())
+        .join(JoinType::InnerJoin, service_at_centre::Relation::Centre.def())
+        .join(JoinType::InnerJoin, centre::Relation::AdminArea.def())
+        .column_as(service::Column::Category, "category")
+        .column_as(admin_area::Column::Path, "area_path")
+        .column_as(centre::Column::ArchivedAt, "centre_archived_at")
+        .column_as(service::Column::ArchivedAt, "service_archived_at")
+        .filter(condition)
+        .order_by_asc(capacity::Column::UpdatedAt)
+        .into_model::<EventRow>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(CapacityChanged::from).collect())
+}
+
+/// The event that tells subscribers a capacity now stands as `record`.
+pub async fn changed(db: &impl ConnectionTrait, record: &CapacityRecord) -> Result<CapacityChanged, AppError> {
+    let id = record.capacity.id;
+    events_where(db, Condition::all().add(capacity::Column::Id.eq(id)))
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("capacity {id} lost its service or centre")))
+}
+
+/// The capacities changed (counted, held, edited) since a time, as events,
+/// oldest change first.
+pub async fn changed_since(
+    db: &impl ConnectionTrait,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<CapacityChanged>, AppError> {
+    events_where(db, Condition::all().add(capacity::Column::UpdatedAt.gte(since))).await
 }
 
 /// Places to count: what `setCapacity` takes.
@@ -263,6 +338,7 @@ async fn record_count(db: &impl ConnectionTrait, m: &capacity::Model, actor: &st
 pub async fn create(
     db: &DatabaseConnection,
     viewer: &Viewer,
+    events: &Events,
     centre_id: Uuid,
     service_id: Uuid,
     unit: CapacityUnit,
@@ -315,18 +391,23 @@ pub async fn create(
         after: &snapshot(&m),
     };
     audit::record(&txn, actor, entry).await?;
-    txn.commit().await?;
-    Ok(CapacityRecord {
+    let record = CapacityRecord {
         capacity: m,
         service_id,
         centre_id,
-    })
+    };
+    let mut outbox = events.outbox();
+    outbox.push(&txn, changed(&txn, &record).await?).await?;
+    txn.commit().await?;
+    outbox.committed();
+    Ok(record)
 }
 
 /// Changes a capacity's unit or counts at `expected_version`.
 pub async fn update(
     db: &DatabaseConnection,
     viewer: &Viewer,
+    events: &Events,
     id: Uuid,
     expected_version: i32,
     patch: CapacityPatch,
@@ -351,11 +432,15 @@ pub async fn update(
     validate(&next, "", &mut problems);
     problems.finish()?;
     let saved = save(&txn, actor, &current.capacity, next, AuditAction::Update).await?;
-    txn.commit().await?;
-    Ok(CapacityRecord {
+    let record = CapacityRecord {
         capacity: saved,
         ..current
-    })
+    };
+    let mut outbox = events.outbox();
+    outbox.push(&txn, changed(&txn, &record).await?).await?;
+    txn.commit().await?;
+    outbox.committed();
+    Ok(record)
 }
 
 /// Records counts of places, all or none: a centre manager's daily count
@@ -363,6 +448,7 @@ pub async fn update(
 pub async fn set(
     db: &DatabaseConnection,
     viewer: &Viewer,
+    events: &Events,
     counts: Vec<Count>,
 ) -> Result<Vec<CapacityRecord>, AppError> {
     viewer.writer()?;
@@ -377,6 +463,7 @@ pub async fn set(
     }
     problems.finish()?;
     let txn = super::begin_write(db).await?;
+    let mut outbox = events.outbox();
     let mut saved = Vec::with_capacity(counts.len());
     for (i, count) in counts.into_iter().enumerate() {
         let current = load_for_edit(&txn, count.capacity_id).await?;
@@ -396,9 +483,12 @@ pub async fn set(
         validate(&next, &prefix(i), &mut problems);
         problems.finish()?;
         let capacity = save(&txn, actor, &current.capacity, next, AuditAction::SetCapacity).await?;
-        saved.push(CapacityRecord { capacity, ..current });
+        let record = CapacityRecord { capacity, ..current };
+        outbox.push(&txn, changed(&txn, &record).await?).await?;
+        saved.push(record);
     }
     txn.commit().await?;
+    outbox.committed();
     Ok(saved)
 }
 

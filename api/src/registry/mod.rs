@@ -11,6 +11,7 @@ pub mod audit;
 pub mod batch;
 pub mod capacity;
 pub mod centre;
+pub mod events;
 pub mod find_help;
 pub mod geo;
 pub mod organization;

@@ -50,6 +50,27 @@ impl Loaders {
             capacity: loader(capacity::CapacityById(db.clone())),
         }
     }
+
+    /// Loaders that batch but never cache, for a subscription: it lives for
+    /// hours, and each event must be resolved against the registry as it
+    /// stands then.
+    pub fn uncached(db: &DatabaseConnection) -> Self {
+        let loaders = Self::new(db);
+        loaders.admin_area.enable_all_cache(false);
+        loaders.organization.enable_all_cache(false);
+        loaders.organization_centres.enable_all_cache(false);
+        loaders.organization_services.enable_all_cache(false);
+        loaders.centre.enable_all_cache(false);
+        loaders.centre_services.enable_all_cache(false);
+        loaders.centre_capacities.enable_all_cache(false);
+        loaders.centre_languages.enable_all_cache(false);
+        loaders.service.enable_all_cache(false);
+        loaders.service_target_groups.enable_all_cache(false);
+        loaders.service_areas.enable_all_cache(false);
+        loaders.service_centres.enable_all_cache(false);
+        loaders.capacity.enable_all_cache(false);
+        loaders
+    }
 }
 
 /// Declares a loader that batches its keys into one registry call

@@ -125,7 +125,16 @@ impl CapacityMutation {
         let centre = ids::decode_as(NodeKind::Centre, &input.centre_id)?;
         let service = ids::decode_as(NodeKind::Service, &input.service_id)?;
         let counts = (input.maximum, input.available, input.waitlist);
-        let record = domain::create(ctx.db()?, ctx.viewer()?, centre, service, input.unit.into(), counts).await?;
+        let record = domain::create(
+            ctx.db()?,
+            ctx.viewer()?,
+            ctx.events()?,
+            centre,
+            service,
+            input.unit.into(),
+            counts,
+        )
+        .await?;
         Ok(CreateCapacityPayload {
             capacity: Capacity(record),
         })
@@ -145,7 +154,15 @@ impl CapacityMutation {
             available: input.available,
             waitlist: input.waitlist,
         };
-        let record = domain::update(ctx.db()?, ctx.viewer()?, id, input.expected_version, changes).await?;
+        let record = domain::update(
+            ctx.db()?,
+            ctx.viewer()?,
+            ctx.events()?,
+            id,
+            input.expected_version,
+            changes,
+        )
+        .await?;
         Ok(UpdateCapacityPayload {
             capacity: Capacity(record),
         })
@@ -155,7 +172,7 @@ impl CapacityMutation {
     /// admins). Exactly one of two counts taken from the same version wins.
     async fn set_capacity(&self, ctx: &Context<'_>, input: SetCapacityInput) -> Result<SetCapacityPayload, AppError> {
         let count = Count::try_from(input)?;
-        let mut saved = domain::set(ctx.db()?, ctx.viewer()?, vec![count]).await?;
+        let mut saved = domain::set(ctx.db()?, ctx.viewer()?, ctx.events()?, vec![count]).await?;
         let record = saved
             .pop()
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a count recorded nothing")))?;
@@ -179,7 +196,7 @@ impl CapacityMutation {
             .into_iter()
             .map(Count::try_from)
             .collect::<Result<Vec<_>, _>>()?;
-        let saved = domain::set(ctx.db()?, ctx.viewer()?, counts).await?;
+        let saved = domain::set(ctx.db()?, ctx.viewer()?, ctx.events()?, counts).await?;
         Ok(SetCapacitiesPayload {
             capacities: saved.into_iter().map(Capacity).collect(),
         })

@@ -1,0 +1,263 @@
+//! Events: what subscribers hear after a change commits.
+//!
+//! Two carriers, one interface. On SQLite (one process) events go straight
+//! to this process's subscribers once the transaction has committed. On
+//! PostgreSQL (several replicas) a write queues a `NOTIFY` inside its own
+//! transaction: the database delivers it to every replica's listener when,
+//! and only when, the transaction commits, and each listener hands it to
+//! its process's subscribers. A listener that loses its connection catches
+//! up on reconnecting by reading the capacities changed meanwhile, so that
+//! subscribers are never silently left without a change.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    capacity,
+    enums::{CapacityUnit, ServiceCategory},
+};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, prelude::Uuid, sqlx::postgres::PgListener};
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+use super::capacity::CapacityRecord;
+use crate::error::AppError;
+
+/// Events a slow subscriber may fall behind by before it misses some.
+const BUFFER: usize = 1024;
+/// How far back a listener that lost its connection reads the changes it
+/// may have missed: the outage, plus room for clocks that disagree.
+const CATCH_UP_MARGIN: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+
+/// A committed change to a capacity, with what subscribers filter on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CapacityChanged {
+    pub capacity_id: Uuid,
+    pub centre_id: Uuid,
+    pub service_id: Uuid,
+    pub category: ServiceCategory,
+    /// The materialised path of the centre's area, for area filters.
+    pub area_path: String,
+    /// Whether the centre or the service is archived: only those who see
+    /// archived records hear of it.
+    pub archived: bool,
+    pub unit: CapacityUnit,
+    pub maximum: i32,
+    pub available: i32,
+    pub waitlist: i32,
+    pub updated: DateTime<Utc>,
+    pub updated_by: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl CapacityChanged {
+    /// The capacity as it now stands.
+    pub fn record(&self) -> CapacityRecord {
+        CapacityRecord {
+            capacity: capacity::Model {
+                id: self.capacity_id,
+                service_at_centre_id: Uuid::nil(),
+                unit: self.unit,
+                maximum: self.maximum,
+                available: self.available,
+                waitlist: self.waitlist,
+                updated: self.updated,
+                updated_by: self.updated_by.clone(),
+                version: self.version,
+                created_at: self.created_at,
+                updated_at: self.updated_at,
+            },
+            service_id: self.service_id,
+            centre_id: self.centre_id,
+        }
+    }
+}
+
+/// What one subscriber wants to hear of.
+#[derive(Clone, Debug, Default)]
+pub struct CapacityFilter {
+    /// Centres in this area (a materialised path prefix) only.
+    pub area_path: Option<String>,
+    pub centre_id: Option<Uuid>,
+    /// Services of these categories only; empty means all.
+    pub categories: Vec<ServiceCategory>,
+    /// Whether the subscriber sees archived centres and services.
+    pub sees_archived: bool,
+}
+
+impl CapacityFilter {
+    pub fn matches(&self, event: &CapacityChanged) -> bool {
+        (self.sees_archived || !event.archived)
+            && self
+                .area_path
+                .as_ref()
+                .is_none_or(|path| event.area_path.starts_with(path))
+            && self.centre_id.is_none_or(|id| event.centre_id == id)
+            && (self.categories.is_empty() || self.categories.contains(&event.category))
+    }
+}
+
+/// This process's end of the event stream.
+#[derive(Clone)]
+pub struct Events {
+    local: broadcast::Sender<CapacityChanged>,
+    /// The PostgreSQL channel the replicas of one registry talk on; `None`
+    /// on SQLite.
+    channel: Option<String>,
+}
+
+impl Events {
+    /// Events within this process only (SQLite).
+    pub fn in_process() -> Self {
+        Self {
+            local: broadcast::channel(BUFFER).0,
+            channel: None,
+        }
+    }
+
+    /// The events of the registry in `db`: in process on SQLite; through
+    /// PostgreSQL, with a listener task of this process, on PostgreSQL. The
+    /// channel is named after the database schema, so that registries
+    /// sharing a database (tests, staging) do not hear each other.
+    pub async fn connect(db: &DatabaseConnection) -> Result<Self, AppError> {
+        if db.get_database_backend() != DbBackend::Postgres {
+            return Ok(Self::in_process());
+        }
+        let schema: Option<String> = db
+            .query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT current_schema()"))
+            .await?
+            .and_then(|row| row.try_get_by_index(0).ok());
+        let schema: String = schema
+            .unwrap_or_else(|| "public".to_owned())
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take(40)
+            .collect();
+        let events = Self {
+            local: broadcast::channel(BUFFER).0,
+            channel: Some(format!("kamkor_events_{schema}")),
+        };
+        events.listen(db.clone()).await?;
+        Ok(events)
+    }
+
+    /// A new subscriber: every event from now on (a bounded buffer: a
+    /// subscriber that falls more than [`BUFFER`] events behind is told it
+    /// lagged).
+    pub fn subscribe(&self) -> broadcast::Receiver<CapacityChanged> {
+        self.local.subscribe()
+    }
+
+    /// Hands an event to this process's subscribers (the PostgreSQL
+    /// listener, and SQLite writes after commit).
+    pub fn deliver(&self, event: CapacityChanged) {
+        // No subscriber is no error.
+        let _ = self.local.send(event);
+    }
+
+    /// An outbox for one write transaction.
+    pub fn outbox(&self) -> Outbox<'_> {
+        Outbox {
+            events: self,
+            queued: Vec::new(),
+        }
+    }
+}
+
+/// The events of one write, released only by its commit.
+pub struct Outbox<'a> {
+    events: &'a Events,
+    queued: Vec<CapacityChanged>,
+}
+
+impl Outbox<'_> {
+    /// Queues an event with the transaction `txn` that makes it true.
+    pub async fn push(&mut self, txn: &impl ConnectionTrait, event: CapacityChanged) -> Result<(), AppError> {
+        match &self.events.channel {
+            Some(channel) => {
+                let payload = serde_json::to_string(&event).map_err(|e| AppError::Internal(e.into()))?;
+                txn.execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT pg_notify($1, $2)",
+                    [channel.clone().into(), payload.into()],
+                ))
+                .await?;
+            }
+            None => self.queued.push(event),
+        }
+        Ok(())
+    }
+
+    /// After the commit: on SQLite, the events go to this process's
+    /// subscribers (PostgreSQL has delivered them already).
+    pub fn committed(self) {
+        for event in self.queued {
+            self.events.deliver(event);
+        }
+    }
+}
+
+impl Events {
+    /// Listens on the channel until the listener is ready, then keeps
+    /// listening in a task of its own: a lost connection is replaced, and
+    /// the capacities changed meanwhile are delivered as events, so that no
+    /// subscriber is left with a stale view.
+    async fn listen(&self, db: DatabaseConnection) -> Result<(), AppError> {
+        let channel = self.channel.clone().unwrap_or_default();
+        let pool = db.get_postgres_connection_pool().clone();
+        let mut listener = subscribe(&pool, &channel)
+            .await
+            .map_err(|err| AppError::Internal(anyhow::anyhow!("cannot listen on {channel}: {err}")))?;
+        let events = self.clone();
+        tokio::spawn(async move {
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(notification)) => match serde_json::from_str(notification.payload()) {
+                        Ok(event) => events.deliver(event),
+                        Err(err) => tracing::warn!(error = %err, "an event that does not parse"),
+                    },
+                    Ok(None) | Err(_) => {
+                        let lost_at = Utc::now();
+                        tracing::warn!("lost the event listener's connection; reconnecting");
+                        listener = reconnect(&pool, &channel).await;
+                        events.catch_up(&db, lost_at - CATCH_UP_MARGIN).await;
+                    }
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// Delivers the capacities changed since `since`, once listening again.
+    async fn catch_up(&self, db: &DatabaseConnection, since: DateTime<Utc>) {
+        match super::capacity::changed_since(db, since).await {
+            Ok(changes) => {
+                tracing::info!(
+                    changes = changes.len(),
+                    "caught up on the changes made while not listening"
+                );
+                changes.into_iter().for_each(|event| self.deliver(event));
+            }
+            Err(err) => tracing::error!(error = %err, "cannot catch up on missed changes"),
+        }
+    }
+}
+
+async fn subscribe(pool: &sea_orm::sqlx::PgPool, channel: &str) -> Result<PgListener, sea_orm::sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(channel).await?;
+    Ok(listener)
+}
+
+/// A new listener, retried every second until the database answers.
+async fn reconnect(pool: &sea_orm::sqlx::PgPool, channel: &str) -> PgListener {
+    loop {
+        match subscribe(pool, channel).await {
+            Ok(listener) => return listener,
+            Err(err) => {
+                tracing::warn!(error = %err, "the event listener cannot reconnect yet");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
