@@ -67,6 +67,7 @@ impl Application {
         let rate_limiter = Arc::new(RateLimiter::new(&settings.rate_limit));
         forget_idle_clients(rate_limiter.clone());
         let events = Events::connect(&db).await?;
+        registry::hold::sweep_forever(db.clone(), events.clone());
         let schemas = build_schemas(&SchemaDeps {
             db: db.clone(),
             limits: settings.limits,

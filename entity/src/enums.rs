@@ -108,5 +108,35 @@ string_enum!(
 
 string_enum!(
     /// What a change did to a record.
-    AuditAction { Create = "create", Update = "update", Archive = "archive", SetCapacity = "set_capacity" }
+    AuditAction {
+        Create = "create",
+        Update = "update",
+        Archive = "archive",
+        SetCapacity = "set_capacity",
+        Hold = "hold",
+        Release = "release",
+        Confirm = "confirm",
+        Expire = "expire",
+    }
+);
+
+string_enum!(
+    /// Where a place hold stands.
+    HoldStatus { Held = "held", Released = "released", Confirmed = "confirmed", Expired = "expired" }
+);
+
+string_enum!(
+    /// The kinds of record the change feed lists.
+    RecordType {
+        Organization = "organization",
+        Centre = "centre",
+        Service = "service",
+        ServiceAtCentre = "service_at_centre",
+        Capacity = "capacity",
+    }
+);
+
+string_enum!(
+    /// What the latest change to a record did.
+    ChangeAction { Created = "created", Updated = "updated", Archived = "archived", Removed = "removed" }
 );

@@ -19,6 +19,8 @@ mod m20261125_000008_create_service_at_centre;
 mod m20261125_000009_create_capacity;
 mod m20261125_000010_create_capacity_event;
 mod m20261125_000011_create_audit_entry;
+mod m20261129_000012_create_hold;
+mod m20261129_000013_create_change_log;
 
 pub struct Migrator;
 
@@ -37,6 +39,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000009_create_capacity::Migration),
             Box::new(m20261125_000010_create_capacity_event::Migration),
             Box::new(m20261125_000011_create_audit_entry::Migration),
+            Box::new(m20261129_000012_create_hold::Migration),
+            Box::new(m20261129_000013_create_change_log::Migration),
         ]
     }
 }

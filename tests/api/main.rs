@@ -17,6 +17,7 @@ mod filters;
 mod find_help;
 mod fixture;
 mod fuzz;
+mod holds;
 mod http;
 mod language;
 mod limits;

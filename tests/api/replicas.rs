@@ -82,14 +82,30 @@ mod probe {
     }
 }
 
-/// Two replicas on a fresh PostgreSQL schema, with a connection of the
-/// test's own; `None` without `TEST_DATABASE_URL`.
-pub async fn two_replicas() -> Option<(Replica, Replica, DatabaseConnection, TestDatabase)> {
+/// Two replicas on a fresh PostgreSQL schema.
+pub struct Cluster {
+    pub a: Replica,
+    pub b: Replica,
+    /// The test's own connection to the schema.
+    pub db: DatabaseConnection,
+    /// The database URL the replicas use.
+    pub url: String,
+    _database: TestDatabase,
+}
+
+/// Starts a [`Cluster`]; `None` without `TEST_DATABASE_URL`.
+pub async fn two_replicas() -> Option<Cluster> {
     let (settings, database) = fresh_database(Backend::Postgres).await?;
-    let first = Replica::start(&settings.url, &[]);
-    let second = Replica::start(&settings.url, &[]);
+    let a = Replica::start(&settings.url, &[]);
+    let b = Replica::start(&settings.url, &[]);
     let db = api::database::connect(&settings).await.expect("connect");
-    Some((first, second, db, database))
+    Some(Cluster {
+        a,
+        b,
+        db,
+        url: settings.url,
+        _database: database,
+    })
 }
 
 /// Runs an operation as the holder of `token` on the replica at `url`;
@@ -127,10 +143,12 @@ pub async fn count(url: &str, admin: &str, capacity: &str, available: i32) {
     .await;
 }
 
-/// A capacity of the demo data.
+/// A capacity of the demo data with a free place.
 pub async fn some_capacity(db: &DatabaseConnection) -> String {
     use sea_orm::EntityTrait;
+    use sea_orm::{ColumnTrait, QueryFilter};
     let capacity = entity::capacity::Entity::find()
+        .filter(entity::capacity::Column::Available.gte(1))
         .one(db)
         .await
         .expect("query")
@@ -153,7 +171,15 @@ async fn listeners(db: &DatabaseConnection) -> Vec<i32> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_on_one_replica_reaches_subscribers_of_another() {
-    let Some((a, b, db, _database)) = two_replicas().await else {
+    // The schema lives as long as `_schema`.
+    let Some(Cluster {
+        a,
+        b,
+        db,
+        _database: _schema,
+        ..
+    }) = two_replicas().await
+    else {
         return;
     };
     let capacity = some_capacity(&db).await;
@@ -177,7 +203,15 @@ async fn a_change_on_one_replica_reaches_subscribers_of_another() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cut_listener_reconnects_and_catches_up() {
-    let Some((a, b, db, _database)) = two_replicas().await else {
+    // The schema lives as long as `_schema`.
+    let Some(Cluster {
+        a,
+        b,
+        db,
+        _database: _schema,
+        ..
+    }) = two_replicas().await
+    else {
         return;
     };
     let capacity = some_capacity(&db).await;
@@ -223,4 +257,70 @@ async fn a_cut_listener_reconnects_and_catches_up() {
         seen = subscriber.next_payload("1").await;
     }
     assert_eq!(seen["data"]["capacityChanged"]["available"], 3);
+}
+
+/// The free places of a capacity, read from the database.
+async fn available(db: &DatabaseConnection, capacity: &str) -> i32 {
+    use sea_orm::EntityTrait;
+    let (_, id) = api::graphql::ids::decode(&capacity.into()).expect("an id");
+    entity::capacity::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .expect("query")
+        .expect("the capacity")
+        .available
+}
+
+const HOLD_ONE: &str = r#"mutation($c: ID!) { holdPlace(input: { capacityId: $c, places: 1 }) { hold { id } } }"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn holds_expire_exactly_once_across_replicas_and_restarts() {
+    use crate::holds::{audited, make_due};
+    use entity::enums::AuditAction;
+    let Some(Cluster {
+        a,
+        b,
+        db,
+        url,
+        _database: _schema,
+    }) = two_replicas().await
+    else {
+        return;
+    };
+    let capacity = some_capacity(&db).await;
+    let free = available(&db, &capacity).await;
+    let hotline = token("partner", "hotline-111", &[]);
+    let mut subscriber = WsClient::connect_as(&b.graphql_url(), None).await;
+    subscriber
+        .subscribe("1", "subscription { capacityChanged { id available } }", json!({}))
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    data_as(&a.graphql_url(), &hotline, HOLD_ONE, json!({ "c": capacity })).await;
+    let held = subscriber.next_payload("1").await;
+    assert_eq!(held["data"]["capacityChanged"]["available"], free - 1);
+    // Both replicas sweep; the places come back once, and B's subscriber
+    // hears of it.
+    make_due(&db).await;
+    let back = subscriber.next_payload("1").await;
+    assert_eq!(back["data"]["capacityChanged"]["id"], capacity.as_str());
+    assert_eq!(back["data"]["capacityChanged"]["available"], free);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(audited(&db, AuditAction::Expire).await, 1);
+    assert_eq!(available(&db, &capacity).await, free);
+    // A hold that falls due while no server runs expires at the next start.
+    data_as(&a.graphql_url(), &hotline, HOLD_ONE, json!({ "c": capacity })).await;
+    drop((a, b));
+    make_due(&db).await;
+    assert_eq!(available(&db, &capacity).await, free - 1);
+    let _c = Replica::start(&url, &[]);
+    let mut restored = false;
+    for _ in 0..50 {
+        if available(&db, &capacity).await == free {
+            restored = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(restored, "the new replica gives the places back");
+    assert_eq!(audited(&db, AuditAction::Expire).await, 2);
 }

@@ -15,18 +15,21 @@ pub enum NodeKind {
     Centre,
     Service,
     Capacity,
-    /// A service offered at a centre: named in the audit trail only.
+    /// A service offered at a centre.
     ServiceAtCentre,
+    /// Places held for a child on the way.
+    Hold,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 6] = [
+    const ALL: [NodeKind; 7] = [
         Self::AdminArea,
         Self::Organization,
         Self::Centre,
         Self::Service,
         Self::Capacity,
         Self::ServiceAtCentre,
+        Self::Hold,
     ];
 
     /// The kind of the records of a table, for the audit trail.
@@ -38,6 +41,7 @@ impl NodeKind {
             "service" => Self::Service,
             "capacity" => Self::Capacity,
             "service_at_centre" => Self::ServiceAtCentre,
+            "hold" => Self::Hold,
             _ => return None,
         })
     }
@@ -50,6 +54,7 @@ impl NodeKind {
             Self::Service => "Service",
             Self::Capacity => "Capacity",
             Self::ServiceAtCentre => "ServiceAtCentre",
+            Self::Hold => "Hold",
         }
     }
 }

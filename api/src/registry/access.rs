@@ -15,6 +15,11 @@
 //!
 //! Anonymous callers may not see confidential locations; partners and
 //! admins see all of them; a centre manager sees those of their own centres.
+//!
+//! Place holds: any authenticated caller may hold places for a child. A hold
+//! is seen and handled (released, confirmed) by its holder, by the managers
+//! of its centre and by admins; its `reference`, the holder's own case
+//! number, likewise, and never by other partners.
 
 use entity::{centre, values::Phones};
 use sea_orm::{
@@ -155,6 +160,24 @@ impl Viewer {
         }))
     }
 
+    /// The caller, if they may hold places (anyone authenticated).
+    pub fn holder(&self) -> Result<&Caller, AppError> {
+        match &self.caller {
+            Some(caller) => Ok(caller),
+            None => self.authorize(Action::EditRegistry),
+        }
+    }
+
+    /// Which holds this caller sees; `None` for an anonymous caller.
+    pub fn hold_scope(&self) -> Option<HoldScope> {
+        let caller = self.caller.as_ref()?;
+        Some(match caller.role {
+            Role::Admin => HoldScope::All,
+            Role::CentreManager => HoldScope::HeldByOrAt(caller.subject.clone(), caller.centres.clone()),
+            Role::Partner => HoldScope::HeldByOrAt(caller.subject.clone(), Vec::new()),
+        })
+    }
+
     /// Which confidential locations this caller may see.
     pub fn location_access(&self) -> LocationAccess {
         match &self.caller {
@@ -163,6 +186,25 @@ impl Viewer {
                 Role::Admin | Role::Partner => LocationAccess::Exact,
                 Role::CentreManager => LocationAccess::ExactFor(caller.centres.clone()),
             },
+        }
+    }
+}
+
+/// The holds a caller sees and handles.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum HoldScope {
+    All,
+    /// Those held by this subject, and those on these centres.
+    HeldByOrAt(String, Vec<Uuid>),
+}
+
+impl HoldScope {
+    /// Does the caller see (and may they handle) a hold by `held_by` on
+    /// places at `centre`?
+    pub fn covers(&self, held_by: &str, centre: Uuid) -> bool {
+        match self {
+            Self::All => true,
+            Self::HeldByOrAt(subject, centres) => subject == held_by || centres.contains(&centre),
         }
     }
 }

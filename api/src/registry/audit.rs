@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use entity::{
     audit_entry,
-    enums::AuditAction,
+    enums::{AuditAction, ChangeAction, RecordType},
     values::{FieldChange, FieldChanges},
 };
 use sea_orm::{
@@ -30,6 +30,8 @@ pub struct Entry<'a> {
     /// snapshots of their fields.
     pub before: &'a Value,
     pub after: &'a Value,
+    /// The record's version after the change.
+    pub version: i32,
 }
 
 /// The fields that differ between two snapshots, with their old and new
@@ -61,15 +63,43 @@ pub fn diff(before: &Value, after: &Value) -> FieldChanges {
     )
 }
 
-/// Writes one entry, inside the caller's transaction.
+/// The kind of record the change feed lists for an audited table, if any.
+fn fed(entity: &str) -> Option<RecordType> {
+    Some(match entity {
+        "organization" => RecordType::Organization,
+        "centre" => RecordType::Centre,
+        "service" => RecordType::Service,
+        "service_at_centre" => RecordType::ServiceAtCentre,
+        "capacity" => RecordType::Capacity,
+        _ => return None,
+    })
+}
+
+/// Writes one entry, inside the caller's write transaction, and moves the
+/// record to the end of the change feed: every audited change to a
+/// registry record reaches the mirrors.
 pub async fn record(db: &impl ConnectionTrait, actor: &Caller, entry: Entry<'_>) -> Result<(), AppError> {
+    record_as(db, &actor.subject, actor.role.as_str(), entry).await
+}
+
+/// As [`record`], for an actor that is not a caller (`system` for the
+/// server's own changes, such as holds expiring).
+pub async fn record_as(db: &impl ConnectionTrait, subject: &str, role: &str, entry: Entry<'_>) -> Result<(), AppError> {
+    if let Some(record_type) = fed(entry.entity) {
+        let action = match entry.action {
+            AuditAction::Create => ChangeAction::Created,
+            AuditAction::Archive => ChangeAction::Archived,
+            _ => ChangeAction::Updated,
+        };
+        super::changes::record(db, record_type, entry.entity_id, entry.version, action).await?;
+    }
     audit_entry::Entity::insert(audit_entry::ActiveModel {
         id: Set(Uuid::new_v4()),
         entity: Set(entry.entity.to_owned()),
         entity_id: Set(entry.entity_id),
         action: Set(entry.action),
-        actor_sub: Set(actor.subject.clone()),
-        actor_role: Set(actor.role.as_str().to_owned()),
+        actor_sub: Set(subject.to_owned()),
+        actor_role: Set(role.to_owned()),
         at: Set(now()),
         changes: Set(diff(entry.before, entry.after)),
     })

@@ -3,8 +3,8 @@
 //! chunks inside one transaction.
 
 use entity::{
-    admin_area, capacity, capacity_event, centre, centre_language, organization, service, service_area,
-    service_at_centre, service_target_group,
+    admin_area, capacity, capacity_event, centre, centre_language, change_log, enums::RecordType, organization,
+    service, service_area, service_at_centre, service_target_group,
 };
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
@@ -96,6 +96,8 @@ impl Batch {
             .iter_mut()
             .for_each(|c| registry::centre::fill_derived(c, grid));
         self.services.iter_mut().for_each(registry::service::fill_derived);
+        super::take_write_turn(txn).await?;
+        let changes = self.changes();
         let summary = Summary {
             areas: self.areas.len(),
             organizations: self.organizations.len(),
@@ -114,7 +116,40 @@ impl Batch {
         insert_chunks(txn, active::<_, service_at_centre::ActiveModel>(self.placements)).await?;
         insert_chunks(txn, active::<_, capacity::ActiveModel>(self.capacities)).await?;
         insert_chunks(txn, active::<_, capacity_event::ActiveModel>(self.capacity_events)).await?;
+        insert_chunks(txn, changes).await?;
         Ok(summary)
+    }
+
+    /// The change feed's rows for everything loaded, so that a mirror can
+    /// be built from the feed alone.
+    fn changes(&self) -> Vec<change_log::ActiveModel> {
+        use super::changes::loaded;
+        let organizations = self
+            .organizations
+            .iter()
+            .map(|m| loaded(RecordType::Organization, m.id, m.version, m.archived_at.is_some()));
+        let centres = self
+            .centres
+            .iter()
+            .map(|m| loaded(RecordType::Centre, m.id, m.version, m.archived_at.is_some()));
+        let services = self
+            .services
+            .iter()
+            .map(|m| loaded(RecordType::Service, m.id, m.version, m.archived_at.is_some()));
+        let placements = self
+            .placements
+            .iter()
+            .map(|m| loaded(RecordType::ServiceAtCentre, m.id, m.version, m.archived_at.is_some()));
+        let capacities = self
+            .capacities
+            .iter()
+            .map(|m| loaded(RecordType::Capacity, m.id, m.version, false));
+        organizations
+            .chain(centres)
+            .chain(services)
+            .chain(placements)
+            .chain(capacities)
+            .collect()
     }
 }
 

@@ -259,7 +259,7 @@ pub fn snapshot(m: &capacity::Model) -> Value {
 }
 
 /// The capacity with this id, with its placement, for an edit.
-async fn load_for_edit(db: &impl ConnectionTrait, id: Uuid) -> Result<CapacityRecord, AppError> {
+pub(super) async fn load_for_edit(db: &impl ConnectionTrait, id: Uuid) -> Result<CapacityRecord, AppError> {
     let record = with_placement()
         .filter(capacity::Column::Id.eq(id))
         .filter(placement::live())
@@ -312,6 +312,7 @@ async fn save(
         action,
         before: &snapshot(current),
         after: &snapshot(&next),
+        version: next.version,
     };
     audit::record(txn, actor, entry).await?;
     Ok(next)
@@ -389,6 +390,7 @@ pub async fn create(
         action: AuditAction::Create,
         before: &Value::Null,
         after: &snapshot(&m),
+        version: m.version,
     };
     audit::record(&txn, actor, entry).await?;
     let record = CapacityRecord {

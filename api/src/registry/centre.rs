@@ -581,6 +581,7 @@ pub async fn create(
         action: AuditAction::Create,
         before: &Value::Null,
         after: &snapshot(&e),
+        version: e.centre.version,
     };
     audit::record(&txn, actor, entry).await?;
     txn.commit().await?;
@@ -664,6 +665,7 @@ pub async fn update(
         },
         before: &snapshot(&current),
         after: &snapshot(&next),
+        version: next.centre.version,
     };
     audit::record(&txn, actor, entry).await?;
     txn.commit().await?;

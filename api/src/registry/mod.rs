@@ -11,9 +11,11 @@ pub mod audit;
 pub mod batch;
 pub mod capacity;
 pub mod centre;
+pub mod changes;
 pub mod events;
 pub mod find_help;
 pub mod geo;
+pub mod hold;
 pub mod organization;
 pub mod overview;
 pub mod search;
@@ -113,17 +115,36 @@ where
     groups
 }
 
-/// Begins a transaction for a write. On SQLite it takes the write lock at
-/// once (`BEGIN IMMEDIATE`): a transaction that read first and wrote later
-/// could otherwise find the lock taken and fail instead of waiting its turn.
+/// Begins a transaction for a write: one write at a time, on both engines.
+/// On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a
+/// transaction that read first and wrote later could otherwise find the
+/// lock taken and fail instead of waiting its turn. On PostgreSQL it takes
+/// a transaction-scoped advisory lock, for the change feed (see
+/// [`changes`]): its positions must follow commit order, and with writes
+/// taking turns they do. Registry writes are short and few next to reads,
+/// which never wait for this lock.
 pub async fn begin_write(db: &sea_orm::DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, AppError> {
     use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
-    Ok(db
+    let txn = db
         .begin_with_options(TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
         })
-        .await?)
+        .await?;
+    take_write_turn(&txn).await?;
+    Ok(txn)
+}
+
+/// Waits for this transaction's turn to write (PostgreSQL; SQLite's
+/// immediate transactions take turns by themselves).
+pub async fn take_write_turn(txn: &impl ConnectionTrait) -> Result<(), AppError> {
+    /// Any key works as long as every replica uses the same one.
+    const WRITE_LOCK_KEY: i64 = 0x6b61_6d6b_6f72_0002;
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Writes `record` (already at its new version) over the stored one, if the

@@ -220,6 +220,7 @@ pub async fn create(
         action: AuditAction::Create,
         before: &Value::Null,
         after: &snapshot(&m),
+        version: m.version,
     };
     audit::record(&txn, actor, entry).await?;
     txn.commit().await?;
@@ -293,6 +294,7 @@ pub async fn update(
         },
         before: &snapshot(&current),
         after: &snapshot(&next),
+        version: next.version,
     };
     audit::record(&txn, actor, entry).await?;
     txn.commit().await?;

@@ -593,6 +593,7 @@ pub async fn create(
         action: AuditAction::Create,
         before: &Value::Null,
         after: &snapshot(&e),
+        version: e.service.version,
     };
     audit::record(&txn, actor, entry).await?;
     txn.commit().await?;
@@ -675,6 +676,7 @@ pub async fn update(
         },
         before: &snapshot(&current),
         after: &snapshot(&next),
+        version: next.service.version,
     };
     audit::record(&txn, actor, entry).await?;
     txn.commit().await?;

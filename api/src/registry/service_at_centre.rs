@@ -121,6 +121,7 @@ pub async fn add(
         action: AuditAction::Create,
         before: &before,
         after: &snapshot(&link),
+        version: link.version,
     };
     audit::record(&txn, actor, entry).await?;
     txn.commit().await?;
@@ -149,6 +150,7 @@ pub async fn remove(
         action: AuditAction::Archive,
         before: &snapshot(&current),
         after: &snapshot(&next),
+        version: next.version,
     };
     audit::record(&txn, actor, entry).await?;
     txn.commit().await?;

@@ -5,6 +5,7 @@
 
 pub mod capacity;
 pub mod centre;
+pub mod hold;
 pub mod organization;
 pub mod service;
 pub mod service_at_centre;
@@ -22,6 +23,7 @@ pub struct MutationRoot(
     service::ServiceMutation,
     service_at_centre::ServiceAtCentreMutation,
     capacity::CapacityMutation,
+    hold::HoldMutation,
 );
 
 /// Archives a record: it leaves public queries but stays for the audit

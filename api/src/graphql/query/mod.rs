@@ -4,6 +4,7 @@ pub mod admin_area;
 pub mod audit;
 pub mod centre;
 pub mod find_help;
+pub mod hold;
 pub mod node;
 pub mod organization;
 pub mod overview;
@@ -25,6 +26,7 @@ pub struct QueryRoot(
     find_help::FindHelpQuery,
     overview::CapacityOverviewQuery,
     audit::AuditQuery,
+    hold::HoldQuery,
 );
 
 /// A point on the map, with an optional radius.

@@ -8,8 +8,8 @@ use crate::{
         context::ContextExt,
         ids::{self, NodeKind},
         types::{
-            admin_area::AdminArea, capacity::Capacity, centre::Centre, node::Node, organization::Organization,
-            service::Service,
+            admin_area::AdminArea, capacity::Capacity, centre::Centre, hold::Hold, node::Node,
+            organization::Organization, service::Service,
         },
     },
 };
@@ -35,6 +35,9 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> Result<Option<Node
             .await?
             .map(|r| Node::Capacity(Capacity(r))),
         NodeKind::ServiceAtCentre => None,
+        NodeKind::Hold => crate::registry::hold::find(ctx.db()?, ctx.viewer()?, id)
+            .await?
+            .map(|m| Node::Hold(Hold(m))),
     })
 }
 

@@ -236,6 +236,54 @@ pub enum AuditAction {
     Archive,
     /// Recorded a count of its places.
     SetCapacity,
+    /// Held places of a capacity.
+    Hold,
+    /// Released a hold: its places are free again.
+    Release,
+    /// Confirmed a hold: the child arrived and the places stay taken.
+    Confirm,
+    /// A hold expired unconfirmed and gave its places back.
+    Expire,
+}
+
+/// Where a place hold stands.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::HoldStatus")]
+pub enum HoldStatus {
+    /// The places are reserved until the hold expires.
+    Held,
+    /// The holder gave the places back.
+    Released,
+    /// The child arrived: the places stay taken.
+    Confirmed,
+    /// Nobody confirmed it in time: the places were given back.
+    Expired,
+}
+
+/// The kinds of record the change feed lists.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::RecordType")]
+pub enum RecordType {
+    Organization,
+    Centre,
+    Service,
+    /// A service offered at a centre (`ServiceAtCentre`).
+    ServiceAtCentre,
+    Capacity,
+}
+
+/// What the latest change to a record did.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::ChangeAction")]
+pub enum ChangeAction {
+    /// It was created, and has not changed since.
+    Created,
+    /// It changed (read it again by its id).
+    Updated,
+    /// It was archived: it left public queries.
+    Archived,
+    /// It no longer exists (a service no longer offered at a centre).
+    Removed,
 }
 
 /// Converts a list of GraphQL enums into storage enums.

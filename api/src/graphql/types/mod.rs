@@ -7,6 +7,7 @@ pub mod capacity;
 pub mod centre;
 pub mod enums;
 pub mod help_match;
+pub mod hold;
 pub mod node;
 pub mod organization;
 pub mod overview;

@@ -1,6 +1,8 @@
 use async_graphql::{ID, Interface};
 
-use super::{admin_area::AdminArea, capacity::Capacity, centre::Centre, organization::Organization, service::Service};
+use super::{
+    admin_area::AdminArea, capacity::Capacity, centre::Centre, hold::Hold, organization::Organization, service::Service,
+};
 
 /// An object with a global id, fetchable with `node(id:)`.
 #[derive(Interface)]
@@ -11,4 +13,5 @@ pub enum Node {
     Centre(Centre),
     Service(Service),
     Capacity(Capacity),
+    Hold(Hold),
 }

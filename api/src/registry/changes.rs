@@ -1,0 +1,89 @@
+//! The change feed, for partners that mirror the registry.
+//!
+//! Every write records, in its own transaction, which record it changed:
+//! one row per record, moved to the end of the feed by each new change, so
+//! that the feed lists each changed record once, at the position of its
+//! latest change. Positions follow commit order, because writes take turns
+//! (see [`super::begin_write`]): no write can commit a lower position after
+//! a reader has seen a higher one. A mirror reads the feed from a time,
+//! then from the cursor of the last change it applied, and never misses a
+//! change.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    change_log,
+    enums::{ChangeAction, RecordType},
+};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    prelude::Uuid,
+};
+
+use crate::error::AppError;
+
+/// Notes, inside the write's transaction (begun by
+/// [`super::begin_write`]), that a record now stands at `version` after
+/// `action`.
+pub async fn record(
+    txn: &impl ConnectionTrait,
+    record_type: RecordType,
+    id: Uuid,
+    version: i32,
+    action: ChangeAction,
+) -> Result<(), AppError> {
+    change_log::Entity::delete_many()
+        .filter(change_log::Column::RecordType.eq(record_type))
+        .filter(change_log::Column::RecordId.eq(id))
+        .exec(txn)
+        .await?;
+    change_log::Entity::insert(change_log::ActiveModel {
+        seq: NotSet,
+        record_type: Set(record_type),
+        record_id: Set(id),
+        version: Set(version),
+        action: Set(action),
+        changed_at: Set(super::now()),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// Rows for records loaded in bulk (the demo data, generated data sets):
+/// created, or archived when they were loaded archived.
+pub fn loaded(record_type: RecordType, id: Uuid, version: i32, archived: bool) -> change_log::ActiveModel {
+    change_log::ActiveModel {
+        seq: NotSet,
+        record_type: Set(record_type),
+        record_id: Set(id),
+        version: Set(version),
+        action: Set(if archived {
+            ChangeAction::Archived
+        } else {
+            ChangeAction::Created
+        }),
+        changed_at: Set(super::now()),
+    }
+}
+
+/// One page of the feed: the changes at or after `since` that come after
+/// position `after`, in commit order, and whether more follow.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    since: DateTime<Utc>,
+    after: Option<i64>,
+    limit: u64,
+) -> Result<(Vec<change_log::Model>, bool), AppError> {
+    let mut query = change_log::Entity::find()
+        .filter(change_log::Column::ChangedAt.gte(since))
+        .order_by_asc(change_log::Column::Seq)
+        .limit(limit + 1);
+    if let Some(after) = after {
+        query = query.filter(change_log::Column::Seq.gt(after));
+    }
+    let mut rows = query.all(db).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows, more))
+}
