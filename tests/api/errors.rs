@@ -168,6 +168,7 @@ both!(
             .execute_unprepared("DROP TABLE capacity_event")
             .await
             .expect("drop");
+        app.db.execute_unprepared("DROP TABLE hold").await.expect("drop");
         app.db.execute_unprepared("DROP TABLE capacity").await.expect("drop");
         let body = app
             .query(

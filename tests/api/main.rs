@@ -22,6 +22,7 @@ mod http;
 mod language;
 mod limits;
 mod migrations;
+mod mirror;
 mod n_plus_one;
 mod nodes;
 mod observability;

@@ -38,6 +38,11 @@ fn undescribed(sdl: &str) -> Vec<String> {
             described = trimmed.ends_with('"');
             continue;
         }
+        // The end of an argument list printed one argument per line: the
+        // field was checked at its first line.
+        if trimmed.starts_with(')') {
+            continue;
+        }
         let top_level = !line.starts_with('\t');
         if top_level {
             skip_type = trimmed.starts_with("schema") || trimmed.starts_with("directive");

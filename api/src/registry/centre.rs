@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::{
     centre, centre_language,
-    enums::{AuditAction, CentreKind, CentreStatus, GendersServed, TargetGroup},
+    enums::{AuditAction, CentreKind, CentreStatus, ChangeAction, GendersServed, TargetGroup},
     service_at_centre, service_target_group,
     values::{LocalizedText, Phone, Phones},
 };
@@ -668,6 +668,9 @@ pub async fn update(
         version: next.centre.version,
     };
     audit::record(&txn, actor, entry).await?;
+    if archive {
+        super::changes::record_dependents(&txn, super::changes::Parent::Centre(id), ChangeAction::Archived).await?;
+    }
     txn.commit().await?;
     Ok(next.centre)
 }

@@ -16,7 +16,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
     prelude::Uuid,
 };
 
@@ -47,6 +47,59 @@ pub async fn record(
     })
     .exec_without_returning(txn)
     .await?;
+    Ok(())
+}
+
+/// Whose dependents leave public view with it.
+#[derive(Clone, Copy, Debug)]
+pub enum Parent {
+    Centre(Uuid),
+    Service(Uuid),
+    /// A service at a centre: its capacity.
+    Link(Uuid),
+}
+
+/// Notes the records that leave (or return to) public view with a parent
+/// archived (or revived): the capacities, and the services offered at a
+/// centre, of a centre or service; the capacity of a service at a centre.
+/// A mirror then drops (or reads again) them as it would the parent.
+pub async fn record_dependents(
+    txn: &impl ConnectionTrait,
+    parent: Parent,
+    action: ChangeAction,
+) -> Result<(), AppError> {
+    use entity::{capacity, service_at_centre};
+    let links = match parent {
+        Parent::Centre(id) => service_at_centre::Column::CentreId.eq(id),
+        Parent::Service(id) => service_at_centre::Column::ServiceId.eq(id),
+        Parent::Link(id) => service_at_centre::Column::Id.eq(id),
+    };
+    let capacities: Vec<(Uuid, i32)> = capacity::Entity::find()
+        .join(sea_orm::JoinType::InnerJoin, capacity::Relation::ServiceAtCentre.def())
+        .filter(links.clone())
+        .select_only()
+        .column(capacity::Column::Id)
+        .column(capacity::Column::Version)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    for (id, version) in capacities {
+        record(txn, RecordType::Capacity, id, version, action).await?;
+    }
+    if matches!(parent, Parent::Link(_)) {
+        return Ok(());
+    }
+    let offered: Vec<(Uuid, i32)> = service_at_centre::Entity::find()
+        .filter(links)
+        .select_only()
+        .column(service_at_centre::Column::Id)
+        .column(service_at_centre::Column::Version)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    for (id, version) in offered {
+        record(txn, RecordType::ServiceAtCentre, id, version, action).await?;
+    }
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     admin_area, centre, centre_language,
-    enums::{AuditAction, BenefitBasis, BenefitPeriod, ServiceCategory, ServiceStatus, TargetGroup},
+    enums::{AuditAction, BenefitBasis, BenefitPeriod, ChangeAction, ServiceCategory, ServiceStatus, TargetGroup},
     service, service_area, service_at_centre, service_target_group,
     values::LocalizedText,
 };
@@ -679,6 +679,9 @@ pub async fn update(
         version: next.service.version,
     };
     audit::record(&txn, actor, entry).await?;
+    if archive {
+        super::changes::record_dependents(&txn, super::changes::Parent::Service(id), ChangeAction::Archived).await?;
+    }
     txn.commit().await?;
     Ok(next.service)
 }

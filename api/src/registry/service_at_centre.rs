@@ -3,7 +3,11 @@
 //! services offered there; removing archives the link (its capacity and
 //! history stay for the audit trail), and adding it again revives it.
 
-use entity::{enums::AuditAction, service_at_centre, values::LocalizedText};
+use entity::{
+    enums::{AuditAction, ChangeAction},
+    service_at_centre,
+    values::LocalizedText,
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
     prelude::Uuid, sea_query::SimpleExpr,
@@ -28,6 +32,14 @@ fn snapshot(m: &service_at_centre::Model) -> Value {
         "notes": m.notes,
         "archived": m.archived_at.is_some(),
     })
+}
+
+/// Links by id, archived or not.
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, service_at_centre::Model>, AppError> {
+    super::find_by_ids::<service_at_centre::Entity>(db, service_at_centre::Column::Id, ids, |l| l.id).await
 }
 
 /// The link between a service and a centre, archived or not.
@@ -124,6 +136,9 @@ pub async fn add(
         version: link.version,
     };
     audit::record(&txn, actor, entry).await?;
+    // A revived link brings its capacity back into view.
+    let parent = super::changes::Parent::Link(link.id);
+    super::changes::record_dependents(&txn, parent, ChangeAction::Updated).await?;
     txn.commit().await?;
     Ok(link)
 }
@@ -153,6 +168,8 @@ pub async fn remove(
         version: next.version,
     };
     audit::record(&txn, actor, entry).await?;
+    let parent = super::changes::Parent::Link(next.id);
+    super::changes::record_dependents(&txn, parent, ChangeAction::Archived).await?;
     txn.commit().await?;
     Ok(next)
 }

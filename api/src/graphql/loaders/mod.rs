@@ -7,6 +7,7 @@ pub mod capacity;
 pub mod centre;
 pub mod organization;
 pub mod service;
+pub mod service_at_centre;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::{DatabaseConnection, prelude::Uuid};
@@ -26,6 +27,7 @@ pub struct Loaders {
     pub service_areas: DataLoader<service::AreasOfService, HashMapCache>,
     pub service_centres: DataLoader<centre::CentreIdsOfService, HashMapCache>,
     pub capacity: DataLoader<capacity::CapacityById, HashMapCache>,
+    pub service_at_centre: DataLoader<service_at_centre::ServiceAtCentreById, HashMapCache>,
 }
 
 fn loader<L: Loader<Uuid>>(inner: L) -> DataLoader<L, HashMapCache> {
@@ -48,6 +50,7 @@ impl Loaders {
             service_areas: loader(service::AreasOfService(db.clone())),
             service_centres: loader(centre::CentreIdsOfService(db.clone())),
             capacity: loader(capacity::CapacityById(db.clone())),
+            service_at_centre: loader(service_at_centre::ServiceAtCentreById(db.clone())),
         }
     }
 
@@ -69,6 +72,7 @@ impl Loaders {
         loaders.service_areas.enable_all_cache(false);
         loaders.service_centres.enable_all_cache(false);
         loaders.capacity.enable_all_cache(false);
+        loaders.service_at_centre.enable_all_cache(false);
         loaders
     }
 }

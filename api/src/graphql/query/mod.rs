@@ -3,6 +3,7 @@
 pub mod admin_area;
 pub mod audit;
 pub mod centre;
+pub mod changes;
 pub mod find_help;
 pub mod hold;
 pub mod node;
@@ -27,6 +28,7 @@ pub struct QueryRoot(
     overview::CapacityOverviewQuery,
     audit::AuditQuery,
     hold::HoldQuery,
+    changes::ChangesQuery,
 );
 
 /// A point on the map, with an optional radius.

@@ -9,7 +9,7 @@ use crate::{
         ids::{self, NodeKind},
         types::{
             admin_area::AdminArea, capacity::Capacity, centre::Centre, hold::Hold, node::Node,
-            organization::Organization, service::Service,
+            organization::Organization, service::Service, service_at_centre::ServiceAtCentre,
         },
     },
 };
@@ -29,12 +29,8 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> Result<Option<Node
         NodeKind::Organization => Organization::find(ctx, id).await?.map(Node::Organization),
         NodeKind::Centre => Centre::find(ctx, id).await?.map(Node::Centre),
         NodeKind::Service => Service::find(ctx, id).await?.map(Node::Service),
-        NodeKind::Capacity => loaders
-            .capacity
-            .load_one(id)
-            .await?
-            .map(|r| Node::Capacity(Capacity(r))),
-        NodeKind::ServiceAtCentre => None,
+        NodeKind::Capacity => Capacity::find(ctx, id).await?.map(Node::Capacity),
+        NodeKind::ServiceAtCentre => ServiceAtCentre::find(ctx, id).await?.map(Node::ServiceAtCentre),
         NodeKind::Hold => crate::registry::hold::find(ctx.db()?, ctx.viewer()?, id)
             .await?
             .map(|m| Node::Hold(Hold(m))),

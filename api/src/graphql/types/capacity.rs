@@ -1,11 +1,36 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
-use super::{centre::Centre, enums::CapacityUnit, service::Service};
-use crate::{error::AppError, graphql::ids, registry::capacity::CapacityRecord};
+use sea_orm::prelude::Uuid;
+
+use super::{centre::Centre, enums::CapacityUnit, service::Service, service_at_centre};
+use crate::{
+    error::AppError,
+    graphql::{context::ContextExt, ids},
+    registry::capacity::CapacityRecord,
+};
 
 #[derive(Clone, Debug)]
 pub struct Capacity(pub CapacityRecord);
+
+impl Capacity {
+    /// The capacity with this id, if the caller may see it: those of
+    /// archived centres, services or services at centres are for admins.
+    pub async fn find(ctx: &Context<'_>, id: Uuid) -> Result<Option<Self>, AppError> {
+        let loaders = ctx.loaders()?;
+        let Some(record) = loaders.capacity.load_one(id).await? else {
+            return Ok(None);
+        };
+        let link = loaders
+            .service_at_centre
+            .load_one(record.capacity.service_at_centre_id)
+            .await?;
+        match link {
+            Some(link) if service_at_centre::visible(ctx, &link).await? => Ok(Some(Self(record))),
+            _ => Ok(None),
+        }
+    }
+}
 
 /// Places for one service at one centre, counted by the centre (HSDS
 /// `service_capacity`).

@@ -264,11 +264,15 @@ pub enum HoldStatus {
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "db::RecordType")]
 pub enum RecordType {
+    /// An `Organization`.
     Organization,
+    /// A `Centre`.
     Centre,
+    /// A `Service`.
     Service,
     /// A service offered at a centre (`ServiceAtCentre`).
     ServiceAtCentre,
+    /// A `Capacity`.
     Capacity,
 }
 

@@ -5,6 +5,7 @@ pub mod admin_area;
 pub mod audit;
 pub mod capacity;
 pub mod centre;
+pub mod change;
 pub mod enums;
 pub mod help_match;
 pub mod hold;
@@ -12,6 +13,7 @@ pub mod node;
 pub mod organization;
 pub mod overview;
 pub mod service;
+pub mod service_at_centre;
 pub mod text;
 
 use async_graphql::SimpleObject;

@@ -1,7 +1,8 @@
 use async_graphql::{ID, Interface};
 
 use super::{
-    admin_area::AdminArea, capacity::Capacity, centre::Centre, hold::Hold, organization::Organization, service::Service,
+    admin_area::AdminArea, capacity::Capacity, centre::Centre, hold::Hold, organization::Organization,
+    service::Service, service_at_centre::ServiceAtCentre,
 };
 
 /// An object with a global id, fetchable with `node(id:)`.
@@ -13,5 +14,6 @@ pub enum Node {
     Centre(Centre),
     Service(Service),
     Capacity(Capacity),
+    ServiceAtCentre(ServiceAtCentre),
     Hold(Hold),
 }
