@@ -14,7 +14,7 @@ use crate::{
     graphql::{SchemaDeps, build_schemas, rate_limit::RateLimiter},
     http::{self, auth::TokenVerifier, graphql::GraphqlState, subscription::Sockets},
     metrics::Metrics,
-    registry::{self, events::Events, geo::PublicGrid},
+    registry::{self, capacity::Freshness, events::Events, geo::PublicGrid},
     seed,
 };
 
@@ -74,6 +74,9 @@ impl Application {
             rate_limiter,
             metrics: metrics.clone(),
             events,
+            freshness: Freshness {
+                stale_after: chrono::TimeDelta::from_std(settings.stale_after)?,
+            },
         });
         let state = web::Data::new(GraphqlState {
             schemas,

@@ -35,6 +35,7 @@ mod replicas;
 mod resilience;
 mod schema;
 mod services;
+mod staleness;
 mod startup;
 mod subscriptions;
 mod ws;

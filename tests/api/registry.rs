@@ -34,7 +34,7 @@ async fn matches(db: &sea_orm::DatabaseConnection, access: &LocationAccess, size
         available_only: false,
         ..Default::default()
     };
-    let search = registry::find_help::search(db, need, access.clone())
+    let search = registry::find_help::search(db, need, access.clone(), Default::default())
         .await
         .expect("a valid need");
     let mut all = Vec::new();

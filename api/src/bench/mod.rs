@@ -208,6 +208,7 @@ async fn sql_costs(db: &DatabaseConnection, scenarios: &[Scenario]) -> anyhow::R
         })),
         metrics: Arc::new(Metrics::new()?),
         events: Events::in_process(),
+        freshness: Default::default(),
     });
     let schema = &schemas.anonymous;
     let mut costs = Vec::new();

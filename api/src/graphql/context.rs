@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 use super::{loaders::Loaders, rate_limit::Client, types::text::Lang};
 use crate::{
     error::AppError,
-    registry::{access::Viewer, events::Events, geo::PublicGrid},
+    registry::{access::Viewer, capacity::Freshness, events::Events, geo::PublicGrid},
 };
 
 /// Per-request data set by the transport (HTTP or WebSocket).
@@ -49,6 +49,8 @@ pub trait ContextExt {
     fn loaders(&self) -> Result<&Loaders, AppError>;
     /// Where committed changes are announced.
     fn events(&self) -> Result<&Events, AppError>;
+    /// When a count of places goes stale.
+    fn freshness(&self) -> Freshness;
     /// Who is asking.
     fn viewer(&self) -> Result<&Viewer, AppError>;
     /// The request's context (the caller, the language, the public grid).
@@ -74,6 +76,10 @@ impl ContextExt for Context<'_> {
 
     fn events(&self) -> Result<&Events, AppError> {
         self.data_opt::<Events>().ok_or_else(|| missing("event stream"))
+    }
+
+    fn freshness(&self) -> Freshness {
+        self.data_opt::<Freshness>().copied().unwrap_or_default()
     }
 
     fn viewer(&self) -> Result<&Viewer, AppError> {

@@ -24,7 +24,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     config::QueryLimits,
     metrics::Metrics,
-    registry::{access::Viewer, events::Events},
+    registry::{access::Viewer, capacity::Freshness, events::Events},
 };
 
 pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
@@ -78,6 +78,7 @@ pub struct SchemaDeps {
     pub rate_limiter: Arc<rate_limit::RateLimiter>,
     pub metrics: Arc<Metrics>,
     pub events: Events,
+    pub freshness: Freshness,
 }
 
 /// Builds the executable schemas; does no I/O.
@@ -87,7 +88,8 @@ pub fn build_schemas(deps: &SchemaDeps) -> Schemas {
             .data(deps.db.clone())
             .data(deps.rate_limiter.clone())
             .data(deps.metrics.clone())
-            .data(deps.events.clone());
+            .data(deps.events.clone())
+            .data(deps.freshness);
         if suggestions {
             builder
         } else {

@@ -70,6 +70,8 @@ pub enum Action {
     EditPlacesAt(Uuid),
     /// Read the audit trail and the history of counts.
     ReadAudit,
+    /// See which centres' counts of places are stale, to chase them.
+    Oversee,
 }
 
 /// An authenticated caller.
@@ -156,6 +158,7 @@ impl Viewer {
                 "centre managers edit only the centres named in their token"
             }
             (_, Action::ReadAudit) => "only registry admins read the audit trail",
+            (_, Action::Oversee) => "only registry admins see which centres' counts are stale",
             _ => "only registry admins do this",
         }))
     }

@@ -12,7 +12,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, FromQueryResult,
-    IntoActiveModel, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
+    IntoActiveModel, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
     prelude::Uuid,
     sea_query::{Expr, ExprTrait, Query, SimpleExpr},
 };
@@ -26,6 +26,33 @@ use super::{
     validate::Problems,
 };
 use crate::error::AppError;
+
+/// How long a count of places stays fresh: a bed count nobody has confirmed
+/// for days is worse than none, so older counts are reported `stale`,
+/// ranked after fresh ones and listed for the ministry to chase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Freshness {
+    pub stale_after: chrono::TimeDelta,
+}
+
+impl Default for Freshness {
+    fn default() -> Self {
+        Self {
+            stale_after: chrono::TimeDelta::hours(24),
+        }
+    }
+}
+
+impl Freshness {
+    /// Counts older than this are stale now.
+    pub fn stale_before(&self) -> chrono::DateTime<chrono::Utc> {
+        super::now() - self.stale_after
+    }
+
+    pub fn is_stale(&self, counted: chrono::DateTime<chrono::Utc>) -> bool {
+        counted < self.stale_before()
+    }
+}
 
 /// A capacity with the service and centre it counts places for.
 #[derive(Clone, Debug, PartialEq)]
@@ -204,6 +231,75 @@ pub async fn changed_since(
     since: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<CapacityChanged>, AppError> {
     events_where(db, Condition::all().add(capacity::Column::UpdatedAt.gte(since))).await
+}
+
+/// A centre with counts of places gone stale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StaleCentre {
+    pub centre_id: Uuid,
+    /// When its oldest count was taken.
+    pub oldest: chrono::DateTime<chrono::Utc>,
+    /// How many of its capacities have a stale count.
+    pub stale: i64,
+}
+
+/// The stale counts of live services at receiving centres, per centre,
+/// oldest first.
+fn stale_per_centre(freshness: Freshness) -> Select<capacity::Entity> {
+    let oldest = Expr::col((capacity::Entity, capacity::Column::Updated)).min();
+    capacity::Entity::find()
+        .select_only()
+        .join(JoinType::InnerJoin, capacity::Relation::ServiceAtCentre.def())
+        .join(JoinType::InnerJoin, service_at_centre::Relation::Service.def())
+        .join(JoinType::InnerJoin, service_at_centre::Relation::Centre.def())
+        .filter(placement::live())
+        .filter(super::service::offered())
+        .filter(super::centre::receiving())
+        .filter(capacity::Column::Updated.lt(freshness.stale_before()))
+        .column(service_at_centre::Column::CentreId)
+        .column_as(oldest.clone(), "oldest")
+        .column_as(Expr::col((capacity::Entity, capacity::Column::Id)).count(), "stale")
+        .group_by(service_at_centre::Column::CentreId)
+        .order_by_asc(oldest)
+        .order_by_asc(service_at_centre::Column::CentreId)
+}
+
+/// The centres whose counts are stale, oldest count first (registry
+/// admins): the ones to call.
+pub async fn stale_centres(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    freshness: Freshness,
+    window: super::Window,
+) -> Result<Vec<StaleCentre>, AppError> {
+    viewer.authorize(Action::Oversee)?;
+    let rows: Vec<(Uuid, chrono::DateTime<chrono::Utc>, i64)> = stale_per_centre(freshness)
+        .offset(window.offset)
+        .limit(window.limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(centre_id, oldest, stale)| StaleCentre {
+            centre_id,
+            oldest,
+            stale,
+        })
+        .collect())
+}
+
+/// The number of centres with stale counts (registry admins).
+pub async fn count_stale_centres(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    freshness: Freshness,
+) -> Result<u64, AppError> {
+    viewer.authorize(Action::Oversee)?;
+    Ok(stale_per_centre(freshness)
+        .into_tuple::<(Uuid, chrono::DateTime<chrono::Utc>, i64)>()
+        .count(db)
+        .await?)
 }
 
 /// Places to count: what `setCapacity` takes.

@@ -2,9 +2,10 @@
 //!
 //! A match is one live, offered service at one live centre receiving
 //! children. Ranking: nearest first when a point is given (on the distance
-//! the caller is shown, see `access`); otherwise most free places first, with
-//! matches that have no places to count (benefits, hotlines) after those
-//! that have; ties go to the freshest count, then to the match's id.
+//! the caller is shown, see `access`); then matches with places counted
+//! before those without (benefits, hotlines); then fresh counts before stale
+//! ones (see `capacity::Freshness`); then most free places; ties go to the
+//! freshest count, then to the match's id.
 
 use chrono::{DateTime, Utc};
 use entity::{
@@ -23,7 +24,7 @@ use super::{
     Window,
     access::LocationAccess,
     admin_area::{self, AreaScope},
-    capacity::CapacityRecord,
+    capacity::{CapacityRecord, Freshness},
     centre::receiving,
     geo::Near,
     search,
@@ -260,6 +261,7 @@ impl HelpNeed {
         access: &LocationAccess,
         circle_km: Option<f64>,
         with_capacities: bool,
+        stale_before: DateTime<Utc>,
     ) -> Result<Select<service_at_centre::Entity>, AppError> {
         let distance = match &self.near {
             Some(near) => access.shown_distance_sql(near),
@@ -293,8 +295,12 @@ impl HelpNeed {
             // row; centres without coordinates (no distance) come last.
             query = query.order_by_with_nulls(Expr::col(Alias::new("distance_km")), Order::Asc, NullOrdering::Last);
         }
+        let counted = Expr::col((capacity::Entity, capacity::Column::Updated));
         Ok(query
             .order_by_asc(Expr::col((capacity::Entity, capacity::Column::Id)).is_null())
+            // Fresh counts before stale ones (rows without a count are
+            // already last).
+            .order_by_asc(counted.lt(stale_before))
             .order_by_desc(Expr::col((capacity::Entity, capacity::Column::Available)))
             .order_by_desc(Expr::col((capacity::Entity, capacity::Column::Updated)))
             .order_by_asc(service_at_centre::Column::Id))
@@ -313,10 +319,17 @@ pub struct HelpSearch {
     area: Option<AreaScope>,
     access: LocationAccess,
     with_capacities: bool,
+    /// Counts older than this rank after fresh ones.
+    stale_before: DateTime<Utc>,
 }
 
 /// Prepares the search for `need` as a caller with `access` sees it.
-pub async fn search(db: &impl ConnectionTrait, need: HelpNeed, access: LocationAccess) -> Result<HelpSearch, AppError> {
+pub async fn search(
+    db: &impl ConnectionTrait,
+    need: HelpNeed,
+    access: LocationAccess,
+    freshness: Freshness,
+) -> Result<HelpSearch, AppError> {
     need.validate()?;
     let area = admin_area::optional_scope(db, need.area_code.as_deref()).await?;
     Ok(HelpSearch {
@@ -324,6 +337,7 @@ pub async fn search(db: &impl ConnectionTrait, need: HelpNeed, access: LocationA
         area,
         access,
         with_capacities: false,
+        stale_before: freshness.stale_before(),
     })
 }
 
@@ -337,7 +351,9 @@ impl HelpSearch {
 
     /// The number of matches across all pages.
     pub async fn count(&self, db: &impl ConnectionTrait) -> Result<u64, AppError> {
-        let select = self.need.select(self.area.as_ref(), &self.access, None, false)?;
+        let select = self
+            .need
+            .select(self.area.as_ref(), &self.access, None, false, self.stale_before)?;
         Ok(select.into_model::<RawRow>().count(db).await?)
     }
 
@@ -377,7 +393,13 @@ impl HelpSearch {
     ) -> Result<Vec<HelpMatchRow>, AppError> {
         let select = self
             .need
-            .select(self.area.as_ref(), &self.access, circle_km, self.with_capacities)?
+            .select(
+                self.area.as_ref(),
+                &self.access,
+                circle_km,
+                self.with_capacities,
+                self.stale_before,
+            )?
             .offset(window.offset)
             .limit(window.limit);
         Ok(if self.with_capacities {

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use entity::{
     capacity, centre,
     enums::{ServiceCategory, TargetGroup},
@@ -11,11 +12,12 @@ use entity::{
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait, Select,
     prelude::Uuid,
-    sea_query::{Expr, ExprTrait},
+    sea_query::{Expr, ExprTrait, SimpleExpr},
 };
 
 use super::{
     admin_area::{self, AreaScope},
+    capacity::Freshness,
     centre::receiving,
     service::offered,
     service_at_centre as placement,
@@ -35,6 +37,8 @@ pub struct Totals {
     pub maximum: i64,
     pub available: i64,
     pub capacities: i64,
+    /// Capacities whose count is stale (see `capacity::Freshness`).
+    pub stale: i64,
 }
 
 impl Totals {
@@ -42,8 +46,12 @@ impl Totals {
         self.maximum += other.maximum;
         self.available += other.available;
         self.capacities += other.capacities;
+        self.stale += other.stale;
     }
 }
+
+/// The summed columns as read: maximum, available, capacities, stale.
+type Sums = (Option<i64>, Option<i64>, i64, Option<i64>);
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum GroupKey {
@@ -72,8 +80,15 @@ fn live_capacities(area: Option<&AreaScope>) -> Select<capacity::Entity> {
         .filter(cond)
 }
 
-/// Adds the summed columns to a grouped or ungrouped select.
-fn with_sums(query: Select<capacity::Entity>) -> Select<capacity::Entity> {
+/// Adds the summed columns to a grouped or ungrouped select; counts before
+/// `stale_before` are stale.
+fn with_sums(query: Select<capacity::Entity>, stale_before: DateTime<Utc>) -> Select<capacity::Entity> {
+    let stale: SimpleExpr = Expr::case(
+        Expr::col((capacity::Entity, capacity::Column::Updated)).lt(stale_before),
+        1,
+    )
+    .finally(0)
+    .into();
     query
         .column_as(
             Expr::col((capacity::Entity, capacity::Column::Maximum)).sum(),
@@ -87,13 +102,15 @@ fn with_sums(query: Select<capacity::Entity>) -> Select<capacity::Entity> {
             Expr::col((capacity::Entity, capacity::Column::Id)).count(),
             "capacities",
         )
+        .column_as(stale.sum(), "stale")
 }
 
-fn totals((maximum, available, capacities): (Option<i64>, Option<i64>, i64)) -> Totals {
+fn totals((maximum, available, capacities, stale): Sums) -> Totals {
     Totals {
         maximum: maximum.unwrap_or(0),
         available: available.unwrap_or(0),
         capacities,
+        stale: stale.unwrap_or(0),
     }
 }
 
@@ -103,26 +120,28 @@ pub async fn overview(
     db: &impl ConnectionTrait,
     area_code: Option<&str>,
     group_by: GroupBy,
+    freshness: Freshness,
 ) -> Result<Overview, AppError> {
     let scope = admin_area::optional_scope(db, area_code).await?;
     let area = scope.as_ref();
-    let total = with_sums(live_capacities(area))
-        .into_tuple::<(Option<i64>, Option<i64>, i64)>()
+    let stale_before = freshness.stale_before();
+    let total = with_sums(live_capacities(area), stale_before)
+        .into_tuple::<Sums>()
         .one(db)
         .await?
         .map(totals)
         .unwrap_or_default();
     let groups = match group_by {
-        GroupBy::Area => by_area(db, area).await?,
+        GroupBy::Area => by_area(db, area, stale_before).await?,
         GroupBy::Category => {
-            let mut rows = with_sums(live_capacities(area).column(service::Column::Category))
+            let mut rows = with_sums(live_capacities(area).column(service::Column::Category), stale_before)
                 .group_by(service::Column::Category)
-                .into_tuple::<(ServiceCategory, Option<i64>, Option<i64>, i64)>()
+                .into_tuple::<(ServiceCategory, Option<i64>, Option<i64>, i64, Option<i64>)>()
                 .all(db)
                 .await?;
             rows.sort_by_key(|row| row.0);
             rows.into_iter()
-                .map(|(c, m, a, n)| (GroupKey::Category(c), totals((m, a, n))))
+                .map(|(c, m, a, n, st)| (GroupKey::Category(c), totals((m, a, n, st))))
                 .collect()
         }
         GroupBy::TargetGroup => {
@@ -130,14 +149,15 @@ pub async fn overview(
                 live_capacities(area)
                     .join(JoinType::InnerJoin, service_target_group::Relation::Service.def().rev())
                     .column(service_target_group::Column::TargetGroup),
+                stale_before,
             )
             .group_by(service_target_group::Column::TargetGroup)
-            .into_tuple::<(TargetGroup, Option<i64>, Option<i64>, i64)>()
+            .into_tuple::<(TargetGroup, Option<i64>, Option<i64>, i64, Option<i64>)>()
             .all(db)
             .await?;
             rows.sort_by_key(|row| row.0);
             rows.into_iter()
-                .map(|(g, m, a, n)| (GroupKey::TargetGroup(g), totals((m, a, n))))
+                .map(|(g, m, a, n, st)| (GroupKey::TargetGroup(g), totals((m, a, n, st))))
                 .collect()
         }
     };
@@ -146,10 +166,14 @@ pub async fn overview(
 
 /// Totals per area one level below `area` (or per top-level area): centres
 /// in deeper districts count towards the child area that contains them.
-async fn by_area(db: &impl ConnectionTrait, area: Option<&AreaScope>) -> Result<Vec<(GroupKey, Totals)>, AppError> {
-    let rows = with_sums(live_capacities(area).column(centre::Column::AdminAreaId))
+async fn by_area(
+    db: &impl ConnectionTrait,
+    area: Option<&AreaScope>,
+    stale_before: DateTime<Utc>,
+) -> Result<Vec<(GroupKey, Totals)>, AppError> {
+    let rows = with_sums(live_capacities(area).column(centre::Column::AdminAreaId), stale_before)
         .group_by(centre::Column::AdminAreaId)
-        .into_tuple::<(Uuid, Option<i64>, Option<i64>, i64)>()
+        .into_tuple::<(Uuid, Option<i64>, Option<i64>, i64, Option<i64>)>()
         .all(db)
         .await?;
     let areas = admin_area::all(db).await?;
@@ -157,7 +181,7 @@ async fn by_area(db: &impl ConnectionTrait, area: Option<&AreaScope>) -> Result<
     let buckets: Vec<&entity::admin_area::Model> = areas.iter().filter(|a| a.parent_id == parent_id).collect();
     let by_id: HashMap<Uuid, &entity::admin_area::Model> = areas.iter().map(|a| (a.id, a)).collect();
     let mut sums: HashMap<Uuid, Totals> = HashMap::new();
-    for (area_id, m, a, n) in rows {
+    for (area_id, m, a, n, st) in rows {
         let Some(centre_area) = by_id.get(&area_id) else {
             continue;
         };
@@ -166,7 +190,7 @@ async fn by_area(db: &impl ConnectionTrait, area: Option<&AreaScope>) -> Result<
         // reported under the scope area.
         let bucket = bucket.or_else(|| area.map(|scope| &scope.area));
         if let Some(bucket) = bucket {
-            sums.entry(bucket.id).or_default().add(totals((m, a, n)));
+            sums.entry(bucket.id).or_default().add(totals((m, a, n, st)));
         }
     }
     let mut groups: Vec<(&entity::admin_area::Model, Totals)> = sums

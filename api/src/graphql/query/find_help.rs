@@ -65,8 +65,9 @@ pub struct FindHelpQuery;
 impl FindHelpQuery {
     /// The headline question: which services at which centres fit this
     /// child's need, with free places now. Nearest first when `near` is
-    /// given; otherwise most free places first, then services without places
-    /// to count; ties by freshest count.
+    /// given; then services with places counted before those without; then
+    /// fresh counts before stale ones (see `Capacity.stale`); then most free
+    /// places; ties by freshest count.
     #[graphql(complexity = "listing_complexity(first, None, child_complexity)")]
     async fn find_help(
         &self,
@@ -83,7 +84,7 @@ impl FindHelpQuery {
         let with_capacities = [selection.field("nodes"), selection.field("edges").field("node")]
             .iter()
             .any(|matches| matches.field("capacity").exists());
-        let search = &registry::find_help::search(db, need, access)
+        let search = &registry::find_help::search(db, need, access, ctx.freshness())
             .await?
             .with_capacities(with_capacities);
         paginate(

@@ -76,6 +76,13 @@ impl Capacity {
         self.0.capacity.updated
     }
 
+    /// True when nobody has counted the places for longer than the server
+    /// allows (24 hours unless configured): the count may no longer be true;
+    /// call the centre before sending a child.
+    async fn stale(&self, ctx: &Context<'_>) -> bool {
+        ctx.freshness().is_stale(self.0.capacity.updated)
+    }
+
     /// Optimistic-concurrency version, incremented by every count.
     async fn version(&self) -> i32 {
         self.0.capacity.version

@@ -55,6 +55,13 @@ impl HelpMatch {
     async fn capacity_updated_at(&self) -> Option<DateTime<Utc>> {
         self.0.places.map(|p| p.updated)
     }
+
+    /// True when the count of places is stale (see `Capacity.stale`); null
+    /// when there are no places to count.
+    async fn stale(&self, ctx: &Context<'_>) -> Option<bool> {
+        let freshness = ctx.freshness();
+        self.0.places.map(|p| freshness.is_stale(p.updated))
+    }
 }
 
 connection_type!(

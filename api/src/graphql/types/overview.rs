@@ -1,10 +1,19 @@
-use async_graphql::{Object, SimpleObject};
+use async_graphql::{Context, Object, SimpleObject};
+use chrono::{DateTime, Utc};
 
 use super::{
     admin_area::AdminArea,
+    centre::Centre,
     enums::{ServiceCategory, TargetGroup},
 };
-use crate::registry::overview::{GroupKey, Overview, Totals};
+use crate::{
+    error::AppError,
+    graphql::connection::connection_type,
+    registry::{
+        capacity::StaleCentre as Stale,
+        overview::{GroupKey, Overview, Totals},
+    },
+};
 
 /// Summed places over a set of capacities.
 #[derive(SimpleObject, Clone, Debug)]
@@ -19,6 +28,8 @@ pub struct CapacityTotals {
     pub occupancy_rate: Option<f64>,
     /// Number of capacities summed.
     pub capacities: i64,
+    /// How many of them have a stale count (see `Capacity.stale`).
+    pub stale_capacities: i64,
 }
 
 impl From<Totals> for CapacityTotals {
@@ -31,6 +42,7 @@ impl From<Totals> for CapacityTotals {
             occupied,
             occupancy_rate,
             capacities: t.capacities,
+            stale_capacities: t.stale,
         }
     }
 }
@@ -81,3 +93,34 @@ impl CapacityOverview {
             .collect()
     }
 }
+
+/// A centre whose counts of places have gone stale.
+#[derive(Clone, Debug)]
+pub struct StaleCentre(pub Stale);
+
+/// A centre whose counts of places have gone stale: someone should call it.
+#[Object]
+impl StaleCentre {
+    /// The centre.
+    async fn centre(&self, ctx: &Context<'_>) -> Result<Centre, AppError> {
+        Centre::load(ctx, self.0.centre_id).await
+    }
+
+    /// When its oldest count was taken.
+    async fn oldest_count(&self) -> DateTime<Utc> {
+        self.0.oldest
+    }
+
+    /// How many of its capacities have a stale count.
+    async fn stale_capacities(&self) -> i64 {
+        self.0.stale
+    }
+}
+
+connection_type!(
+    StaleCentreConnection,
+    StaleCentreEdge,
+    StaleCentre,
+    "A page of centres with stale counts, oldest count first, as a Relay connection.",
+    "A centre with stale counts in a page, with its cursor."
+);
