@@ -223,3 +223,39 @@ both!(the_feed_checks_its_arguments, |app| async move {
     assert_eq!(later["changes"]["nodes"], json!([]));
     assert_eq!(later["changes"]["pageInfo"]["hasNextPage"], false);
 });
+
+both!(
+    related_connections_take_updated_since,
+    configure = with_tokens,
+    |app| async move {
+        let admin = token("admin", "registry-admin", &[]);
+        let f = Fixture::create(&app, &admin, "Кийин").await;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let since = chrono::Utc::now().to_rfc3339();
+        let later = app
+            .data_as(
+                &admin,
+                crate::fixture::CREATE_CENTRE,
+                json!({ "org": f.organization, "name": "Кийин экинчи" }),
+            )
+            .await;
+        let later = later["createCentre"]["centre"]["id"].clone();
+        let query = r#"query($id: ID!, $since: DateTime) { node(id: $id) { ... on Organization {
+        all: centres { totalCount }
+        changed: centres(updatedSince: $since) { totalCount nodes { id } }
+        services(updatedSince: $since) { totalCount } } } }"#;
+        let seen = app.data(query, json!({ "id": f.organization, "since": since })).await;
+        assert_eq!(seen["node"]["all"]["totalCount"], 2);
+        assert_eq!(seen["node"]["changed"]["totalCount"], 1);
+        assert_eq!(seen["node"]["changed"]["nodes"][0]["id"], later);
+        assert_eq!(seen["node"]["services"]["totalCount"], 0);
+        let holds = app
+            .data_as(
+                &admin,
+                "query($since: DateTime) { holds(filter: { updatedSince: $since }) { totalCount } }",
+                json!({ "since": since }),
+            )
+            .await;
+        assert_eq!(holds["holds"]["totalCount"], 0);
+    }
+);

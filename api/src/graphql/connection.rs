@@ -16,6 +16,7 @@ use async_graphql::{
     dataloader::{DataLoader, HashMapCache, Loader},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
 use sea_orm::{EntityTrait, prelude::Uuid};
 
 use super::context::ContextExt;
@@ -269,20 +270,53 @@ where
     .await
 }
 
+/// A record that knows when it last changed, for `updatedSince`.
+pub trait Updated {
+    fn updated_at(&self) -> DateTime<Utc>;
+}
+
+impl Updated for entity::centre::Model {
+    fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+}
+
+impl Updated for entity::service::Model {
+    fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+}
+
 /// One page of a record's related records: `ids` in their order (loaded by
 /// the caller, usually through a loader of ids), then the records of the
-/// page through `records`, each wrapped for GraphQL.
+/// page through `records`, each wrapped for GraphQL. With `updated_since`,
+/// only the records changed at or after it count (all are loaded first, in
+/// one batch; a record's related lists are short).
 pub async fn related_page<L, T>(
     ctx: &Context<'_>,
     args: PageArgs,
     query: u64,
-    ids: &[Uuid],
+    (ids, updated_since): (&[Uuid], Option<DateTime<Utc>>),
     records: &DataLoader<L, HashMapCache>,
     wrap: impl Fn(L::Value) -> T,
 ) -> Result<Page<T>, AppError>
 where
     L: Loader<Uuid, Error = std::sync::Arc<AppError>>,
+    L::Value: Updated,
 {
+    let kept: Vec<Uuid>;
+    let ids = match updated_since {
+        None => ids,
+        Some(since) => {
+            let loaded = records.load_many(ids.iter().copied()).await?;
+            kept = ids
+                .iter()
+                .filter(|id| loaded.get(id).is_some_and(|r| r.updated_at() >= since))
+                .copied()
+                .collect();
+            &kept
+        }
+    };
     let total = ids.len() as u64;
     paginate(
         ctx,

@@ -415,6 +415,8 @@ pub struct HoldFilter {
     pub centre_id: Option<Uuid>,
     /// Any of these; empty means all.
     pub statuses: Vec<HoldStatus>,
+    /// Changed at or after this time.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The holds the caller sees, newest first.
@@ -432,6 +434,9 @@ pub fn list(viewer: &Viewer, filter: &HoldFilter) -> Result<Listing<hold::Entity
     }
     if let Some(centre) = filter.centre_id {
         select = select.filter(hold::Column::CapacityId.in_subquery(capacities_at(&[centre])));
+    }
+    if let Some(since) = filter.updated_since {
+        select = select.filter(hold::Column::UpdatedAt.gte(since));
     }
     if !filter.statuses.is_empty() {
         select = select.filter(hold::Column::Status.is_in(filter.statuses.iter().copied()));

@@ -21,6 +21,8 @@ pub struct HoldFilter {
     pub centre_id: Option<ID>,
     /// Holds in any of these states.
     pub statuses: Option<Vec<HoldStatus>>,
+    /// Holds changed at or after this time.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Default)]
@@ -58,6 +60,7 @@ impl HoldQuery {
                 .map(|id| ids::decode_as(NodeKind::Centre, &id))
                 .transpose()?,
             statuses: to_db(filter.statuses),
+            updated_since: filter.updated_since,
         };
         let viewer = ctx.viewer()?;
         let listing = registry::hold::list(viewer, &filter)?;

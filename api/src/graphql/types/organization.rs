@@ -88,6 +88,9 @@ impl Organization {
     async fn centres(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only centres changed at or after this time (for mirrors).")] updated_since: Option<
+            DateTime<Utc>,
+        >,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -100,9 +103,10 @@ impl Organization {
             .await?
             .unwrap_or_default();
         let viewer = ctx.viewer()?;
-        let query = fingerprint(&("Organization.centres", self.0.id));
+        let query = fingerprint(&("Organization.centres", self.0.id, updated_since));
         let args = PageArgs::new(first, after, last, before);
-        related_page(ctx, args, query, &ids, &loaders.centre, |m| Centre::new(m, viewer))
+        let related = (ids.as_slice(), updated_since);
+        related_page(ctx, args, query, related, &loaders.centre, |m| Centre::new(m, viewer))
             .await
             .map(CentreConnection)
     }
@@ -112,6 +116,9 @@ impl Organization {
     async fn services(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only services changed at or after this time (for mirrors).")] updated_since: Option<
+            DateTime<Utc>,
+        >,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -123,9 +130,10 @@ impl Organization {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        let query = fingerprint(&("Organization.services", self.0.id));
+        let query = fingerprint(&("Organization.services", self.0.id, updated_since));
         let args = PageArgs::new(first, after, last, before);
-        related_page(ctx, args, query, &ids, &loaders.service, Service)
+        let related = (ids.as_slice(), updated_since);
+        related_page(ctx, args, query, related, &loaders.service, Service)
             .await
             .map(ServiceConnection)
     }

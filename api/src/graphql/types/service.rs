@@ -164,6 +164,9 @@ impl Service {
     async fn centres(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only centres changed at or after this time (for mirrors).")] updated_since: Option<
+            DateTime<Utc>,
+        >,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -172,9 +175,10 @@ impl Service {
         let loaders = ctx.loaders()?;
         let ids = loaders.service_centres.load_one(self.0.id).await?.unwrap_or_default();
         let viewer = ctx.viewer()?;
-        let query = fingerprint(&("Service.centres", self.0.id));
+        let query = fingerprint(&("Service.centres", self.0.id, updated_since));
         let args = PageArgs::new(first, after, last, before);
-        related_page(ctx, args, query, &ids, &loaders.centre, |m| Centre::new(m, viewer))
+        let related = (ids.as_slice(), updated_since);
+        related_page(ctx, args, query, related, &loaders.centre, |m| Centre::new(m, viewer))
             .await
             .map(CentreConnection)
     }
