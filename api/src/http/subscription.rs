@@ -129,7 +129,7 @@ pub async fn upgrade(
         session,
         messages,
         heard: Instant::now(),
-        _admitted: admitted,
+        admitted,
     };
     actix_web::rt::spawn(connection.serve());
     response
@@ -189,7 +189,7 @@ struct Connection {
     messages: AggregatedMessageStream,
     /// When the client was last heard from (any frame).
     heard: Instant,
-    _admitted: Admitted,
+    admitted: Admitted,
 }
 
 /// What became of a frame from the client.
@@ -202,7 +202,7 @@ enum Frame {
 
 impl Connection {
     async fn serve(mut self) {
-        let sockets = self._admitted.0.clone();
+        let sockets = self.admitted.0.clone();
         let mut stopping = sockets.stopping.clone();
         let ending = match self.handshake(&mut stopping).await {
             Ok(init) => self.run(init, &mut stopping).await,
@@ -240,7 +240,7 @@ impl Connection {
     /// Waits for `connection_init`, within the init timeout, and checks the
     /// caller it names.
     async fn handshake(&mut self, stopping: &mut watch::Receiver<bool>) -> Result<(String, Envelope), Close> {
-        let deadline = tokio::time::sleep(self._admitted.0.settings.init_timeout);
+        let deadline = tokio::time::sleep(self.admitted.0.settings.init_timeout);
         tokio::pin!(deadline);
         loop {
             let text = tokio::select! {
@@ -284,7 +284,7 @@ impl Connection {
         let (mut inbox, inbox_rx) = futures::channel::mpsc::channel::<String>(INBOX);
         let graphql = WebSocket::new(schema, inbox_rx, self.protocol).connection_data(data);
         tokio::pin!(graphql);
-        let sockets = self._admitted.0.clone();
+        let sockets = self.admitted.0.clone();
         let mut book = Subscriptions::new(
             self.protocol,
             sockets.settings.max_subscriptions,
