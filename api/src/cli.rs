@@ -86,6 +86,9 @@ pub struct ServerOptions {
     /// Most operations in a batched request; 0 refuses batches [default: 0].
     #[arg(long, env = "KAMKOR_MAX_BATCH", global = true)]
     pub max_batch: Option<String>,
+    /// Serve the GraphiQL playground to browsers on GET /graphql [default: true].
+    #[arg(long, env = "KAMKOR_PLAYGROUND", global = true)]
+    pub playground: Option<String>,
     /// Let anonymous callers introspect the schema (the playground needs it) [default: true].
     #[arg(long, env = "KAMKOR_INTROSPECTION", global = true)]
     pub introspection: Option<String>,
@@ -265,6 +268,7 @@ impl Cli {
                 network,
                 "an IP address or CIDR network",
             ),
+            playground: checks.parse("playground", o.playground.as_deref(), true, |_| true, "true or false"),
         };
         let d = LiveSettings::default();
         let live = LiveSettings {
@@ -444,7 +448,11 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
     let app = Application::build(settings).await?;
     let address = SocketAddr::new(settings.bind.ip(), app.port());
     println!("Kamkor is serving on http://{address}");
-    println!("Playground: http://{address}/graphql");
+    if settings.http.playground {
+        println!("Playground: http://{address}/graphql");
+    } else {
+        println!("GraphQL endpoint: http://{address}/graphql (playground off)");
+    }
     app.run_until_stopped().await?;
     Ok(())
 }

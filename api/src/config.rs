@@ -54,6 +54,8 @@ pub struct HttpSettings {
     pub cors_origins: Vec<String>,
     /// Proxies whose `X-Forwarded-For` is believed when telling clients apart.
     pub trusted_proxies: Vec<IpNet>,
+    /// Whether browsers get the GraphiQL playground on `GET /graphql`.
+    pub playground: bool,
 }
 
 /// Subscriptions over WebSocket.
@@ -239,6 +241,7 @@ impl Default for HttpSettings {
             shutdown_grace: Duration::from_secs(10),
             cors_origins: Vec::new(),
             trusted_proxies: Vec::new(),
+            playground: true,
         }
     }
 }

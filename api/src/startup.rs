@@ -101,7 +101,7 @@ impl Application {
                 .app_data(sockets.clone())
                 .app_data(db.clone())
                 .app_data(metrics.clone())
-                .configure(http::routes)
+                .configure(|config| http::routes(config, http_settings.playground))
         })
         .listen(listener)?
         // Signals are handled in `run_until_stopped`, so that Ctrl-C is as

@@ -5,6 +5,7 @@ mod helpers;
 
 mod admin_areas;
 mod auth;
+mod browser;
 mod centres;
 mod cli;
 mod concurrency;
@@ -29,6 +30,7 @@ mod observability;
 mod organizations;
 mod overview;
 mod permissions;
+mod playground;
 mod rate_limit;
 mod registry;
 mod replicas;

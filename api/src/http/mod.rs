@@ -15,22 +15,24 @@ use sea_orm::DatabaseConnection;
 
 use crate::metrics::Metrics;
 
-/// Registers every route.
-pub fn routes(config: &mut web::ServiceConfig) {
+/// Registers every route; the playground's only when it is on.
+pub fn routes(config: &mut web::ServiceConfig, playground: bool) {
+    let mut graphql = web::resource("/graphql").route(web::post().to(graphql::post)).route(
+        web::get()
+            .guard(guard::fn_guard(|ctx| ctx.head().upgrade()))
+            .to(subscription::upgrade),
+    );
+    if playground {
+        graphql = graphql.route(
+            web::get()
+                .guard(guard::fn_guard(graphql::wants_html))
+                .to(playground::page),
+        );
+        config.route("/playground/{name}", web::get().to(playground::asset));
+    }
     config
         .service(
-            web::resource("/graphql")
-                .route(web::post().to(graphql::post))
-                .route(
-                    web::get()
-                        .guard(guard::fn_guard(|ctx| ctx.head().upgrade()))
-                        .to(subscription::upgrade),
-                )
-                .route(
-                    web::get()
-                        .guard(guard::fn_guard(graphql::wants_html))
-                        .to(playground::page),
-                )
+            graphql
                 .route(web::get().to(graphql::get))
                 .route(web::route().to(graphql::method_not_allowed)),
         )
