@@ -55,6 +55,8 @@ pub struct HelpNeed {
     pub text: Option<String>,
     /// Drop services whose places are all taken.
     pub available_only: bool,
+    /// Only matches whose service, centre or capacity changed at or after this.
+    pub updated_since: Option<DateTime<Utc>>,
 }
 
 /// One ranked match with its service, centre and places, read in the same
@@ -197,6 +199,14 @@ impl HelpNeed {
         }
         if !self.categories.is_empty() {
             cond = cond.add(service::Column::Category.is_in(self.categories.iter().copied()));
+        }
+        if let Some(since) = self.updated_since {
+            cond = cond.add(
+                Condition::any()
+                    .add(service::Column::UpdatedAt.gte(since))
+                    .add(centre::Column::UpdatedAt.gte(since))
+                    .add(Expr::col((capacity::Entity, capacity::Column::UpdatedAt)).gte(since)),
+            );
         }
         if let Some(area) = area {
             // A hotline helps wherever its service area reaches, whichever

@@ -40,6 +40,9 @@ pub struct HelpNeedInput {
     /// count (benefits, hotlines) always match.
     #[graphql(default = true)]
     pub available_only: bool,
+    /// Only matches whose service, centre or places changed at or after this
+    /// time (for apps that keep their results).
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl From<HelpNeedInput> for HelpNeed {
@@ -54,6 +57,7 @@ impl From<HelpNeedInput> for HelpNeed {
             language: need.language,
             text: need.text,
             available_only: need.available_only,
+            updated_since: need.updated_since,
         }
     }
 }
