@@ -169,6 +169,16 @@ async fn listeners(db: &DatabaseConnection) -> Vec<i32> {
     rows.iter().filter_map(|r| r.try_get_by_index(0).ok()).collect()
 }
 
+/// A subscriber to every capacity change on the replica at `url`, listening.
+async fn listening(url: &str) -> WsClient {
+    let mut subscriber = WsClient::connect_as(url, None).await;
+    subscriber
+        .subscribe("1", "subscription { capacityChanged { id available } }", json!({}))
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    subscriber
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_on_one_replica_reaches_subscribers_of_another() {
     // The schema lives as long as `_schema`.
@@ -183,11 +193,7 @@ async fn a_change_on_one_replica_reaches_subscribers_of_another() {
         return;
     };
     let capacity = some_capacity(&db).await;
-    let mut subscriber = WsClient::connect_as(&b.graphql_url(), None).await;
-    subscriber
-        .subscribe("1", "subscription { capacityChanged { id available } }", json!({}))
-        .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut subscriber = listening(&b.graphql_url()).await;
     let admin = token("admin", "registry-admin", &[]);
     let through_a = a.graphql_url();
     let started = Instant::now();
@@ -215,11 +221,7 @@ async fn a_cut_listener_reconnects_and_catches_up() {
         return;
     };
     let capacity = some_capacity(&db).await;
-    let mut subscriber = WsClient::connect_as(&b.graphql_url(), None).await;
-    subscriber
-        .subscribe("1", "subscription { capacityChanged { id available } }", json!({}))
-        .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut subscriber = listening(&b.graphql_url()).await;
     let before = listeners(&db).await;
     assert_eq!(before.len(), 2, "one listener per replica: {before:?}");
     for pid in &before {
@@ -290,11 +292,7 @@ async fn holds_expire_exactly_once_across_replicas_and_restarts() {
     let capacity = some_capacity(&db).await;
     let free = available(&db, &capacity).await;
     let hotline = token("partner", "hotline-111", &[]);
-    let mut subscriber = WsClient::connect_as(&b.graphql_url(), None).await;
-    subscriber
-        .subscribe("1", "subscription { capacityChanged { id available } }", json!({}))
-        .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut subscriber = listening(&b.graphql_url()).await;
     data_as(&a.graphql_url(), &hotline, HOLD_ONE, json!({ "c": capacity })).await;
     let held = subscriber.next_payload("1").await;
     assert_eq!(held["data"]["capacityChanged"]["available"], free - 1);
@@ -323,4 +321,40 @@ async fn holds_expire_exactly_once_across_replicas_and_restarts() {
     }
     assert!(restored, "the new replica gives the places back");
     assert_eq!(audited(&db, AuditAction::Expire).await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_cut_off_from_the_database_catches_up_when_it_returns() {
+    let Some((settings, _schema)) = fresh_database(Backend::Postgres).await else {
+        return;
+    };
+    let a = Replica::start(&settings.url, &[]);
+    // B reaches PostgreSQL through a proxy the test can cut.
+    let upstream = {
+        let url = url::Url::parse(&settings.url).expect("a URL");
+        format!(
+            "{}:{}",
+            url.host_str().unwrap_or("127.0.0.1"),
+            url.port().unwrap_or(5432)
+        )
+    };
+    let proxy = crate::resilience::Proxy::start(upstream.clone()).await;
+    let through_proxy = settings
+        .url
+        .replacen(&upstream, &format!("127.0.0.1:{}", proxy.port), 1);
+    let b = Replica::start(&through_proxy, &[]);
+    let db = api::database::connect(&settings).await.expect("connect");
+    let capacity = some_capacity(&db).await;
+    let mut subscriber = listening(&b.graphql_url()).await;
+    proxy.set_cut(true);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let admin = token("admin", "registry-admin", &[]);
+    count(&a.graphql_url(), &admin, &capacity, 5).await;
+    // B cannot hear of it while cut off...
+    subscriber.assert_quiet(Duration::from_millis(1500)).await;
+    // ...and tells its subscribers once it is back.
+    proxy.set_cut(false);
+    let payload = subscriber.next_payload("1").await;
+    assert_eq!(payload["data"]["capacityChanged"]["id"], capacity.as_str());
+    assert_eq!(payload["data"]["capacityChanged"]["available"], 5);
 }

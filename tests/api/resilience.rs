@@ -62,13 +62,13 @@ both!(
 );
 
 /// A TCP proxy in front of PostgreSQL that the test can cut and restore.
-struct Proxy {
-    port: u16,
+pub struct Proxy {
+    pub port: u16,
     cut: watch::Sender<bool>,
 }
 
 impl Proxy {
-    async fn start(upstream: String) -> Self {
+    pub async fn start(upstream: String) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("address").port();
         let (cut, watching) = watch::channel(false);
@@ -93,7 +93,7 @@ impl Proxy {
         Self { port, cut }
     }
 
-    fn set_cut(&self, cut: bool) {
+    pub fn set_cut(&self, cut: bool) {
         let _ = self.cut.send(cut);
     }
 }

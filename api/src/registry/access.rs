@@ -171,10 +171,11 @@ impl Viewer {
         }
     }
 
-    /// Which holds this caller sees; `None` for an anonymous caller.
-    pub fn hold_scope(&self) -> Option<HoldScope> {
-        let caller = self.caller.as_ref()?;
-        Some(match caller.role {
+    /// Which holds this caller sees and handles (none for anonymous
+    /// callers).
+    pub fn hold_scope(&self) -> Result<HoldScope, AppError> {
+        let caller = self.holder()?;
+        Ok(match caller.role {
             Role::Admin => HoldScope::All,
             Role::CentreManager => HoldScope::HeldByOrAt(caller.subject.clone(), caller.centres.clone()),
             Role::Partner => HoldScope::HeldByOrAt(caller.subject.clone(), Vec::new()),

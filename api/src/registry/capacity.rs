@@ -178,6 +178,7 @@ impl From<EventRow> for CapacityChanged {
         let c = row.capacity;
         Self {
             capacity_id: c.id,
+            service_at_centre_id: c.service_at_centre_id,
             centre_id: row.placement_centre_id,
             service_id: row.placement_service_id,
             category: row.category,

@@ -31,6 +31,7 @@ const CATCH_UP_MARGIN: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CapacityChanged {
     pub capacity_id: Uuid,
+    pub service_at_centre_id: Uuid,
     pub centre_id: Uuid,
     pub service_id: Uuid,
     pub category: ServiceCategory,
@@ -56,7 +57,7 @@ impl CapacityChanged {
         CapacityRecord {
             capacity: capacity::Model {
                 id: self.capacity_id,
-                service_at_centre_id: Uuid::nil(),
+                service_at_centre_id: self.service_at_centre_id,
                 unit: self.unit,
                 maximum: self.maximum,
                 available: self.available,

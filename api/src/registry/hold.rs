@@ -34,7 +34,7 @@ use super::{
     audit,
     capacity::{self as places, CapacityRecord},
     changes,
-    events::Events,
+    events::{Events, Outbox},
     validate::Problems,
 };
 use crate::error::{AppError, CurrentState};
@@ -180,7 +180,8 @@ async fn give_back(txn: &DatabaseTransaction, capacity_id: Uuid, places: i32) ->
 }
 
 /// Audits a change to a hold, notes its capacity in the change feed and
-/// announces it, commits, and returns both as they now stand.
+/// announces it (unless its places did not change), commits, and returns
+/// both as they now stand.
 async fn finish(
     txn: DatabaseTransaction,
     events: &Events,
@@ -188,6 +189,29 @@ async fn finish(
     (action, before, hold): (AuditAction, &Value, &hold::Model),
     capacity_id: Uuid,
 ) -> Result<Held, AppError> {
+    audit_hold(&txn, (&actor.subject, actor.role.as_str()), action, before, hold).await?;
+    let mut outbox = events.outbox();
+    let record = if action == AuditAction::Confirm {
+        places::load_for_edit(&txn, capacity_id).await?
+    } else {
+        places_changed(&txn, &mut outbox, capacity_id).await?
+    };
+    txn.commit().await?;
+    outbox.committed();
+    Ok(Held {
+        hold: hold.clone(),
+        capacity: record,
+    })
+}
+
+/// The audit entry of a change to a hold, by `(subject, role)`.
+async fn audit_hold(
+    txn: &DatabaseTransaction,
+    (subject, role): (&str, &str),
+    action: AuditAction,
+    before: &Value,
+    hold: &hold::Model,
+) -> Result<(), AppError> {
     let entry = audit::Entry {
         entity: "hold",
         entity_id: hold.id,
@@ -196,20 +220,21 @@ async fn finish(
         after: &snapshot(hold),
         version: hold.version,
     };
-    audit::record(&txn, actor, entry).await?;
-    let record = places::load_for_edit(&txn, capacity_id).await?;
-    let mut outbox = events.outbox();
-    if action != AuditAction::Confirm {
-        let version = record.capacity.version;
-        changes::record(&txn, RecordType::Capacity, capacity_id, version, ChangeAction::Updated).await?;
-        outbox.push(&txn, places::changed(&txn, &record).await?).await?;
-    }
-    txn.commit().await?;
-    outbox.committed();
-    Ok(Held {
-        hold: hold.clone(),
-        capacity: record,
-    })
+    audit::record_as(txn, subject, role, entry).await
+}
+
+/// Notes in the change feed, and queues for subscribers, a capacity whose
+/// places a hold took or gave back; returns it as it now stands.
+async fn places_changed(
+    txn: &DatabaseTransaction,
+    outbox: &mut Outbox<'_>,
+    capacity_id: Uuid,
+) -> Result<CapacityRecord, AppError> {
+    let record = places::load_for_edit(txn, capacity_id).await?;
+    let version = record.capacity.version;
+    changes::record(txn, RecordType::Capacity, capacity_id, version, ChangeAction::Updated).await?;
+    outbox.push(txn, places::changed(txn, &record).await?).await?;
+    Ok(record)
 }
 
 /// How a hold ends at a caller's word.
@@ -230,7 +255,7 @@ pub async fn end(
     ending: Ending,
 ) -> Result<Held, AppError> {
     let caller = viewer.holder()?;
-    let scope = viewer.hold_scope().unwrap_or(HoldScope::All);
+    let scope = viewer.hold_scope()?;
     let txn = super::begin_write(db).await?;
     let (current, centre_id) = find_with_centre(&txn, id)
         .await?
@@ -323,26 +348,9 @@ pub async fn expire_due(db: &DatabaseConnection, events: &Events) -> Result<usiz
     for current in &expired {
         let ended = end_row(&txn, current, HoldStatus::Expired, SYSTEM).await?;
         give_back(&txn, current.capacity_id, current.places).await?;
-        let entry = audit::Entry {
-            entity: "hold",
-            entity_id: current.id,
-            action: AuditAction::Expire,
-            before: &snapshot(current),
-            after: &snapshot(&ended),
-            version: ended.version,
-        };
-        audit::record_as(&txn, SYSTEM, SYSTEM, entry).await?;
-        let record = places::load_for_edit(&txn, current.capacity_id).await?;
-        let version = record.capacity.version;
-        changes::record(
-            &txn,
-            RecordType::Capacity,
-            current.capacity_id,
-            version,
-            ChangeAction::Updated,
-        )
-        .await?;
-        outbox.push(&txn, places::changed(&txn, &record).await?).await?;
+        let before = snapshot(current);
+        audit_hold(&txn, (SYSTEM, SYSTEM), AuditAction::Expire, &before, &ended).await?;
+        places_changed(&txn, &mut outbox, current.capacity_id).await?;
     }
     txn.commit().await?;
     outbox.committed();
@@ -400,7 +408,7 @@ struct HoldWithCentre {
 
 /// The hold with this id, if the caller sees it.
 pub async fn find(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> Result<Option<hold::Model>, AppError> {
-    let Some(scope) = viewer.hold_scope() else {
+    let Ok(scope) = viewer.hold_scope() else {
         return Ok(None);
     };
     Ok(find_with_centre(db, id)
@@ -421,8 +429,7 @@ pub struct HoldFilter {
 
 /// The holds the caller sees, newest first.
 pub fn list(viewer: &Viewer, filter: &HoldFilter) -> Result<Listing<hold::Entity>, AppError> {
-    viewer.holder()?;
-    let scope = viewer.hold_scope().unwrap_or(HoldScope::All);
+    let scope = viewer.hold_scope()?;
     let mut select = hold::Entity::find();
     if let HoldScope::HeldByOrAt(subject, centres) = &scope {
         let mine = hold::Column::HeldBy.eq(subject.clone());

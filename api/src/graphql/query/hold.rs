@@ -64,7 +64,7 @@ impl HoldQuery {
         };
         let viewer = ctx.viewer()?;
         let listing = registry::hold::list(viewer, &filter)?;
-        let query = fingerprint(&("holds", &filter, viewer.hold_scope()));
+        let query = fingerprint(&("holds", &filter, viewer.hold_scope().ok()));
         let args = PageArgs::new(first, after, last, before);
         list(ctx, args, query, listing, Hold).await.map(HoldConnection)
     }
