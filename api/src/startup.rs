@@ -93,6 +93,9 @@ impl Application {
         let http_settings = settings.http.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(middleware::from_fn(http::compression::mark_small))
+                .wrap(middleware::Compress::default())
+                .wrap(middleware::from_fn(http::compression::unmark))
                 .wrap(cors(&http_settings))
                 .wrap(middleware::DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
                 .wrap(middleware::from_fn(http::telemetry::finish_request))

@@ -336,3 +336,58 @@ both!(the_playground_page_is_locked_down, |app| async move {
     let api = app.post_raw(r#"{"query":"{ __typename }"}"#, &[JSON]).await;
     assert_eq!(api.1["x-content-type-options"], "nosniff");
 });
+
+/// Decodes a response body by its `Content-Encoding`.
+fn decoded(encoding: Option<&str>, body: &[u8]) -> Value {
+    use std::io::Read;
+    let mut text = Vec::new();
+    match encoding {
+        Some("gzip") => flate2::read::GzDecoder::new(body).read_to_end(&mut text),
+        Some("br") => brotli::Decompressor::new(body, 4096).read_to_end(&mut text),
+        None => {
+            text = body.to_vec();
+            Ok(text.len())
+        }
+        Some(other) => panic!("unexpected encoding {other}"),
+    }
+    .expect("a well-encoded body");
+    serde_json::from_slice(&text).expect("JSON")
+}
+
+both!(responses_are_compressed_as_the_client_accepts, |app| async move {
+    let send = |accept_encoding: Option<&'static str>, query: &'static str| {
+        let (client, url) = (app.client.clone(), app.graphql_url());
+        async move {
+            let mut request = client.post(&url).json(&json!({ "query": query }));
+            if let Some(accept) = accept_encoding {
+                request = request.header("accept-encoding", accept);
+            }
+            let res = request.send().await.expect("sent");
+            let encoding = res
+                .headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap_or_default().to_owned());
+            let vary = res.headers().get("vary").map(|v| v.to_str().unwrap_or_default().to_lowercase());
+            let body = res.bytes().await.expect("a body");
+            (encoding, vary, body)
+        }
+    };
+    let large = "{ centres(first: 40) { nodes { id name description services { id name } } } }";
+    let (_, _, plain) = send(None, large).await;
+    assert!(plain.len() > 8 * 1024, "a large page: {} bytes", plain.len());
+    let expected = decoded(None, &plain);
+    assert!(expected.get("errors").is_none(), "{expected:#}");
+    for (accept, encoding) in [("gzip", "gzip"), ("br", "br"), ("gzip, br;q=0.5", "gzip"), ("br, gzip;q=0.8", "br")] {
+        let (got, vary, body) = send(Some(accept), large).await;
+        assert_eq!(got.as_deref(), Some(encoding), "Accept-Encoding: {accept}");
+        assert!(vary.is_some_and(|v| v.contains("accept-encoding")), "caches must vary on it");
+        assert!(body.len() * 3 < plain.len(), "{encoding}: {} of {} bytes", body.len(), plain.len());
+        assert_eq!(decoded(got.as_deref(), &body), expected, "{encoding} decodes to the same response");
+    }
+    // Without Accept-Encoding, or for a tiny body, the response goes as it is.
+    let (none, _, _) = send(None, large).await;
+    assert_eq!(none, None);
+    let (tiny, _, body) = send(Some("gzip, br"), "{ __typename }").await;
+    assert_eq!(tiny, None, "a tiny body is not worth compressing");
+    assert_eq!(decoded(None, &body)["data"]["__typename"], "QueryRoot");
+});

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod compression;
 pub mod graphql;
 pub mod health;
 pub mod params;
