@@ -144,12 +144,16 @@ fn serve_stops_gracefully_on_sigterm_and_ctrl_c() {
     }
 }
 
-/// `kamkor bench` generates data, loads a real server and reports every query.
-#[test]
-fn bench_reports_every_query_without_errors() {
-    let (url, path) = temp_sqlite();
-    let output = kamkor(
-        &[
+/// `kamkor bench` generates data, loads a real server, measures each query
+/// and its ceiling, and reports them (here through its JSON file).
+async fn bench_reports_every_query_and_its_ceiling(backend: crate::helpers::Backend) {
+    let Some((settings, _database)) = crate::helpers::fresh_database(backend).await else {
+        return;
+    };
+    let json = std::env::temp_dir().join(format!("kamkor-bench-{}.json", uuid::Uuid::new_v4().simple()));
+    let (url, report_path) = (settings.url.clone(), json.display().to_string());
+    let output = tokio::task::spawn_blocking(move || {
+        let args = [
             "bench",
             "--centres",
             "200",
@@ -159,9 +163,13 @@ fn bench_reports_every_query_without_errors() {
             "2",
             "--seconds",
             "1",
-        ],
-        &url,
-    );
+            "--json",
+            &report_path,
+        ];
+        kamkor(&args, &url)
+    })
+    .await
+    .expect("the bench ran");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -169,27 +177,56 @@ fn bench_reports_every_query_without_errors() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(stdout.contains("generated 200 centres and 600 services"), "{stdout}");
-    for query in [
-        "findHelp near a point",
-        "centres page + services + capacities",
-        "node lookup",
-    ] {
-        let row = stdout
-            .lines()
-            .find(|l| l.starts_with(query))
-            .unwrap_or_else(|| panic!("no row for {query}: {stdout}"));
-        let numbers: Vec<f64> = row[query.len()..]
-            .split_whitespace()
-            .filter_map(|n| n.parse().ok())
-            .collect();
-        // req/s, p50, p99, errors, SQL statements, SQL ms
-        assert_eq!(numbers.len(), 6, "{row}");
-        assert!(numbers[0] > 0.0, "{row}");
-        assert_eq!(numbers[3], 0.0, "no failed requests: {row}");
-        assert!(numbers[4] >= 1.0, "{row}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("the JSON report")).expect("JSON");
+    let _ = std::fs::remove_file(&json);
+    let scenarios = report["scenarios"].as_array().expect("scenarios");
+    let named = |name: &str| {
+        scenarios
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {report:#}"))
+    };
+    for scenario in scenarios {
+        let name = &scenario["name"];
+        assert!(scenario["requests"].as_u64() > Some(0), "{name}");
+        assert_eq!(scenario["errors"], 0, "{name}: no failed requests");
+        let statements = scenario["sql_statements"].as_u64().unwrap_or_default();
+        assert!(
+            statements >= 1 && Some(statements) <= scenario["max_statements"].as_u64(),
+            "{name}: within its budget"
+        );
+        assert!(scenario["server_cpu_ms_per_request"].as_f64() > Some(0.0), "{name}");
+        assert!(scenario["peak_memory_kb"].as_u64() > Some(1024), "{name}");
     }
-    assert!(stdout.contains("server peak memory"), "{stdout}");
-    remove_sqlite(&path);
+    for list in ["findHelp near a point", "centres page + services + capacities"] {
+        let scenario = named(list);
+        assert!(
+            scenario["ceiling"]["requests"].as_u64() > Some(0),
+            "{list} has a ceiling"
+        );
+        assert_eq!(scenario["ceiling"]["errors"], 0, "{list}");
+        assert!(scenario["percent_of_ceiling"].as_f64() > Some(0.0), "{list}");
+    }
+    let plain = named("centres page + services + capacities")["bytes_per_response"].as_f64();
+    let gzip = named("centres page, gzip")["bytes_per_response"].as_f64();
+    assert!(
+        gzip.zip(plain).is_some_and(|(g, p)| g * 3.0 < p),
+        "compressed on the wire"
+    );
+    for table_row in ["findHelp near a point", "node lookup", "ceilings:"] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(table_row)),
+            "{table_row}: {stdout}"
+        );
+    }
+}
+
+/// One engine after the other: each run loads the machine on its own.
+#[tokio::test]
+async fn bench_runs_on_both_engines() {
+    bench_reports_every_query_and_its_ceiling(crate::helpers::Backend::Sqlite).await;
+    bench_reports_every_query_and_its_ceiling(crate::helpers::Backend::Postgres).await;
 }
 
 #[test]

@@ -367,7 +367,10 @@ both!(responses_are_compressed_as_the_client_accepts, |app| async move {
                 .headers()
                 .get("content-encoding")
                 .map(|v| v.to_str().unwrap_or_default().to_owned());
-            let vary = res.headers().get("vary").map(|v| v.to_str().unwrap_or_default().to_lowercase());
+            let vary = res
+                .headers()
+                .get("vary")
+                .map(|v| v.to_str().unwrap_or_default().to_lowercase());
             let body = res.bytes().await.expect("a body");
             (encoding, vary, body)
         }
@@ -377,12 +380,29 @@ both!(responses_are_compressed_as_the_client_accepts, |app| async move {
     assert!(plain.len() > 8 * 1024, "a large page: {} bytes", plain.len());
     let expected = decoded(None, &plain);
     assert!(expected.get("errors").is_none(), "{expected:#}");
-    for (accept, encoding) in [("gzip", "gzip"), ("br", "br"), ("gzip, br;q=0.5", "gzip"), ("br, gzip;q=0.8", "br")] {
+    for (accept, encoding) in [
+        ("gzip", "gzip"),
+        ("br", "br"),
+        ("gzip, br;q=0.5", "gzip"),
+        ("br, gzip;q=0.8", "br"),
+    ] {
         let (got, vary, body) = send(Some(accept), large).await;
         assert_eq!(got.as_deref(), Some(encoding), "Accept-Encoding: {accept}");
-        assert!(vary.is_some_and(|v| v.contains("accept-encoding")), "caches must vary on it");
-        assert!(body.len() * 3 < plain.len(), "{encoding}: {} of {} bytes", body.len(), plain.len());
-        assert_eq!(decoded(got.as_deref(), &body), expected, "{encoding} decodes to the same response");
+        assert!(
+            vary.is_some_and(|v| v.contains("accept-encoding")),
+            "caches must vary on it"
+        );
+        assert!(
+            body.len() * 3 < plain.len(),
+            "{encoding}: {} of {} bytes",
+            body.len(),
+            plain.len()
+        );
+        assert_eq!(
+            decoded(got.as_deref(), &body),
+            expected,
+            "{encoding} decodes to the same response"
+        );
     }
     // Without Accept-Encoding, or for a tiny body, the response goes as it is.
     let (none, _, _) = send(None, large).await;

@@ -1,20 +1,35 @@
 //! `kamkor bench`: generates a data set, starts the real server as a child
-//! process, drives it over HTTP with concurrent clients, and reports
-//! requests per second, latency percentiles, SQL statements per request and
-//! the server's peak memory.
+//! process, drives it over HTTP with concurrent clients, and reports for
+//! each query requests per second, latency percentiles, SQL statements,
+//! CPU time per request and peak memory, beside a ceiling: the same rows
+//! and fields from the database alone, measured in the same run with the
+//! same clients and pool.
+//!
+//! Each query has a budget of SQL statements; a run that exceeds one fails,
+//! so that CI catches a lost batch whatever the timings (which are noisy on
+//! shared machines, and are reported, never asserted).
 
 mod generated;
+mod load;
+mod report;
+mod scenario;
+mod server;
 
 use std::{
-    net::TcpListener,
-    process::{Child, Command, Stdio},
+    path::PathBuf,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
 use anyhow::Context as _;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbBackend, Statement};
+use serde_json::Value;
 
+use self::{
+    report::{CeilingReport, Report, ScenarioReport},
+    scenario::Scenario,
+    server::ServerProcess,
+};
 use crate::{
     config::{RateLimitSettings, Settings},
     database,
@@ -26,8 +41,7 @@ use crate::{
         rate_limit::RateLimiter,
     },
     metrics::Metrics,
-    registry::{self, events::Events},
-    seed,
+    registry::{self, capacity::Freshness, events::Events},
 };
 
 #[derive(clap::Args, Debug, Clone)]
@@ -41,7 +55,7 @@ pub struct BenchArgs {
     /// Concurrent clients.
     #[arg(long, default_value_t = 32)]
     pub clients: usize,
-    /// Seconds of load per query.
+    /// Seconds of load per query (and as many for its ceiling).
     #[arg(long, default_value_t = 10)]
     pub seconds: u64,
     /// Seed of the generated data.
@@ -50,79 +64,15 @@ pub struct BenchArgs {
     /// Print each query's SQL statements with their time.
     #[arg(long)]
     pub show_sql: bool,
-}
-
-/// One measured query: a name, its GraphQL text, and its variables for the
-/// i-th request.
-struct Scenario {
-    name: &'static str,
-    query: &'static str,
-    variables: Box<dyn Fn(usize) -> serde_json::Value + Send + Sync>,
-}
-
-const FIND_HELP: &str = r#"query($lat: Float!, $lon: Float!) {
-  findHelp(need: { childAge: 12, near: { latitude: $lat, longitude: $lon, radiusKm: 5 } }, first: 20) {
-    edges { node { availablePlaces distanceKm
-      service { id name category } centre { id name area { code name } organization { name } } } }
-  }
-}"#;
-
-const CENTRES_PAGE: &str = r#"query($area: String!) {
-  centres(filter: { areaCode: $area, hasAvailability: true, childAge: 10 }, first: 20) {
-    nodes { id name kind services { id name category } capacities { available maximum unit updated } }
-    pageInfo { hasNextPage endCursor }
-  }
-}"#;
-
-const NODE: &str = r#"query($id: ID!) { node(id: $id) { id ... on Centre { name kind status ageMin ageMax } } }"#;
-
-fn scenarios(centre_ids: Arc<Vec<String>>) -> Vec<Scenario> {
-    const POINTS: [(f64, f64); 4] = [(42.87, 74.59), (40.53, 72.80), (42.49, 78.39), (40.93, 73.00)];
-    const AREAS: [&str; 4] = ["KG-GB", "KG-GO", "KG-Y", "KG-GB-LEN"];
-    vec![
-        Scenario {
-            name: "findHelp near a point",
-            query: FIND_HELP,
-            variables: Box::new(|i| {
-                let (lat, lon) = POINTS[i % POINTS.len()];
-                serde_json::json!({ "lat": lat, "lon": lon })
-            }),
-        },
-        Scenario {
-            name: "centres page + services + capacities",
-            query: CENTRES_PAGE,
-            variables: Box::new(|i| serde_json::json!({ "area": AREAS[i % AREAS.len()] })),
-        },
-        Scenario {
-            name: "node lookup",
-            query: NODE,
-            variables: Box::new(move |i| serde_json::json!({ "id": centre_ids[i % centre_ids.len()] })),
-        },
-    ]
+    /// Also write the figures to this file as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 }
 
 pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
     let db = database::connect(&settings.database).await?;
     database::migrate(&db).await?;
-    if registry::batch::is_empty(&db).await? {
-        let started = Instant::now();
-        seed::demo::load(&db, Default::default()).await?;
-        generated::generate(&db, args.centres, args.services, args.seed).await?;
-        // Fresh statistics, as a production database would have, so the
-        // planners pick the indexes.
-        database::refresh_statistics(&db).await?;
-        println!(
-            "generated {} centres and {} services in {:.1} s",
-            args.centres,
-            args.services,
-            started.elapsed().as_secs_f64()
-        );
-    } else {
-        println!(
-            "reusing the data in the database ({} centres)",
-            registry::centre::count_all(&db).await?
-        );
-    }
+    let generated_in_seconds = prepare_data(&db, &args).await?;
     let centre_ids: Arc<Vec<String>> = Arc::new(
         registry::centre::some_ids(&db, 1000)
             .await?
@@ -130,55 +80,258 @@ pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
             .map(|id| ids::encode(NodeKind::Centre, id).to_string())
             .collect(),
     );
-    let scenarios = scenarios(centre_ids);
+    let stale_after = chrono::TimeDelta::from_std(settings.stale_after)?;
+    let scenarios = scenario::all(centre_ids, stale_after);
 
     // The first run warms the connections' caches; the second is measured.
-    sql_costs(&db, &scenarios).await?;
-    let costs = sql_costs(&db, &scenarios).await?;
+    sql_costs(&db, &scenarios, stale_after).await?;
+    let costs = sql_costs(&db, &scenarios, stale_after).await?;
     if args.show_sql {
-        for (scenario, cost) in scenarios.iter().zip(&costs) {
-            println!("\n{}:", scenario.name);
-            for (elapsed, sql) in &cost.statements {
-                println!(
-                    "  {:>7.2} ms  {}",
-                    elapsed.as_secs_f64() * 1e3,
-                    sql.chars().take(160).collect::<String>()
-                );
-            }
-        }
+        print_sql(&scenarios, &costs);
     }
-    let mut server = ServerProcess::start(settings).await?;
+    let server = ServerProcess::start(settings).await?;
+    for scenario in &scenarios {
+        check_ceiling(&db, &server.url, scenario).await?;
+    }
     println!(
-        "\n{} clients, {} s per query, server pid {}\n{:<38} {:>9} {:>9} {:>9} {:>7} {:>8} {:>11}",
+        "\n{} clients, {} s per query and per ceiling, server pid {}",
         args.clients,
         args.seconds,
-        server.child.id(),
-        "query",
-        "req/s",
-        "p50 ms",
-        "p99 ms",
-        "errors",
-        "SQL/req",
-        "SQL ms/req"
+        server.pid()
     );
-    for (scenario, cost) in scenarios.iter().zip(&costs) {
-        let result = drive(&server.url, scenario, args.clients, Duration::from_secs(args.seconds)).await?;
+    let mut peak = server.peak_memory_kb();
+    let mut rows = Vec::new();
+    for (scenario, cost) in scenarios.iter().zip(costs) {
+        let row = measure(&db, &server, scenario, cost, &args).await?;
         println!(
-            "{:<38} {:>9.0} {:>9.2} {:>9.2} {:>7} {:>8} {:>11.2}",
-            scenario.name,
-            result.requests_per_second,
-            result.p50.as_secs_f64() * 1e3,
-            result.p99.as_secs_f64() * 1e3,
-            result.errors,
-            cost.statements.len(),
-            cost.elapsed.as_secs_f64() * 1e3
+            "  {:<38} {:>7.0} req/s{}",
+            row.name,
+            row.load.requests_per_second,
+            row.percent_of_ceiling
+                .map_or_else(String::new, |p| format!(", {p:.0} % of its ceiling"))
         );
+        peak = peak.max(row.peak_memory_kb);
+        rows.push(row);
     }
+    let report = Report {
+        engine: engine_name(&db).to_owned(),
+        centres: registry::centre::count_all(&db).await?,
+        services: registry::service::count_all(&db).await?,
+        clients: args.clients,
+        seconds: args.seconds,
+        pool_size: settings.database.pool_size(),
+        generated_in_seconds,
+        scenarios: rows,
+        peak_memory_kb: peak,
+    };
+    print!("{}", report.table());
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_vec_pretty(&report)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    check_statement_budgets(&report)
+}
+
+/// Fills an empty database with the demo data and the generated data set;
+/// the seconds it took, or `None` when the database already held data.
+async fn prepare_data(db: &DatabaseConnection, args: &BenchArgs) -> anyhow::Result<Option<f64>> {
+    if !registry::batch::is_empty(db).await? {
+        println!(
+            "reusing the data in the database ({} centres)",
+            registry::centre::count_all(db).await?
+        );
+        return Ok(None);
+    }
+    let started = Instant::now();
+    crate::seed::demo::load(db, Default::default()).await?;
+    generated::generate(db, args.centres, args.services, args.seed).await?;
+    // Fresh statistics, as a production database would have, so the
+    // planners pick the indexes.
+    database::refresh_statistics(db).await?;
+    let seconds = started.elapsed().as_secs_f64();
     println!(
-        "\nserver peak memory (VmHWM): {}",
-        server.peak_memory().unwrap_or_else(|| "unknown".into())
+        "generated {} centres and {} services in {seconds:.1} s",
+        args.centres, args.services
     );
-    server.stop();
+    Ok(Some(seconds))
+}
+
+fn engine_name(db: &DatabaseConnection) -> &'static str {
+    match db.get_database_backend() {
+        DbBackend::Postgres => "postgres",
+        _ => "sqlite",
+    }
+}
+
+/// Loads the server with one scenario, then the database with its ceiling.
+async fn measure(
+    db: &DatabaseConnection,
+    server: &ServerProcess,
+    scenario: &Scenario,
+    cost: SqlCost,
+    args: &BenchArgs,
+) -> anyhow::Result<ScenarioReport> {
+    let duration = Duration::from_secs(args.seconds);
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
+    server.reset_peak_memory();
+    let cpu = CpuClock::start(server.cpu_time(), postgres);
+    let load = load::http(&server.url, scenario, args.clients, duration).await?;
+    let (server_cpu, database_cpu) = cpu.per_request(server.cpu_time(), load.requests);
+    let peak_memory_kb = server.peak_memory_kb();
+    let ceiling = match &scenario.ceiling {
+        Some(ceiling) => {
+            // SQLite works inside the process that calls it: here, this one.
+            let cpu = CpuClock::start(own_cpu_time(), postgres);
+            let load = load::sql(db, ceiling, args.clients, duration).await?;
+            let (own, database) = cpu.per_request(own_cpu_time(), load.requests);
+            Some(CeilingReport {
+                load,
+                database_cpu_ms_per_request: if postgres { database } else { own },
+            })
+        }
+        None => None,
+    };
+    let percent_of_ceiling = ceiling
+        .as_ref()
+        .map(|c| 100.0 * load.requests_per_second / c.load.requests_per_second.max(f64::MIN_POSITIVE));
+    Ok(ScenarioReport {
+        name: scenario.name.to_owned(),
+        load,
+        sql_statements: cost.statements.len(),
+        max_statements: scenario.max_statements,
+        sql_ms: cost.elapsed.as_secs_f64() * 1e3,
+        server_cpu_ms_per_request: server_cpu,
+        database_cpu_ms_per_request: database_cpu,
+        peak_memory_kb,
+        ceiling,
+        percent_of_ceiling,
+    })
+}
+
+/// CPU time of one process and, when local, of PostgreSQL, from a start.
+struct CpuClock {
+    process: Option<Duration>,
+    postgres: Option<Duration>,
+}
+
+impl CpuClock {
+    fn start(process: Option<Duration>, postgres: bool) -> Self {
+        Self {
+            process,
+            postgres: postgres.then(server::postgres_cpu_time).flatten(),
+        }
+    }
+
+    /// Milliseconds per request of the process and of PostgreSQL since the start.
+    fn per_request(&self, process_now: Option<Duration>, requests: usize) -> (Option<f64>, Option<f64>) {
+        let per = |from: Option<Duration>, to: Option<Duration>| {
+            let (from, to) = (from?, to?);
+            Some(to.saturating_sub(from).as_secs_f64() * 1e3 / requests.max(1) as f64)
+        };
+        let postgres_now = self.postgres.and_then(|_| server::postgres_cpu_time());
+        (per(self.process, process_now), per(self.postgres, postgres_now))
+    }
+}
+
+fn own_cpu_time() -> Option<Duration> {
+    server::cpu_time_of(std::process::id())
+}
+
+/// Checks, before anything is measured, that a scenario's ceiling returns
+/// the rows and fields the API returns, for each set of variables the load
+/// cycles through; so that the ceiling is a fair measure.
+async fn check_ceiling(db: &DatabaseConnection, url: &str, scenario: &Scenario) -> anyhow::Result<()> {
+    let Some(ceiling) = &scenario.ceiling else {
+        return Ok(());
+    };
+    let client = reqwest::Client::new();
+    for i in 0..4 {
+        let api: Value = client
+            .post(url)
+            .json(&serde_json::json!({ "query": scenario.query, "variables": (scenario.variables)(i) }))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let statement = Statement::from_sql_and_values(
+            db.get_database_backend(),
+            ceiling.sql(db.get_database_backend()),
+            (ceiling.parameters)(i),
+        );
+        let text = load::ceiling_response(db, statement).await?;
+        let direct: Value = serde_json::from_str(&text).context("the ceiling's JSON")?;
+        same_response(&api["data"], &direct, "data").map_err(|difference| {
+            anyhow::anyhow!(
+                "the ceiling of {:?} does not return what the API does ({difference}): fix the statement",
+                scenario.name
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Whether the API's response holds every field of the ceiling's, with the
+/// same values: ids compared as UUIDs (the API's are global ids), times as
+/// instants, numbers as numbers. Fields only the API has (cursors, which
+/// the database cannot make) are not compared.
+fn same_response(api: &Value, direct: &Value, path: &str) -> Result<(), String> {
+    let differ = || Err(format!("{path}: {api} against {direct}"));
+    match (api, direct) {
+        (_, Value::Object(fields)) => fields
+            .iter()
+            .try_for_each(|(key, value)| same_response(&api[key], value, &format!("{path}.{key}"))),
+        (Value::Array(a), Value::Array(d)) if a.len() == d.len() => a
+            .iter()
+            .zip(d)
+            .enumerate()
+            .try_for_each(|(i, (a, d))| same_response(a, d, &format!("{path}[{i}]"))),
+        (Value::String(a), Value::String(d)) if same_text(a, d) => Ok(()),
+        (Value::Number(a), Value::Number(d))
+            if (a.as_f64().unwrap_or(f64::NAN) - d.as_f64().unwrap_or(0.0)).abs() < 1e-9 =>
+        {
+            Ok(())
+        }
+        (a, d) if a == d => Ok(()),
+        _ => differ(),
+    }
+}
+
+fn same_text(api: &str, direct: &str) -> bool {
+    if api == direct {
+        return true;
+    }
+    let plain = |uuid: &str| uuid.replace('-', "").to_lowercase();
+    if let Ok((_, uuid)) = ids::decode(&async_graphql::ID(api.to_owned())) {
+        return uuid.simple().to_string() == plain(direct);
+    }
+    match (
+        chrono::DateTime::parse_from_rfc3339(api),
+        chrono::DateTime::parse_from_rfc3339(&direct.replace(' ', "T")),
+    ) {
+        (Ok(a), Ok(d)) => a == d,
+        _ => false,
+    }
+}
+
+/// Fails the run when a query took more statements than its budget.
+fn check_statement_budgets(report: &Report) -> anyhow::Result<()> {
+    let over: Vec<String> = report
+        .scenarios
+        .iter()
+        .filter(|s| s.sql_statements > s.max_statements)
+        .map(|s| {
+            format!(
+                "{}: {} SQL statements, budget {}",
+                s.name, s.sql_statements, s.max_statements
+            )
+        })
+        .collect();
+    anyhow::ensure!(
+        over.is_empty(),
+        "SQL statements per request rose above their budget (an N+1 or a lost batch?):\n  {}",
+        over.join("\n  ")
+    );
     Ok(())
 }
 
@@ -188,9 +341,45 @@ struct SqlCost {
     elapsed: Duration,
 }
 
+fn print_sql(scenarios: &[Scenario], costs: &[SqlCost]) {
+    for (scenario, cost) in scenarios.iter().zip(costs) {
+        println!("\n{}:", scenario.name);
+        for (elapsed, sql) in &cost.statements {
+            println!(
+                "  {:>7.2} ms  {}",
+                elapsed.as_secs_f64() * 1e3,
+                sql.chars().take(160).collect::<String>()
+            );
+        }
+    }
+}
+
 /// Runs each scenario once in-process on a connection that counts its SQL
-/// statements and their time, through the same schema and loaders as the server.
-async fn sql_costs(db: &DatabaseConnection, scenarios: &[Scenario]) -> anyhow::Result<Vec<SqlCost>> {
+/// statements and their time, through the same schema and loaders as the
+/// server, on a single-threaded runtime as the server's workers are (so
+/// that loaders batch exactly as they do there).
+async fn sql_costs(
+    db: &DatabaseConnection,
+    scenarios: &[Scenario],
+    stale_after: chrono::TimeDelta,
+) -> anyhow::Result<Vec<SqlCost>> {
+    let requests: Vec<(&'static str, &'static str, Value)> =
+        scenarios.iter().map(|s| (s.name, s.query, (s.variables)(0))).collect();
+    let db = db.clone();
+    tokio::task::spawn_blocking(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(count_statements(db, requests, stale_after))
+    })
+    .await?
+}
+
+async fn count_statements(
+    db: DatabaseConnection,
+    requests: Vec<(&'static str, &'static str, Value)>,
+    stale_after: chrono::TimeDelta,
+) -> anyhow::Result<Vec<SqlCost>> {
     let log: Arc<Mutex<Vec<(Duration, String)>>> = Arc::default();
     let mut counting = db.clone();
     let sink = log.clone();
@@ -208,24 +397,18 @@ async fn sql_costs(db: &DatabaseConnection, scenarios: &[Scenario]) -> anyhow::R
         })),
         metrics: Arc::new(Metrics::new()?),
         events: Events::in_process(),
-        freshness: Default::default(),
+        freshness: Freshness { stale_after },
     });
     let schema = &schemas.anonymous;
     let mut costs = Vec::new();
-    for scenario in scenarios {
-        let variables = async_graphql::Variables::from_json((scenario.variables)(0));
-        let request = async_graphql::Request::new(scenario.query)
-            .variables(variables)
+    for (name, query, variables) in requests {
+        let request = async_graphql::Request::new(query)
+            .variables(async_graphql::Variables::from_json(variables))
             .data(RequestContext::default())
             .data(Loaders::new(&counting));
         log.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.clear();
         let response = schema.execute(request).await;
-        anyhow::ensure!(
-            response.errors.is_empty(),
-            "{} failed: {:?}",
-            scenario.name,
-            response.errors
-        );
+        anyhow::ensure!(response.errors.is_empty(), "{name} failed: {:?}", response.errors);
         let statements = std::mem::take(&mut *log.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
         costs.push(SqlCost {
             elapsed: statements.iter().map(|s| s.0).sum(),
@@ -233,139 +416,4 @@ async fn sql_costs(db: &DatabaseConnection, scenarios: &[Scenario]) -> anyhow::R
         });
     }
     Ok(costs)
-}
-
-struct LoadResult {
-    requests_per_second: f64,
-    p50: Duration,
-    p99: Duration,
-    errors: usize,
-}
-
-/// `clients` tasks send the scenario's request back to back for `duration`.
-async fn drive(url: &str, scenario: &Scenario, clients: usize, duration: Duration) -> anyhow::Result<LoadResult> {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
-    let bodies: Arc<Vec<String>> = Arc::new(
-        (0..64)
-            .map(|i| serde_json::json!({ "query": scenario.query, "variables": (scenario.variables)(i) }).to_string())
-            .collect(),
-    );
-    let deadline = Instant::now() + duration;
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..clients)
-        .map(|c| {
-            let (client, bodies, url) = (client.clone(), bodies.clone(), url.to_owned());
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                let mut errors = 0;
-                let mut i = c;
-                while Instant::now() < deadline {
-                    let body = bodies[i % bodies.len()].clone();
-                    i += clients;
-                    let sent = Instant::now();
-                    let ok = match client
-                        .post(&url)
-                        .header("content-type", "application/json")
-                        .body(body)
-                        .send()
-                        .await
-                    {
-                        Ok(res) if res.status().is_success() => res
-                            .bytes()
-                            .await
-                            .map(|b| !b.starts_with(br#"{"errors""#) && !contains_errors(&b))
-                            .unwrap_or(false),
-                        _ => false,
-                    };
-                    latencies.push(sent.elapsed());
-                    if !ok {
-                        errors += 1;
-                    }
-                }
-                (latencies, errors)
-            })
-        })
-        .collect();
-    let mut latencies = Vec::new();
-    let mut errors = 0;
-    for task in tasks {
-        let (l, e) = task.await?;
-        latencies.extend(l);
-        errors += e;
-    }
-    let elapsed = started.elapsed();
-    latencies.sort_unstable();
-    let percentile = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
-    Ok(LoadResult {
-        requests_per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
-        p50: percentile(0.50),
-        p99: percentile(0.99),
-        errors,
-    })
-}
-
-fn contains_errors(body: &[u8]) -> bool {
-    body.windows(9).any(|w| w == br#""errors":"#)
-}
-
-/// The server under test, in its own process so that its memory is its own.
-struct ServerProcess {
-    child: Child,
-    url: String,
-}
-
-impl ServerProcess {
-    async fn start(settings: &Settings) -> anyhow::Result<Self> {
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let child = Command::new(std::env::current_exe()?)
-            .args(["serve", "--no-demo", "--bind", &format!("127.0.0.1:{port}")])
-            .env("KAMKOR_DATABASE_URL", &settings.database.url)
-            .env(
-                "KAMKOR_DATABASE_MAX_CONNECTIONS",
-                settings.database.pool_size().to_string(),
-            )
-            .env("RUST_LOG", "warn")
-            // One client address sends every request: no rate limit.
-            .env("KAMKOR_RATE_LIMIT_ANONYMOUS", "0")
-            .stdout(Stdio::null())
-            .spawn()
-            .context("starting the server")?;
-        let server = Self {
-            child,
-            url: format!("http://127.0.0.1:{port}/graphql"),
-        };
-        let ready = format!("http://127.0.0.1:{port}/readyz");
-        for _ in 0..100 {
-            if reqwest::get(&ready).await.is_ok_and(|r| r.status().is_success()) {
-                return Ok(server);
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        anyhow::bail!("the server did not become ready within 10 s")
-    }
-
-    /// Peak resident memory of the server, from /proc (Linux).
-    fn peak_memory(&self) -> Option<String> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        status
-            .lines()
-            .find(|l| l.starts_with("VmHWM:"))
-            .map(|l| l.trim_start_matches("VmHWM:").trim().to_owned())
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }

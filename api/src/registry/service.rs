@@ -215,6 +215,12 @@ pub async fn list(
     ))
 }
 
+/// The number of services, live or archived.
+pub async fn count_all(db: &impl ConnectionTrait) -> Result<u64, AppError> {
+    use sea_orm::PaginatorTrait;
+    Ok(service::Entity::find().count(db).await?)
+}
+
 /// Services by id.
 pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, service::Model>, AppError> {
     super::find_by_ids::<service::Entity>(db, service::Column::Id, ids, |s| s.id).await

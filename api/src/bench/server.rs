@@ -1,0 +1,124 @@
+//! The server under test, in a process of its own so that its CPU time and
+//! memory are its own, and what `/proc` tells of processes (Linux).
+
+use std::{
+    net::TcpListener,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use anyhow::Context as _;
+
+use crate::config::Settings;
+
+/// Clock ticks per second of the CPU times in `/proc/<pid>/stat`: the
+/// kernel's USER_HZ, 100 on every Linux architecture we run on.
+const TICKS_PER_SECOND: f64 = 100.0;
+
+pub struct ServerProcess {
+    child: Child,
+    pub url: String,
+}
+
+impl ServerProcess {
+    /// Starts `kamkor serve` on a free port and waits until it is ready.
+    pub async fn start(settings: &Settings) -> anyhow::Result<Self> {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let child = Command::new(std::env::current_exe()?)
+            .args(["serve", "--no-demo", "--bind", &format!("127.0.0.1:{port}")])
+            .env("KAMKOR_DATABASE_URL", &settings.database.url)
+            .env(
+                "KAMKOR_DATABASE_MAX_CONNECTIONS",
+                settings.database.pool_size().to_string(),
+            )
+            .env(
+                "KAMKOR_STALE_AFTER",
+                humantime::format_duration(settings.stale_after).to_string(),
+            )
+            .env("RUST_LOG", "warn")
+            // One client address sends every request: no rate limit.
+            .env("KAMKOR_RATE_LIMIT_ANONYMOUS", "0")
+            .stdout(Stdio::null())
+            .spawn()
+            .context("starting the server")?;
+        let server = Self {
+            child,
+            url: format!("http://127.0.0.1:{port}/graphql"),
+        };
+        let ready = format!("http://127.0.0.1:{port}/readyz");
+        for _ in 0..100 {
+            if reqwest::get(&ready).await.is_ok_and(|r| r.status().is_success()) {
+                return Ok(server);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        anyhow::bail!("the server did not become ready within 10 s")
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// CPU time (user and system, all threads) the server has used so far.
+    pub fn cpu_time(&self) -> Option<Duration> {
+        cpu_time_of(self.pid())
+    }
+
+    /// Peak resident memory since start or since [`ServerProcess::reset_peak_memory`], in kB.
+    pub fn peak_memory_kb(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        line.trim_start_matches("VmHWM:")
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// Starts measuring peak memory afresh (Linux: `clear_refs` 5).
+    pub fn reset_peak_memory(&self) {
+        let _ = std::fs::write(format!("/proc/{}/clear_refs", self.pid()), "5");
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// User plus system CPU time of a process, from `/proc/<pid>/stat`.
+pub fn cpu_time_of(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces:
+    // fields are counted after its closing parenthesis.
+    let (_, rest) = stat.rsplit_once(')')?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_secs_f64(ticks as f64 / TICKS_PER_SECOND))
+}
+
+/// CPU time used so far by every `postgres` process this user can see: the
+/// database server's work, when it runs on this machine.
+pub fn postgres_cpu_time() -> Option<Duration> {
+    let mut total = Duration::ZERO;
+    let mut found = false;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let is_postgres = std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "postgres");
+        if let (true, Some(time)) = (is_postgres, cpu_time_of(pid)) {
+            total += time;
+            found = true;
+        }
+    }
+    found.then_some(total)
+}
