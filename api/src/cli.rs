@@ -16,7 +16,7 @@ use crate::{
     http::auth,
     registry::{access::Role, geo::PublicGrid},
     seed,
-    startup::Application,
+    startup::{Application, Signals},
     telemetry::{self, LogFormat},
 };
 
@@ -445,6 +445,7 @@ async fn dispatch(mut cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(settings: &Settings) -> anyhow::Result<()> {
+    let signals = Signals::listen()?;
     let app = Application::build(settings).await?;
     let address = SocketAddr::new(settings.bind.ip(), app.port());
     println!("Kamkor is serving on http://{address}");
@@ -453,6 +454,6 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
     } else {
         println!("GraphQL endpoint: http://{address}/graphql (playground off)");
     }
-    app.run_until_stopped().await?;
+    app.run_until_stopped(Some(signals)).await?;
     Ok(())
 }

@@ -39,6 +39,10 @@ pub struct DatabaseSettings {
     pub max_connections: Option<u32>,
     /// Longest a single SQL statement may run on PostgreSQL.
     pub statement_timeout: Duration,
+    /// Longest a request waits for a pooled connection before it is told
+    /// that the database is unavailable: a second for the server, so that
+    /// an outage answers at once; command-line tools may wait longer.
+    pub acquire_timeout: Duration,
 }
 
 /// The HTTP edge.
@@ -205,6 +209,7 @@ impl DatabaseSettings {
             url,
             max_connections: None,
             statement_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(1),
         })
     }
 

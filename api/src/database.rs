@@ -13,12 +13,6 @@ use crate::config::{DatabaseSettings, redact_url};
 /// same one; this is "kamkor" in ASCII.
 const SETUP_LOCK_KEY: i64 = 0x6b61_6d6b_6f72;
 
-/// How long a request waits for a connection before it is told that the
-/// database is unavailable: long enough for any queue under load, short
-/// enough that an outage answers within about a second, not after the
-/// clients have given up.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
-
 /// Opens a connection pool. SQLite gets WAL (readers never wait for the
 /// writer), a busy timeout and foreign keys; PostgreSQL a statement timeout.
 /// Lost connections are replaced by the pool as they are needed, so service
@@ -30,7 +24,7 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
         .max_connections(settings.pool_size())
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .acquire_timeout(settings.acquire_timeout)
         .sqlx_logging(false)
         .map_sqlx_postgres_opts(move |opts| opts.options([("statement_timeout", statement_timeout.as_str())]))
         .map_sqlx_sqlite_opts(|opts| {

@@ -71,7 +71,7 @@ impl Application {
         let schemas = build_schemas(&SchemaDeps {
             db: db.clone(),
             limits: settings.limits,
-            rate_limiter,
+            rate_limiter: rate_limiter.clone(),
             metrics: metrics.clone(),
             events,
             freshness: Freshness {
@@ -80,6 +80,8 @@ impl Application {
         });
         let state = web::Data::new(GraphqlState {
             schemas,
+            metrics: metrics.clone(),
+            rate_limiter,
             db: db.clone(),
             http: settings.http.clone(),
             limits: settings.limits,
@@ -129,15 +131,23 @@ impl Application {
         Stopper(self.stop.clone())
     }
 
-    /// Serves until the server is stopped; a SIGTERM, Ctrl-C or
-    /// [`Stopper::stop`] lets in-flight requests finish first.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+    /// Serves until the server is stopped; a SIGTERM or Ctrl-C (listened
+    /// for by `signals`, from before the application was built, so that one
+    /// that arrives while it starts is graceful too) or [`Stopper::stop`]
+    /// lets in-flight requests finish first.
+    pub async fn run_until_stopped(self, signals: Option<Signals>) -> std::io::Result<()> {
         let handle = self.server.handle();
         let stopping = self.stopping;
         let stop = self.stop;
         tokio::spawn(async move {
+            let signal = async {
+                match signals {
+                    Some(mut signals) => signals.received().await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
-                _ = shutdown_signal() => {}
+                _ = signal => {}
                 _ = stop.notified() => {}
             }
             tracing::info!("shutting down: finishing in-flight requests");
@@ -197,24 +207,37 @@ fn forget_idle_clients(limiter: Arc<RateLimiter>) {
     });
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// The signals that stop the server gracefully.
+pub struct Signals {
     #[cfg(unix)]
-    {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(term) => term,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// Starts listening (the default action, ending the process, no longer applies).
+    pub fn listen() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                terminate: signal(SignalKind::terminate())?,
+                interrupt: signal(SignalKind::interrupt())?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(Self {})
     }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
+
+    /// Waits for the first of them.
+    async fn received(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

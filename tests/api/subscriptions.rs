@@ -401,7 +401,7 @@ async fn a_shutdown_closes_subscriptions_with_going_away() {
     let app = api::startup::Application::build(&settings).await.expect("builds");
     let url = format!("http://127.0.0.1:{}/graphql", app.port());
     let stop = app.stopper();
-    tokio::spawn(app.run_until_stopped());
+    tokio::spawn(app.run_until_stopped(None));
     let mut client = WsClient::connect_as(&url, None).await;
     client.subscribe("1", CHANGES, json!({})).await;
     settle().await;

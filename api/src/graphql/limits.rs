@@ -325,10 +325,24 @@ pub fn check_parsed(doc: &ExecutableDocument, max_aliases: usize, may_introspect
     Ok(())
 }
 
-/// Applies the limits to every request, whatever its transport: the size
-/// and nesting before async-graphql parses it, the rest right after. Over
-/// WebSocket only subscriptions run: queries and mutations go over HTTP,
-/// where the request time limit, the status codes and the panic guard of
+/// The limits of a request over HTTP, checked before it runs: the size and
+/// nesting of its document and variables before the document is parsed,
+/// the rest of the checks right after. The parse stays in the request, so
+/// that async-graphql does not parse again.
+pub fn check_request(request: &mut Request, limits: &QueryLimits, may_introspect: bool) -> Result<(), ServerError> {
+    let document = DocumentLimits::from(limits);
+    document.check_document(&request.query)?;
+    document.check_variables(request.variables.values())?;
+    let parsed = request.parsed_query()?;
+    check_parsed(parsed, limits.max_aliases, may_introspect)?;
+    Ok(())
+}
+
+/// The same limits as an extension, for WebSocket subscriptions (the
+/// protocol runs them with no hook before): the size and nesting before
+/// async-graphql parses, the rest right after. Over WebSocket only
+/// subscriptions run: queries and mutations go over HTTP, where the request
+/// time limit, the status codes and the panic guard of
 /// `crate::http::graphql` apply.
 pub struct LimitsExtension(pub QueryLimits);
 

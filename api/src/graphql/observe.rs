@@ -1,83 +1,104 @@
-//! What every GraphQL operation leaves behind: a log line (inside the
-//! request's span, so with its request id) and the metrics of
+//! What every GraphQL operation over HTTP leaves behind: a log line (inside
+//! the request's span, so with its request id) and the metrics of
 //! `crate::metrics`, labelled by root field (a bounded set, unlike client
 //! chosen operation names and aliases) and outcome.
 
-use std::{
-    sync::{Arc, Mutex},
-    time::Instant,
-};
+use std::time::Duration;
 
 use async_graphql::{
-    Response, ServerResult, Value,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest, NextResolve, ResolveInfo},
+    Response, Value,
+    parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet},
 };
 
 use crate::metrics::Metrics;
 
-pub struct Observe;
+/// The label of an operation that never named a field (it did not parse,
+/// or asked for nothing).
+pub const NO_FIELD: &str = "none";
 
-impl ExtensionFactory for Observe {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ObserveOne::default())
-    }
+/// The first root field the operation to run asks for, following
+/// fragments: the field its metrics are labelled with.
+pub fn root_field<'a>(doc: &'a ExecutableDocument, operation_name: Option<&str>) -> Option<&'a str> {
+    let operation = match (&doc.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name)?,
+        (DocumentOperations::Multiple(ops), None) => ops.values().next()?,
+    };
+    first_field(doc, &operation.node.selection_set.node, 0)
 }
 
-/// The observation of one operation.
-#[derive(Default)]
-struct ObserveOne {
-    /// The first root field resolved.
-    root_field: Mutex<Option<String>>,
+fn first_field<'a>(doc: &'a ExecutableDocument, set: &'a SelectionSet, depth: usize) -> Option<&'a str> {
+    // Fragments are bounded by the recursive-depth limit when executed;
+    // here a cycle simply ends the search.
+    if depth > 8 {
+        return None;
+    }
+    set.items.iter().find_map(|item| match &item.node {
+        Selection::Field(field) => Some(field.node.name.node.as_str()),
+        Selection::InlineFragment(inline) => first_field(doc, &inline.node.selection_set.node, depth + 1),
+        Selection::FragmentSpread(spread) => doc
+            .fragments
+            .get(&spread.node.fragment_name.node)
+            .and_then(|fragment| first_field(doc, &fragment.node.selection_set.node, depth + 1)),
+    })
 }
 
 /// The first error's code, or `ok`.
-fn outcome(response: &Response) -> String {
+fn outcome(response: &Response) -> &str {
     match response.errors.first() {
-        None => "ok".to_owned(),
+        None => "ok",
         Some(error) => match error.extensions.as_ref().and_then(|e| e.get("code")) {
-            Some(Value::String(code)) => code.clone(),
-            _ => "GRAPHQL_VALIDATION_FAILED".to_owned(),
+            Some(Value::String(code)) => code,
+            _ => "GRAPHQL_VALIDATION_FAILED",
         },
     }
 }
 
-#[async_trait::async_trait]
-impl Extension for ObserveOne {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let started = Instant::now();
-        let response = next.run(ctx).await;
-        let seconds = started.elapsed().as_secs_f64();
-        let operation = self
-            .root_field
-            .lock()
-            .ok()
-            .and_then(|field| field.clone())
-            .unwrap_or_else(|| "none".to_owned());
-        let outcome = outcome(&response);
-        if let Some(metrics) = ctx.data_opt::<Arc<Metrics>>() {
-            metrics.observe(&operation, &outcome, seconds);
-        }
-        tracing::info!(
-            operation,
-            outcome,
-            errors = response.errors.len(),
-            duration_ms = seconds * 1e3,
-            "graphql operation"
-        );
-        response
+/// Records one finished operation.
+pub fn record(metrics: &Metrics, operation: &str, response: &Response, took: Duration) {
+    let outcome = outcome(response);
+    let seconds = took.as_secs_f64();
+    metrics.observe(operation, outcome, seconds);
+    tracing::info!(
+        operation,
+        outcome,
+        errors = response.errors.len(),
+        duration_ms = seconds * 1e3,
+        "graphql operation"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first(query: &str, name: Option<&str>) -> Option<String> {
+        let doc = async_graphql::parser::parse_query(query).expect("parses");
+        root_field(&doc, name).map(str::to_owned)
     }
 
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        if info.path_node.parent.is_none()
-            && let Ok(mut field) = self.root_field.lock()
-        {
-            field.get_or_insert_with(|| info.name.to_owned());
-        }
-        next.run(ctx, info).await
+    #[test]
+    fn the_root_field_is_the_first_asked_for() {
+        assert_eq!(
+            first("{ centres { totalCount } node(id: 1) { id } }", None).as_deref(),
+            Some("centres")
+        );
+        assert_eq!(
+            first(
+                "query A { node(id: 1) { id } } query B { findHelp { totalCount } }",
+                Some("B")
+            )
+            .as_deref(),
+            Some("findHelp")
+        );
+        assert_eq!(
+            first(
+                "{ ...F } fragment F on QueryRoot { ... on QueryRoot { adminAreas { code } } }",
+                None
+            )
+            .as_deref(),
+            Some("adminAreas")
+        );
+        assert_eq!(first("{ ...F } fragment F on QueryRoot { ...F }", None), None);
     }
 }

@@ -7,10 +7,15 @@
 //! process: with several replicas behind a load balancer a client may spend
 //! up to the limit at each of them.
 
-use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
+use std::{
+    net::IpAddr,
+    num::NonZeroU32,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use async_graphql::{
-    ServerError, ValidationResult,
+    Request, ServerError, ValidationResult,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation},
 };
 use governor::{
@@ -18,7 +23,7 @@ use governor::{
     clock::{Clock, DefaultClock},
 };
 
-use super::context::RequestContext;
+use super::{AppSchema, context::RequestContext};
 use crate::{config::RateLimitSettings, metrics::Metrics};
 
 /// Who is charged for a request.
@@ -47,6 +52,15 @@ impl RateLimiter {
             anonymous: limiter(settings.anonymous_per_minute),
             authenticated: limiter(settings.authenticated_per_minute),
             clock: DefaultClock::default(),
+        }
+    }
+
+    /// Whether this client's requests are charged at all (a limit of 0
+    /// turns its kind of client's limit off).
+    pub fn limits(&self, client: &Client) -> bool {
+        match client {
+            Client::Address(_) => self.anonymous.is_some(),
+            Client::Subject(_) => self.authenticated.is_some(),
         }
     }
 
@@ -80,7 +94,9 @@ impl RateLimiter {
     }
 }
 
-/// Charges every validated request to its client's bucket.
+/// Charges every validated request to its client's bucket (the WebSocket
+/// schemas; HTTP requests are priced by [`price`] and charged by the
+/// handler).
 pub struct RateLimitExtension;
 
 impl ExtensionFactory for RateLimitExtension {
@@ -103,6 +119,15 @@ pub fn rate_limited(wait: Duration) -> ServerError {
     error
 }
 
+/// Charges `cost` to `client`: the error to answer with when its bucket
+/// holds too little.
+pub fn charge(limiter: &RateLimiter, metrics: &Metrics, client: &Client, cost: usize) -> Result<(), ServerError> {
+    limiter.charge(client, cost).map_err(|wait| {
+        metrics.rate_limited.inc();
+        rate_limited(wait)
+    })
+}
+
 #[async_trait::async_trait]
 impl Extension for RateLimitExtension {
     async fn validation(
@@ -112,17 +137,57 @@ impl Extension for RateLimitExtension {
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await?;
         let limiter = ctx.data_opt::<Arc<RateLimiter>>();
+        let metrics = ctx.data_opt::<Arc<Metrics>>();
         let client = ctx.data_opt::<RequestContext>().and_then(|r| r.client.as_ref());
-        if let (Some(limiter), Some(client)) = (limiter, client)
-            && let Err(wait) = limiter.charge(client, result.complexity)
-        {
-            if let Some(metrics) = ctx.data_opt::<Arc<Metrics>>() {
-                metrics.rate_limited.inc();
-            }
-            return Err(vec![rate_limited(wait)]);
+        if let (Some(limiter), Some(metrics), Some(client)) = (limiter, metrics, client) {
+            charge(limiter, metrics, client, result.complexity).map_err(|error| vec![error])?;
         }
         Ok(result)
     }
+}
+
+/// Where the pricing schema leaves the cost of the request it validated.
+#[derive(Default)]
+struct PriceTag(OnceLock<usize>);
+
+/// The extension of the pricing schema (see `graphql::Schemas`): reports a
+/// validated request's cost, then stops it.
+pub struct Pricing;
+
+impl ExtensionFactory for Pricing {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(Pricing)
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for Pricing {
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        if let Some(tag) = ctx.data_opt::<Arc<PriceTag>>() {
+            let _ = tag.0.set(result.complexity);
+        }
+        Err(vec![ServerError::new("priced; executed elsewhere", None)])
+    }
+}
+
+/// The cost of a request (its complexity, as async-graphql computes it
+/// while validating), with its parsed document; `None` when it does not
+/// validate, which the schema that executes it reports.
+pub async fn price(pricing: &AppSchema, request: &mut Request) -> Option<usize> {
+    let document = request.parsed_query().ok()?.clone();
+    let tag = Arc::new(PriceTag::default());
+    let mut priced = Request::new(request.query.clone())
+        .variables(request.variables.clone())
+        .data(tag.clone());
+    priced.operation_name.clone_from(&request.operation_name);
+    priced.set_parsed_query(document);
+    pricing.execute(priced).await;
+    tag.0.get().copied()
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@
 //! - A request runs under a time limit, and a panic in a resolver answers
 //!   that request only: the worker keeps serving.
 
-use std::panic::AssertUnwindSafe;
+use std::{panic::AssertUnwindSafe, sync::Arc, time::Instant};
 
 use actix_web::{
     HttpMessage, HttpRequest, HttpResponse,
@@ -41,9 +41,15 @@ use super::{
 use crate::{
     config::{HttpSettings, QueryLimits},
     graphql::{
-        Schemas, context::RequestContext, limits::DocumentLimits, loaders::Loaders, rate_limit::Client,
+        Schemas,
+        context::RequestContext,
+        limits::{self, DocumentLimits},
+        loaders::Loaders,
+        observe,
+        rate_limit::{self, Client, RateLimiter},
         types::text::Lang,
     },
+    metrics::Metrics,
     registry::{access::Viewer, geo::PublicGrid, text},
 };
 
@@ -52,6 +58,8 @@ const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 /// What the GraphQL handlers share.
 pub struct GraphqlState {
     pub schemas: Schemas,
+    pub metrics: Arc<Metrics>,
+    pub rate_limiter: Arc<RateLimiter>,
     pub db: DatabaseConnection,
     pub http: HttpSettings,
     pub limits: QueryLimits,
@@ -216,14 +224,67 @@ fn unauthenticated(Refused(message): Refused) -> HttpResponse {
     response
 }
 
-/// Runs one operation within the time limit, a panic answered as an
+/// Runs one operation: its limits, its price, then its execution, observed
+/// whatever the outcome. A status comes with the response when the request
+/// did not finish (it panicked or ran out of time).
+async fn run(state: &GraphqlState, context: &RequestContext, mut request: Request) -> (Response, Option<StatusCode>) {
+    let started = Instant::now();
+    // The document is parsed only once it is known to be within bounds
+    // (a deeply nested one would overflow the parser's stack).
+    let checked = limits::check_request(&mut request, &state.limits, context.may_introspect);
+    let operation = match &checked {
+        Ok(()) => operation_label(&mut request),
+        Err(_) => observe::NO_FIELD.to_owned(),
+    };
+    let (response, status) = match checked {
+        Err(error) => (Response::from_errors(vec![error]), None),
+        Ok(()) => match charge(state, context, &mut request).await {
+            Err(error) => (Response::from_errors(vec![error]), None),
+            Ok(()) => execute_in_time(state, context, request).await,
+        },
+    };
+    observe::record(&state.metrics, &operation, &response, started.elapsed());
+    (response, status)
+}
+
+/// The root field a checked request's metrics are labelled with.
+fn operation_label(request: &mut Request) -> String {
+    let name = request.operation_name.take();
+    let label = request
+        .parsed_query()
+        .ok()
+        .and_then(|doc| observe::root_field(doc, name.as_deref()))
+        .unwrap_or(observe::NO_FIELD)
+        .to_owned();
+    request.operation_name = name;
+    label
+}
+
+/// Prices a request and charges it to its client, when the client's kind
+/// has a limit. A request that does not validate is not charged: it does
+/// no work, and its execution says what is wrong with it.
+async fn charge(state: &GraphqlState, context: &RequestContext, request: &mut Request) -> Result<(), ServerError> {
+    let Some(client) = context.client.as_ref().filter(|c| state.rate_limiter.limits(c)) else {
+        return Ok(());
+    };
+    match rate_limit::price(&state.schemas.pricing, request).await {
+        Some(cost) => rate_limit::charge(&state.rate_limiter, &state.metrics, client, cost),
+        None => Ok(()),
+    }
+}
+
+/// Executes one operation within the time limit, a panic answered as an
 /// internal error.
-async fn run(state: &GraphqlState, context: &RequestContext, request: Request) -> Result<Response, StatusCode> {
-    let schema = state.schemas.serving(&context.viewer);
+async fn execute_in_time(
+    state: &GraphqlState,
+    context: &RequestContext,
+    request: Request,
+) -> (Response, Option<StatusCode>) {
+    let schema = state.schemas.http.serving(&context.viewer);
     let request = request.data(context.clone()).data(Loaders::new(&state.db));
     let execution = AssertUnwindSafe(schema.execute(request)).catch_unwind();
-    match tokio::time::timeout(state.http.request_timeout, execution).await {
-        Ok(Ok(response)) => Ok(response),
+    let status = match tokio::time::timeout(state.http.request_timeout, execution).await {
+        Ok(Ok(response)) => return (response, None),
         Ok(Err(panic)) => {
             let what = panic
                 .downcast_ref::<&str>()
@@ -234,13 +295,14 @@ async fn run(state: &GraphqlState, context: &RequestContext, request: Request) -
                 panic = what,
                 "a resolver panicked; the request is answered as an internal error"
             );
-            Err(StatusCode::INTERNAL_SERVER_ERROR)
+            StatusCode::INTERNAL_SERVER_ERROR
         }
         Err(_) => {
             tracing::warn!(timeout = ?state.http.request_timeout, "request timed out");
-            Err(StatusCode::SERVICE_UNAVAILABLE)
+            StatusCode::SERVICE_UNAVAILABLE
         }
-    }
+    };
+    (unfinished(status, state), Some(status))
 }
 
 /// The response of a request that did not finish.
@@ -272,16 +334,11 @@ async fn execute(req: &HttpRequest, state: &GraphqlState, request: Request) -> H
         Ok(context) => context,
         Err(refused) => return unauthenticated(refused),
     };
-    match run(state, &context, request).await {
-        Ok(mut response) => {
-            label_errors(req, &mut response);
-            reply(req, &response)
-        }
-        Err(status) => {
-            let mut response = unfinished(status, state);
-            label_errors(req, &mut response);
-            json_reply(req, status, &response_body(&response, false))
-        }
+    let (mut response, status) = run(state, &context, request).await;
+    label_errors(req, &mut response);
+    match status {
+        None => reply(req, &response),
+        Some(status) => json_reply(req, status, &response_body(&response, false)),
     }
 }
 
@@ -292,10 +349,7 @@ async fn execute_batch(req: &HttpRequest, state: &GraphqlState, requests: Vec<Re
     };
     let mut responses = Vec::with_capacity(requests.len());
     for request in requests {
-        let mut response = match run(state, &context, request).await {
-            Ok(response) => response,
-            Err(status) => unfinished(status, state),
-        };
+        let (mut response, _) = run(state, &context, request).await;
         label_errors(req, &mut response);
         responses.push(response);
     }

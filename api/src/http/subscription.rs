@@ -274,7 +274,7 @@ impl Connection {
             Ok(viewer) => viewer,
             Err(auth::Refused(message)) => return self.refuse(message).await,
         };
-        let schema = self.state.schemas.serving(&viewer).clone();
+        let schema = self.state.schemas.websocket.serving(&viewer).clone();
         let mut context = context_of(&self.req, &self.state, viewer);
         context.over_websocket = true;
         let subject = context.viewer.caller().map(|c| c.subject.clone());
