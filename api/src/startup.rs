@@ -11,7 +11,7 @@ use tracing_actix_web::TracingLogger;
 use crate::{
     config::{HttpSettings, Settings},
     database,
-    graphql::{SchemaDeps, build_schemas, rate_limit::RateLimiter},
+    graphql::{SchemaDeps, build_schemas, documents::Documents, rate_limit::RateLimiter},
     http::{self, auth::TokenVerifier, graphql::GraphqlState, subscription::Sockets},
     metrics::Metrics,
     registry::{self, capacity::Freshness, events::Events, geo::PublicGrid},
@@ -80,6 +80,7 @@ impl Application {
         });
         let state = web::Data::new(GraphqlState {
             schemas,
+            documents: Documents::new(settings.limits.max_aliases),
             metrics: metrics.clone(),
             rate_limiter,
             db: db.clone(),

@@ -299,7 +299,7 @@ fn directive_lists(doc: &ExecutableDocument) -> Vec<&[Positioned<Directive>]> {
 }
 
 /// True when any operation asks for `__schema` or `__type` at its root.
-fn introspects(doc: &ExecutableDocument) -> bool {
+pub fn introspects(doc: &ExecutableDocument) -> bool {
     doc.operations.iter().any(|(_, op)| {
         field_counts(doc, &op.node.selection_set.node)
             .keys()
@@ -309,6 +309,16 @@ fn introspects(doc: &ExecutableDocument) -> bool {
 
 /// The checks of a parsed document (see the module's documentation).
 pub fn check_parsed(doc: &ExecutableDocument, max_aliases: usize, may_introspect: bool) -> Result<(), LimitError> {
+    check_shape(doc, max_aliases)?;
+    if !may_introspect && introspects(doc) {
+        return Err(LimitError::IntrospectionOff);
+    }
+    Ok(())
+}
+
+/// The checks of a parsed document that do not depend on the caller:
+/// aliases and repeated directives.
+pub fn check_shape(doc: &ExecutableDocument, max_aliases: usize) -> Result<(), LimitError> {
     for set in selection_sets(doc) {
         if let Some((field, times)) = field_counts(doc, set).into_iter().find(|(_, n)| *n > max_aliases) {
             return Err(LimitError::TooManyAliases {
@@ -318,24 +328,15 @@ pub fn check_parsed(doc: &ExecutableDocument, max_aliases: usize, may_introspect
             });
         }
     }
-    directive_lists(doc).into_iter().try_for_each(check_unique)?;
-    if !may_introspect && introspects(doc) {
-        return Err(LimitError::IntrospectionOff);
-    }
-    Ok(())
+    directive_lists(doc).into_iter().try_for_each(check_unique)
 }
 
-/// The limits of a request over HTTP, checked before it runs: the size and
-/// nesting of its document and variables before the document is parsed,
-/// the rest of the checks right after. The parse stays in the request, so
-/// that async-graphql does not parse again.
-pub fn check_request(request: &mut Request, limits: &QueryLimits, may_introspect: bool) -> Result<(), ServerError> {
+/// The limits of a request's text, checked before its document is parsed:
+/// the size and nesting of the document and the nesting of the variables.
+pub fn check_text(request: &Request, limits: &QueryLimits) -> Result<(), LimitError> {
     let document = DocumentLimits::from(limits);
     document.check_document(&request.query)?;
-    document.check_variables(request.variables.values())?;
-    let parsed = request.parsed_query()?;
-    check_parsed(parsed, limits.max_aliases, may_introspect)?;
-    Ok(())
+    document.check_variables(request.variables.values())
 }
 
 /// The same limits as an extension, for WebSocket subscriptions (the

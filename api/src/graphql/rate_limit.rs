@@ -17,6 +17,7 @@ use std::{
 use async_graphql::{
     Request, ServerError, ValidationResult,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation},
+    parser::types::ExecutableDocument,
 };
 use governor::{
     DefaultKeyedRateLimiter, Quota,
@@ -176,16 +177,15 @@ impl Extension for Pricing {
 }
 
 /// The cost of a request (its complexity, as async-graphql computes it
-/// while validating), with its parsed document; `None` when it does not
+/// while validating) with its parsed document; `None` when it does not
 /// validate, which the schema that executes it reports.
-pub async fn price(pricing: &AppSchema, request: &mut Request) -> Option<usize> {
-    let document = request.parsed_query().ok()?.clone();
+pub async fn price(pricing: &AppSchema, document: &ExecutableDocument, request: &Request) -> Option<usize> {
     let tag = Arc::new(PriceTag::default());
     let mut priced = Request::new(request.query.clone())
         .variables(request.variables.clone())
         .data(tag.clone());
     priced.operation_name.clone_from(&request.operation_name);
-    priced.set_parsed_query(document);
+    priced.set_parsed_query(document.clone());
     pricing.execute(priced).await;
     tag.0.get().copied()
 }

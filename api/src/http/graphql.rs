@@ -28,7 +28,7 @@ use actix_web::{
 };
 use async_graphql::{
     BatchResponse, Request, Response, ServerError, Value,
-    parser::types::{DocumentOperations, OperationType},
+    parser::types::{DocumentOperations, ExecutableDocument, OperationType},
 };
 use futures::FutureExt;
 use sea_orm::DatabaseConnection;
@@ -43,6 +43,7 @@ use crate::{
     graphql::{
         Schemas,
         context::RequestContext,
+        documents::{Documents, Prepared},
         limits::{self, DocumentLimits},
         loaders::Loaders,
         observe,
@@ -58,6 +59,8 @@ const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 /// What the GraphQL handlers share.
 pub struct GraphqlState {
     pub schemas: Schemas,
+    /// The documents this process saw last, parsed and checked.
+    pub documents: Documents,
     pub metrics: Arc<Metrics>,
     pub rate_limiter: Arc<RateLimiter>,
     pub db: DatabaseConnection,
@@ -119,7 +122,7 @@ pub async fn post(req: HttpRequest, payload: web::Payload, state: web::Data<Grap
 }
 
 pub async fn get(req: HttpRequest, state: web::Data<GraphqlState>) -> HttpResponse {
-    let mut request = match params::from_query_string(req.query_string()) {
+    let request = match params::from_query_string(req.query_string()) {
         Ok(request) => request,
         Err(params::ParamsError(message)) => {
             return http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message);
@@ -129,7 +132,11 @@ pub async fn get(req: HttpRequest, state: web::Data<GraphqlState>) -> HttpRespon
     if let Err(err) = DocumentLimits::from(&state.limits).check_document(&request.query) {
         return reply(&req, &Response::from_errors(vec![err.into()]));
     }
-    if is_mutation(&mut request) {
+    let mutation = state
+        .documents
+        .prepare(&request.query)
+        .is_ok_and(|prepared| is_mutation(&prepared.document, request.operation_name.as_deref()));
+    if mutation {
         return with_allow(
             http_error(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -143,15 +150,10 @@ pub async fn get(req: HttpRequest, state: web::Data<GraphqlState>) -> HttpRespon
 }
 
 /// True when the operation to run is a mutation (GET may only read).
-fn is_mutation(request: &mut Request) -> bool {
-    let name = request.operation_name.clone();
-    let Ok(document) = request.parsed_query() else {
-        return false;
-    };
+fn is_mutation(document: &ExecutableDocument, name: Option<&str>) -> bool {
     match &document.operations {
         DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
         DocumentOperations::Multiple(ops) => name
-            .as_deref()
             .and_then(|n| ops.get(n))
             .is_some_and(|op| op.node.ty == OperationType::Mutation),
     }
@@ -229,48 +231,62 @@ fn unauthenticated(Refused(message): Refused) -> HttpResponse {
 /// did not finish (it panicked or ran out of time).
 async fn run(state: &GraphqlState, context: &RequestContext, mut request: Request) -> (Response, Option<StatusCode>) {
     let started = Instant::now();
-    // The document is parsed only once it is known to be within bounds
-    // (a deeply nested one would overflow the parser's stack).
-    let checked = limits::check_request(&mut request, &state.limits, context.may_introspect);
-    let operation = match &checked {
-        Ok(()) => operation_label(&mut request),
-        Err(_) => observe::NO_FIELD.to_owned(),
-    };
-    let (response, status) = match checked {
-        Err(error) => (Response::from_errors(vec![error]), None),
-        Ok(()) => match charge(state, context, &mut request).await {
+    let name = request.operation_name.clone();
+    let prepared = prepare(state, context, &mut request);
+    let (response, status) = match &prepared {
+        Err(error) => (Response::from_errors(vec![error.clone()]), None),
+        Ok(prepared) => match charge(state, context, prepared, &request).await {
             Err(error) => (Response::from_errors(vec![error]), None),
             Ok(()) => execute_in_time(state, context, request).await,
         },
     };
-    observe::record(&state.metrics, &operation, &response, started.elapsed());
+    let operation = match &prepared {
+        Ok(prepared) => prepared.root_field(name.as_deref()),
+        Err(_) => observe::NO_FIELD,
+    };
+    observe::record(&state.metrics, operation, &response, started.elapsed());
     (response, status)
 }
 
-/// The root field a checked request's metrics are labelled with.
-fn operation_label(request: &mut Request) -> String {
-    let name = request.operation_name.take();
-    let label = request
-        .parsed_query()
-        .ok()
-        .and_then(|doc| observe::root_field(doc, name.as_deref()))
-        .unwrap_or(observe::NO_FIELD)
-        .to_owned();
-    request.operation_name = name;
-    label
+/// The parsed, checked document of a request, set in it so that
+/// async-graphql does not parse it again. The text's limits come first:
+/// only a document within them is parsed (the parser recurses).
+fn prepare(
+    state: &GraphqlState,
+    context: &RequestContext,
+    request: &mut Request,
+) -> Result<Arc<Prepared>, ServerError> {
+    limits::check_text(request, &state.limits)?;
+    let prepared = state.documents.prepare(&request.query)?;
+    prepared.check(context.may_introspect)?;
+    request.set_parsed_query(prepared.document.clone());
+    Ok(prepared)
 }
 
 /// Prices a request and charges it to its client, when the client's kind
 /// has a limit. A request that does not validate is not charged: it does
 /// no work, and its execution says what is wrong with it.
-async fn charge(state: &GraphqlState, context: &RequestContext, request: &mut Request) -> Result<(), ServerError> {
+async fn charge(
+    state: &GraphqlState,
+    context: &RequestContext,
+    prepared: &Prepared,
+    request: &Request,
+) -> Result<(), ServerError> {
     let Some(client) = context.client.as_ref().filter(|c| state.rate_limiter.limits(c)) else {
         return Ok(());
     };
-    match rate_limit::price(&state.schemas.pricing, request).await {
-        Some(cost) => rate_limit::charge(&state.rate_limiter, &state.metrics, client, cost),
-        None => Ok(()),
-    }
+    let key = prepared.price_key(request.operation_name.as_deref(), &request.variables);
+    let cost = match prepared.price(&key) {
+        Some(cost) => cost,
+        None => match rate_limit::price(&state.schemas.pricing, &prepared.document, request).await {
+            Some(cost) => {
+                prepared.remember_price(key, cost);
+                cost
+            }
+            None => return Ok(()),
+        },
+    };
+    rate_limit::charge(&state.rate_limiter, &state.metrics, client, cost)
 }
 
 /// Executes one operation within the time limit, a panic answered as an
