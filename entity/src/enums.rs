@@ -5,6 +5,12 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// An enum stored as one of a fixed set of strings.
+pub trait Stored: Sized {
+    /// The variant stored as `value`, read without allocating.
+    fn from_stored(value: &str) -> Option<Self>;
+}
+
 /// Declares a string-backed enum with its database values.
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $value:literal),+ $(,)? }) => {
@@ -14,6 +20,15 @@ macro_rules! string_enum {
         #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
         pub enum $name {
             $(#[sea_orm(string_value = $value)] $variant,)+
+        }
+
+        impl Stored for $name {
+            fn from_stored(value: &str) -> Option<Self> {
+                match value {
+                    $($value => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
         }
     };
 }

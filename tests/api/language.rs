@@ -52,3 +52,53 @@ both!(missing_translations_fall_back_to_kyrgyz, |app| async move {
     assert!(centre["ky"].is_string());
     assert_eq!(centre["en"], centre["ky"]);
 });
+
+// A list reads its names in the request's language with the list; another
+// language comes from the whole record. Both agree with `translations`.
+both!(
+    names_in_lists_agree_with_translations_in_every_language,
+    |app| async move {
+        let query = r#"{ findHelp(need: { availableOnly: false }, first: 5) { nodes {
+        service { name ky: name(lang: KY) ru: name(lang: RU) en: name(lang: EN) translations { field ky ru en } }
+        centre { name ky: name(lang: KY) ru: name(lang: RU) translations { field ky ru en }
+          services { name ru: name(lang: RU) translations { field ky ru en } } } } } }"#;
+        for accept in ["ky", "ru", "en"] {
+            let body = app.query_with(query, json!({}), &[("accept-language", accept)]).await;
+            assert!(body.get("errors").is_none(), "{body:#}");
+            let matches = body["data"]["findHelp"]["nodes"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            assert_eq!(matches.len(), 5);
+            let check = |record: &serde_json::Value| {
+                let name = record["translations"]
+                    .as_array()
+                    .and_then(|t| t.iter().find(|t| t["field"] == "name"))
+                    .cloned()
+                    .expect("a name translation");
+                let or_ky = |lang: &str| {
+                    if name[lang].is_null() {
+                        name["ky"].clone()
+                    } else {
+                        name[lang].clone()
+                    }
+                };
+                assert_eq!(record["name"], or_ky(accept), "{accept}: {record:#}");
+                assert_eq!(record["ru"], or_ky("ru"), "{record:#}");
+                if record.get("ky").is_some() {
+                    assert_eq!(record["ky"], name["ky"]);
+                }
+                if record.get("en").is_some() {
+                    assert_eq!(record["en"], or_ky("en"));
+                }
+            };
+            for m in &matches {
+                check(&m["service"]);
+                check(&m["centre"]);
+                for service in m["centre"]["services"].as_array().cloned().unwrap_or_default() {
+                    check(&service);
+                }
+            }
+        }
+    }
+);

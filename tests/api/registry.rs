@@ -34,7 +34,7 @@ async fn matches(db: &sea_orm::DatabaseConnection, access: &LocationAccess, size
         available_only: false,
         ..Default::default()
     };
-    let search = registry::find_help::search(db, need, access.clone(), Default::default())
+    let search = registry::find_help::search(db, need, access.clone(), Default::default(), Lang::Ky)
         .await
         .expect("a valid need");
     let mut all = Vec::new();
@@ -79,7 +79,7 @@ both!(nearest_first_ranks_on_the_distance_shown, |app| async move {
             }
         }
         for row in &rows {
-            let hidden = !access.shows(&row.centre);
+            let hidden = !access.shows_centre(row.centre.id, row.centre.address_confidential);
             let d = row.distance_km.unwrap_or_default();
             assert_eq!(
                 hidden,

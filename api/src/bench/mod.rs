@@ -409,7 +409,7 @@ async fn count_statements(
         let request = async_graphql::Request::new(query)
             .variables(async_graphql::Variables::from_json(variables))
             .data(RequestContext::default())
-            .data(Loaders::new(&counting));
+            .data(Loaders::new(&counting, registry::text::Lang::Ky));
         log.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.clear();
         let response = schema.execute(request).await;
         anyhow::ensure!(response.errors.is_empty(), "{name} failed: {:?}", response.errors);

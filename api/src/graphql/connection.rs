@@ -275,6 +275,12 @@ pub trait Updated {
     fn updated_at(&self) -> DateTime<Utc>;
 }
 
+impl<T: Updated> Updated for std::sync::Arc<T> {
+    fn updated_at(&self) -> DateTime<Utc> {
+        T::updated_at(self)
+    }
+}
+
 impl Updated for entity::centre::Model {
     fn updated_at(&self) -> DateTime<Utc> {
         self.updated_at

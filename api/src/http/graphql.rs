@@ -297,7 +297,8 @@ async fn execute_in_time(
     request: Request,
 ) -> (Response, Option<StatusCode>) {
     let schema = state.schemas.http.serving(&context.viewer);
-    let request = request.data(context.clone()).data(Loaders::new(&state.db));
+    let lang = context.accept_language.unwrap_or(Lang::Ky).into();
+    let request = request.data(context.clone()).data(Loaders::new(&state.db, lang));
     let execution = AssertUnwindSafe(schema.execute(request)).catch_unwind();
     let status = match tokio::time::timeout(state.http.request_timeout, execution).await {
         Ok(Ok(response)) => return (response, None),

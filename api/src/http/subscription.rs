@@ -279,8 +279,11 @@ impl Connection {
         context.over_websocket = true;
         let subject = context.viewer.caller().map(|c| c.subject.clone());
         let mut data = async_graphql::Data::default();
+        let lang = context
+            .accept_language
+            .map_or(crate::registry::text::Lang::Ky, Into::into);
         data.insert(context);
-        data.insert(Loaders::uncached(&self.state.db));
+        data.insert(Loaders::uncached(&self.state.db, lang));
         let (mut inbox, inbox_rx) = futures::channel::mpsc::channel::<String>(INBOX);
         let graphql = WebSocket::new(schema, inbox_rx, self.protocol).connection_data(data);
         tokio::pin!(graphql);

@@ -27,7 +27,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, SimpleExpr},
 };
 
-use super::geo::Near;
+use super::{centre::CentreSummary, geo::Near};
 use crate::error::AppError;
 
 /// What a caller is allowed to do.
@@ -231,12 +231,28 @@ pub enum LocationAccess {
 impl LocationAccess {
     /// May the caller see where this centre is?
     pub fn shows(&self, centre: &centre::Model) -> bool {
+        self.shows_centre(centre.id, centre.address_confidential)
+    }
+
+    /// May the caller see where the centre `id` is, confidential or not?
+    pub fn shows_centre(&self, id: Uuid, address_confidential: bool) -> bool {
         match self {
-            _ if !centre.address_confidential => true,
+            _ if !address_confidential => true,
             Self::Public => false,
             Self::Exact => true,
-            Self::ExactFor(ids) => ids.contains(&centre.id),
+            Self::ExactFor(ids) => ids.contains(&id),
         }
+    }
+
+    /// The summary of a centre as the caller may see it: without its
+    /// coordinates when they may not see where it is (its whole record,
+    /// read for the other fields, is redacted by [`LocationAccess::redact`]).
+    pub fn redact_summary(&self, mut centre: CentreSummary) -> CentreSummary {
+        if !self.shows_centre(centre.id, centre.address_confidential) {
+            centre.latitude = None;
+            centre.longitude = None;
+        }
+        centre
     }
 
     /// The centre as the caller may see it: for a confidential centre they

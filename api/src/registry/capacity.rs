@@ -5,14 +5,14 @@ use std::collections::HashMap;
 
 use entity::{
     admin_area, capacity, capacity_event, centre,
-    enums::{AuditAction, CapacityUnit, ServiceCategory},
+    enums::{AuditAction, CapacityUnit},
     service, service_at_centre,
 };
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, FromQueryResult,
-    IntoActiveModel, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    IntoActiveModel, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select,
     prelude::Uuid,
     sea_query::{Expr, ExprTrait, Query, SimpleExpr},
 };
@@ -22,6 +22,7 @@ use super::{
     access::{Action, Caller, Viewer},
     audit,
     events::{CapacityChanged, Events},
+    row::Row,
     service_at_centre as placement,
     validate::Problems,
 };
@@ -62,44 +63,78 @@ pub struct CapacityRecord {
     pub centre_id: Uuid,
 }
 
-/// A capacity row with the two placement columns, as read by [`with_placement`].
-#[derive(Debug, FromQueryResult)]
-struct PlacedCapacity {
-    #[sea_orm(nested)]
-    capacity: capacity::Model,
-    placement_service_id: Uuid,
-    placement_centre_id: Uuid,
+/// The columns of a capacity, in the order [`read_model`] reads them.
+pub fn model_columns() -> Vec<SimpleExpr> {
+    use capacity::Column as C;
+    [
+        C::Id,
+        C::ServiceAtCentreId,
+        C::Unit,
+        C::Maximum,
+        C::Available,
+        C::Waitlist,
+        C::Updated,
+        C::UpdatedBy,
+        C::Version,
+        C::CreatedAt,
+        C::UpdatedAt,
+    ]
+    .into_iter()
+    .map(|c| Expr::col((capacity::Entity, c)))
+    .collect()
 }
 
-impl From<PlacedCapacity> for CapacityRecord {
-    fn from(row: PlacedCapacity) -> Self {
-        Self {
-            capacity: row.capacity,
-            service_id: row.placement_service_id,
-            centre_id: row.placement_centre_id,
-        }
-    }
+/// A capacity from the next columns of `row`, selected by
+/// [`model_columns`]; `None` when its id is null (a left join found none).
+pub fn read_model(row: &Row<'_>) -> Result<Option<capacity::Model>, DbErr> {
+    let Some(id) = row.next()? else {
+        // The other columns are null too.
+        (0..10).try_for_each(|_| row.next::<Option<&str>>().map(drop))?;
+        return Ok(None);
+    };
+    Ok(Some(capacity::Model {
+        id,
+        service_at_centre_id: row.next()?,
+        unit: row.next_enum()?,
+        maximum: row.next()?,
+        available: row.next()?,
+        waitlist: row.next()?,
+        updated: row.next()?,
+        updated_by: row.next()?,
+        version: row.next()?,
+        created_at: row.next()?,
+        updated_at: row.next()?,
+    }))
 }
 
-/// Capacities joined to their service-at-centre row.
+/// Capacities with their service and centre, read by [`read_record`].
 fn with_placement() -> Select<capacity::Entity> {
-    capacity::Entity::find()
-        .join(JoinType::InnerJoin, capacity::Relation::ServiceAtCentre.def())
-        .column_as(service_at_centre::Column::ServiceId, "placement_service_id")
-        .column_as(service_at_centre::Column::CentreId, "placement_centre_id")
+    let mut query = capacity::Entity::find()
+        .select_only()
+        .join(JoinType::InnerJoin, capacity::Relation::ServiceAtCentre.def());
+    for column in model_columns() {
+        query = query.expr(column);
+    }
+    query
+        .column(service_at_centre::Column::ServiceId)
+        .column(service_at_centre::Column::CentreId)
+}
+
+/// A capacity with its service and centre, selected by [`with_placement`].
+fn read_record(row: &Row<'_>) -> Result<CapacityRecord, DbErr> {
+    let capacity = read_model(row)?.ok_or_else(|| DbErr::Type("a capacity without an id".into()))?;
+    Ok(CapacityRecord {
+        capacity,
+        service_id: row.next()?,
+        centre_id: row.next()?,
+    })
 }
 
 /// Capacities by id.
 pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, CapacityRecord>, AppError> {
-    let rows = with_placement()
-        .filter(capacity::Column::Id.is_in(ids.iter().copied()))
-        .into_model::<PlacedCapacity>()
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| (row.capacity.id, CapacityRecord::from(row)))
-        .collect())
+    let query = with_placement().filter(capacity::Column::Id.is_in(ids.iter().copied()));
+    let rows = super::row::read_all(db, query.build(db.get_database_backend()), read_record).await?;
+    Ok(rows.into_iter().map(|row| (row.capacity.id, row)).collect())
 }
 
 /// The capacities of each centre's live services.
@@ -107,17 +142,12 @@ pub async fn of_centres(
     db: &impl ConnectionTrait,
     centre_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<CapacityRecord>>, AppError> {
-    let rows = with_placement()
+    let query = with_placement()
         .filter(service_at_centre::Column::CentreId.is_in(centre_ids.iter().copied()))
         .filter(placement::live())
-        .order_by_asc(capacity::Column::Id)
-        .into_model::<PlacedCapacity>()
-        .all(db)
-        .await?;
-    Ok(super::group_by(
-        rows.into_iter()
-            .map(|row| (row.placement_centre_id, CapacityRecord::from(row))),
-    ))
+        .order_by_asc(capacity::Column::Id);
+    let rows = super::row::read_all(db, query.build(db.get_database_backend()), read_record).await?;
+    Ok(super::group_by(rows.into_iter().map(|row| (row.centre_id, row))))
 }
 
 /// The live placements of the centre of the enclosing query, joined to
@@ -160,30 +190,37 @@ pub fn centre_available_places_sql() -> SimpleExpr {
     sum.into()
 }
 
-/// A capacity row with what subscribers filter its changes on.
-#[derive(Debug, FromQueryResult)]
-struct EventRow {
-    #[sea_orm(nested)]
-    capacity: capacity::Model,
-    placement_service_id: Uuid,
-    placement_centre_id: Uuid,
-    category: ServiceCategory,
-    area_path: String,
-    centre_archived_at: Option<chrono::DateTime<chrono::Utc>>,
-    service_archived_at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-impl From<EventRow> for CapacityChanged {
-    fn from(row: EventRow) -> Self {
-        let c = row.capacity;
-        Self {
+/// Capacities as events, in one query: each with its placement, its
+/// service's category, its centre's area and whether either is archived.
+async fn events_where(db: &impl ConnectionTrait, condition: Condition) -> Result<Vec<CapacityChanged>, AppError> {
+    let query = with_placement()
+        .join(JoinType::InnerJoin, service_at_centre::Relation::Service.def())
+        .join(JoinType::InnerJoin, service_at_centre::Relation::Centre.def())
+        .join(JoinType::InnerJoin, centre::Relation::AdminArea.def())
+        .column(service::Column::Category)
+        .column(admin_area::Column::Path)
+        .column(centre::Column::ArchivedAt)
+        .column(service::Column::ArchivedAt)
+        .filter(condition)
+        .order_by_asc(capacity::Column::UpdatedAt);
+    super::row::read_all(db, query.build(db.get_database_backend()), |row| {
+        let CapacityRecord {
+            capacity: c,
+            service_id,
+            centre_id,
+        } = read_record(row)?;
+        let category = row.next_enum()?;
+        let area_path = row.next()?;
+        let centre_archived: Option<chrono::DateTime<chrono::Utc>> = row.next()?;
+        let service_archived: Option<chrono::DateTime<chrono::Utc>> = row.next()?;
+        Ok(CapacityChanged {
             capacity_id: c.id,
             service_at_centre_id: c.service_at_centre_id,
-            centre_id: row.placement_centre_id,
-            service_id: row.placement_service_id,
-            category: row.category,
-            area_path: row.area_path,
-            archived: row.centre_archived_at.is_some() || row.service_archived_at.is_some(),
+            centre_id,
+            service_id,
+            category,
+            area_path,
+            archived: centre_archived.is_some() || service_archived.is_some(),
             unit: c.unit,
             maximum: c.maximum,
             available: c.available,
@@ -193,27 +230,9 @@ impl From<EventRow> for CapacityChanged {
             version: c.version,
             created_at: c.created_at,
             updated_at: c.updated_at,
-        }
-    }
-}
-
-/// Capacities as events, in one query: each with its placement, its
-/// service's category, its centre's area and whether either is archived.
-async fn events_where(db: &impl ConnectionTrait, condition: Condition) -> Result<Vec<CapacityChanged>, AppError> {
-    let rows = with_placement()
-        .join(JoinType::InnerJoin, service_at_centre::Relation::Service.def())
-        .join(JoinType::InnerJoin, service_at_centre::Relation::Centre.def())
-        .join(JoinType::InnerJoin, centre::Relation::AdminArea.def())
-        .column_as(service::Column::Category, "category")
-        .column_as(admin_area::Column::Path, "area_path")
-        .column_as(centre::Column::ArchivedAt, "centre_archived_at")
-        .column_as(service::Column::ArchivedAt, "service_archived_at")
-        .filter(condition)
-        .order_by_asc(capacity::Column::UpdatedAt)
-        .into_model::<EventRow>()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(CapacityChanged::from).collect())
+        })
+    })
+    .await
 }
 
 /// The event that tells subscribers a capacity now stands as `record`.
@@ -357,14 +376,13 @@ pub fn snapshot(m: &capacity::Model) -> Value {
 
 /// The capacity with this id, with its placement, for an edit.
 pub(super) async fn load_for_edit(db: &impl ConnectionTrait, id: Uuid) -> Result<CapacityRecord, AppError> {
-    let record = with_placement()
+    let query = with_placement()
         .filter(capacity::Column::Id.eq(id))
-        .filter(placement::live())
-        .into_model::<PlacedCapacity>()
-        .one(db)
+        .filter(placement::live());
+    super::row::read_all(db, query.build(db.get_database_backend()), read_record)
         .await?
-        .ok_or_else(|| AppError::not_found(format!("no capacity with id {id}")))?;
-    Ok(record.into())
+        .pop()
+        .ok_or_else(|| AppError::not_found(format!("no capacity with id {id}")))
 }
 
 /// Writes a capacity at its next version over the stored one, with the

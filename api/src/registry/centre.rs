@@ -10,7 +10,7 @@ use entity::{
     values::{LocalizedText, Phone, Phones},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect,
     prelude::Uuid,
     sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr},
@@ -23,6 +23,7 @@ use super::{
     admin_area::{self, AreaScope},
     audit, capacity,
     geo::{Near, PublicGrid},
+    row::Row,
     search, service_at_centre as placement,
     text::Lang,
     validate,
@@ -77,6 +78,108 @@ impl CentreOrder {
             field,
             direction: Direction::Asc,
             lang,
+        }
+    }
+}
+
+/// What every list of centres shows, read with the list: the columns of a
+/// few bytes each and the name in one language. The other fields come from
+/// the whole record, when a request asks for them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CentreSummary {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub kind: CentreKind,
+    /// The name in `lang` (see [`text::localize`](super::text::localize)).
+    pub name: String,
+    pub lang: Lang,
+    pub admin_area_id: Uuid,
+    /// The exact location: callers redact it (see `access`).
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub address_confidential: bool,
+    pub age_min: Option<i32>,
+    pub age_max: Option<i32>,
+    pub genders: GendersServed,
+    pub status: CentreStatus,
+    pub is_demo: bool,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl CentreSummary {
+    /// The columns of a summary, in the order [`CentreSummary::read`] reads them.
+    pub fn columns(lang: Lang) -> Vec<SimpleExpr> {
+        use centre::Column as C;
+        let column = |c: C| -> SimpleExpr { Expr::col((centre::Entity, c)) };
+        vec![
+            column(C::Id),
+            column(C::OrganizationId),
+            column(C::Kind),
+            super::text::localized_sql(column(C::Name), lang),
+            column(C::AdminAreaId),
+            column(C::Latitude),
+            column(C::Longitude),
+            column(C::AddressConfidential),
+            column(C::AgeMin),
+            column(C::AgeMax),
+            column(C::Genders),
+            column(C::Status),
+            column(C::IsDemo),
+            column(C::ArchivedAt),
+            column(C::Version),
+            column(C::CreatedAt),
+            column(C::UpdatedAt),
+        ]
+    }
+
+    /// A summary from the next columns of `row`, selected by [`CentreSummary::columns`].
+    pub fn read(row: &Row<'_>, lang: Lang) -> Result<Self, DbErr> {
+        Ok(Self {
+            id: row.next()?,
+            organization_id: row.next()?,
+            kind: row.next_enum()?,
+            name: row.next::<Option<String>>()?.unwrap_or_default(),
+            lang,
+            admin_area_id: row.next()?,
+            latitude: row.next()?,
+            longitude: row.next()?,
+            address_confidential: row.next()?,
+            age_min: row.next()?,
+            age_max: row.next()?,
+            genders: row.next_enum()?,
+            status: row.next_enum()?,
+            is_demo: row.next()?,
+            archived_at: row.next()?,
+            version: row.next()?,
+            created_at: row.next()?,
+            updated_at: row.next()?,
+        })
+    }
+
+    /// The summary of a whole record.
+    pub fn of(model: &centre::Model, lang: Lang) -> Self {
+        Self {
+            id: model.id,
+            organization_id: model.organization_id,
+            kind: model.kind,
+            name: super::text::localize(&model.name, lang).unwrap_or_default().to_owned(),
+            lang,
+            admin_area_id: model.admin_area_id,
+            latitude: model.latitude,
+            longitude: model.longitude,
+            address_confidential: model.address_confidential,
+            age_min: model.age_min,
+            age_max: model.age_max,
+            genders: model.genders,
+            status: model.status,
+            is_demo: model.is_demo,
+            archived_at: model.archived_at,
+            version: model.version,
+            created_at: model.created_at,
+            updated_at: model.updated_at,
         }
     }
 }

@@ -14,10 +14,10 @@ use entity::{
     service, service_at_centre, service_target_group,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, JoinType,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, RelationTrait, Select,
     prelude::Uuid,
-    sea_query::{Alias, Expr, ExprTrait, NullOrdering, Order, Query},
+    sea_query::{Alias, Expr, ExprTrait, NullOrdering, Order, Query, SimpleExpr},
 };
 
 use super::{
@@ -25,11 +25,14 @@ use super::{
     access::LocationAccess,
     admin_area::{self, AreaScope},
     capacity::{CapacityRecord, Freshness},
-    centre::receiving,
+    centre::{CentreSummary, receiving},
     geo::Near,
+    row::Row,
     search,
-    service::{covering, offered},
-    service_at_centre as placement, validate,
+    service::{ServiceSummary, covering, offered},
+    service_at_centre as placement,
+    text::Lang,
+    validate,
 };
 use crate::error::AppError;
 
@@ -65,9 +68,9 @@ pub struct HelpNeed {
 #[derive(Clone, Debug, PartialEq)]
 pub struct HelpMatchRow {
     pub service_at_centre_id: Uuid,
-    pub service: service::Model,
+    pub service: ServiceSummary,
     /// The centre as stored: callers redact it with `access` before showing it.
-    pub centre: centre::Model,
+    pub centre: CentreSummary,
     /// `None` for services without places to count.
     pub places: Option<Places>,
     /// The whole capacity, when the search was asked for it
@@ -87,31 +90,33 @@ pub struct Places {
     pub updated: DateTime<Utc>,
 }
 
-#[derive(Debug, FromQueryResult)]
-struct RawRow {
-    sac_id: Uuid,
-    distance_km: Option<f64>,
-    capacity_id: Option<Uuid>,
-    available: Option<i32>,
-    capacity_updated: Option<DateTime<Utc>>,
-    #[sea_orm(nested(prefix = "s_"))]
-    service: service::Model,
-    #[sea_orm(nested(prefix = "c_"))]
-    centre: centre::Model,
-}
+impl HelpMatchRow {
+    /// The columns after the distance, in the order [`HelpMatchRow::read`]
+    /// reads them.
+    fn columns(lang: Lang, with_capacities: bool) -> Vec<SimpleExpr> {
+        let capacity = |c: capacity::Column| -> SimpleExpr { Expr::col((capacity::Entity, c)) };
+        let mut columns = vec![Expr::col((service_at_centre::Entity, service_at_centre::Column::Id))];
+        columns.extend(ServiceSummary::columns(lang));
+        columns.extend(CentreSummary::columns(lang));
+        columns.extend([
+            capacity(capacity::Column::Id),
+            capacity(capacity::Column::Available),
+            capacity(capacity::Column::Updated),
+        ]);
+        if with_capacities {
+            columns.extend(super::capacity::model_columns());
+        }
+        columns
+    }
 
-/// A [`RawRow`] with the whole capacity.
-#[derive(Debug, FromQueryResult)]
-struct RawRowWithCapacity {
-    #[sea_orm(nested)]
-    row: RawRow,
-    #[sea_orm(nested(prefix = "k_"))]
-    capacity: Option<capacity::Model>,
-}
-
-impl From<RawRow> for HelpMatchRow {
-    fn from(row: RawRow) -> Self {
-        let places = match (row.capacity_id, row.available, row.capacity_updated) {
+    /// A match from a row of the ranking query: its distance, then
+    /// [`HelpMatchRow::columns`].
+    fn read(row: &Row<'_>, lang: Lang, with_capacities: bool) -> Result<Self, DbErr> {
+        let distance_km = row.next()?;
+        let service_at_centre_id = row.next()?;
+        let service = ServiceSummary::read(row, lang)?;
+        let centre = CentreSummary::read(row, lang)?;
+        let places = match (row.next()?, row.next()?, row.next()?) {
             (Some(capacity_id), Some(available), Some(updated)) => Some(Places {
                 capacity_id,
                 available,
@@ -119,36 +124,24 @@ impl From<RawRow> for HelpMatchRow {
             }),
             _ => None,
         };
-        Self {
-            service_at_centre_id: row.sac_id,
-            service: row.service,
-            centre: row.centre,
+        let capacity = if with_capacities {
+            super::capacity::read_model(row)?.map(|capacity| CapacityRecord {
+                capacity,
+                service_id: service.id,
+                centre_id: centre.id,
+            })
+        } else {
+            None
+        };
+        Ok(Self {
+            service_at_centre_id,
+            service,
+            centre,
             places,
-            capacity: None,
-            distance_km: row.distance_km,
-        }
-    }
-}
-
-impl From<RawRowWithCapacity> for HelpMatchRow {
-    fn from(raw: RawRowWithCapacity) -> Self {
-        let mut row = HelpMatchRow::from(raw.row);
-        row.capacity = raw.capacity.map(|capacity| CapacityRecord {
             capacity,
-            service_id: row.service.id,
-            centre_id: row.centre.id,
-        });
-        row
+            distance_km,
+        })
     }
-}
-
-/// Selects every column of `E`, aliased `<prefix><column>`, to be read by a
-/// `#[sea_orm(nested(prefix = ...))]` field.
-fn with_all_columns<E: EntityTrait, Q: QuerySelect>(mut query: Q, prefix: &str) -> Q {
-    for column in E::Column::iter() {
-        query = query.column_as(column, format!("{prefix}{}", column.as_str()));
-    }
-    query
 }
 
 impl HelpNeed {
@@ -262,58 +255,26 @@ impl HelpNeed {
         Ok(cond)
     }
 
-    /// The ranked query over service-at-centre rows with their service,
-    /// centre and (optional) capacity joined in; within a search circle of
-    /// `circle_km` when one is given.
-    fn select(
+    /// The matching service-at-centre rows with their service, centre and
+    /// (optional) capacity joined in, within a search circle of `circle_km`
+    /// when one is given; the distance shown is the first column.
+    fn matching(
         &self,
         area: Option<&AreaScope>,
         access: &LocationAccess,
         circle_km: Option<f64>,
-        with_capacities: bool,
-        stale_before: DateTime<Utc>,
     ) -> Result<Select<service_at_centre::Entity>, AppError> {
         let distance = match &self.near {
             Some(near) => access.shown_distance_sql(near),
             None => Expr::val(None::<f64>),
         };
-        let query = service_at_centre::Entity::find()
+        Ok(service_at_centre::Entity::find()
             .select_only()
-            .column_as(service_at_centre::Column::Id, "sac_id")
-            .column_as(distance, "distance_km");
-        let query = with_all_columns::<service::Entity, _>(query, "s_");
-        let query = with_all_columns::<centre::Entity, _>(query, "c_");
-        let query = query
-            .column_as(Expr::col((capacity::Entity, capacity::Column::Id)), "capacity_id")
-            .column_as(Expr::col((capacity::Entity, capacity::Column::Available)), "available")
-            .column_as(
-                Expr::col((capacity::Entity, capacity::Column::Updated)),
-                "capacity_updated",
-            );
-        let query = if with_capacities {
-            with_all_columns::<capacity::Entity, _>(query, "k_")
-        } else {
-            query
-        };
-        let mut query = query
+            .column_as(distance, "distance_km")
             .join(JoinType::InnerJoin, service_at_centre::Relation::Service.def())
             .join(JoinType::InnerJoin, service_at_centre::Relation::Centre.def())
             .join(JoinType::LeftJoin, capacity::Relation::ServiceAtCentre.def().rev())
-            .filter(self.condition(area, access, circle_km)?);
-        if self.near.is_some() {
-            // By the output column, so that the distance is computed once a
-            // row; centres without coordinates (no distance) come last.
-            query = query.order_by_with_nulls(Expr::col(Alias::new("distance_km")), Order::Asc, NullOrdering::Last);
-        }
-        let counted = Expr::col((capacity::Entity, capacity::Column::Updated));
-        Ok(query
-            .order_by_asc(Expr::col((capacity::Entity, capacity::Column::Id)).is_null())
-            // Fresh counts before stale ones (rows without a count are
-            // already last).
-            .order_by_asc(counted.lt(stale_before))
-            .order_by_desc(Expr::col((capacity::Entity, capacity::Column::Available)))
-            .order_by_desc(Expr::col((capacity::Entity, capacity::Column::Updated)))
-            .order_by_asc(service_at_centre::Column::Id))
+            .filter(self.condition(area, access, circle_km)?))
     }
 }
 
@@ -328,6 +289,8 @@ pub struct HelpSearch {
     need: HelpNeed,
     area: Option<AreaScope>,
     access: LocationAccess,
+    /// The language the matches' names are read in.
+    lang: Lang,
     with_capacities: bool,
     /// Counts older than this rank after fresh ones.
     stale_before: DateTime<Utc>,
@@ -339,6 +302,7 @@ pub async fn search(
     need: HelpNeed,
     access: LocationAccess,
     freshness: Freshness,
+    lang: Lang,
 ) -> Result<HelpSearch, AppError> {
     need.validate()?;
     let area = admin_area::optional_scope(db, need.area_code.as_deref()).await?;
@@ -346,6 +310,7 @@ pub async fn search(
         need,
         area,
         access,
+        lang,
         with_capacities: false,
         stale_before: freshness.stale_before(),
     })
@@ -361,10 +326,8 @@ impl HelpSearch {
 
     /// The number of matches across all pages.
     pub async fn count(&self, db: &impl ConnectionTrait) -> Result<u64, AppError> {
-        let select = self
-            .need
-            .select(self.area.as_ref(), &self.access, None, false, self.stale_before)?;
-        Ok(select.into_model::<RawRow>().count(db).await?)
+        let matching = self.need.matching(self.area.as_ref(), &self.access, None)?;
+        Ok(matching.count(db).await?)
     }
 
     /// One window of the ranked matches.
@@ -395,30 +358,42 @@ impl HelpSearch {
         self.fetch(db, None, window).await
     }
 
+    /// The ranked matches (see [`HelpNeed::matching`]) with the columns of
+    /// a [`HelpMatchRow`].
+    fn ranked(&self, circle_km: Option<f64>) -> Result<Select<service_at_centre::Entity>, AppError> {
+        let mut query = self.need.matching(self.area.as_ref(), &self.access, circle_km)?;
+        for column in HelpMatchRow::columns(self.lang, self.with_capacities) {
+            query = query.expr(column);
+        }
+        if self.need.near.is_some() {
+            // By the output column, so that the distance is computed once a
+            // row; centres without coordinates (no distance) come last.
+            query = query.order_by_with_nulls(Expr::col(Alias::new("distance_km")), Order::Asc, NullOrdering::Last);
+        }
+        let counted = Expr::col((capacity::Entity, capacity::Column::Updated));
+        Ok(query
+            .order_by_asc(Expr::col((capacity::Entity, capacity::Column::Id)).is_null())
+            // Fresh counts before stale ones (rows without a count are
+            // already last).
+            .order_by_asc(counted.lt(self.stale_before))
+            .order_by_desc(Expr::col((capacity::Entity, capacity::Column::Available)))
+            .order_by_desc(Expr::col((capacity::Entity, capacity::Column::Updated)))
+            .order_by_asc(service_at_centre::Column::Id))
+    }
+
     async fn fetch(
         &self,
         db: &impl ConnectionTrait,
         circle_km: Option<f64>,
         window: Window,
     ) -> Result<Vec<HelpMatchRow>, AppError> {
-        let select = self
-            .need
-            .select(
-                self.area.as_ref(),
-                &self.access,
-                circle_km,
-                self.with_capacities,
-                self.stale_before,
-            )?
+        let statement = self
+            .ranked(circle_km)?
             .offset(window.offset)
-            .limit(window.limit);
-        Ok(if self.with_capacities {
-            let rows = select.into_model::<RawRowWithCapacity>().all(db).await?;
-            rows.into_iter().map(HelpMatchRow::from).collect()
-        } else {
-            let rows = select.into_model::<RawRow>().all(db).await?;
-            rows.into_iter().map(HelpMatchRow::from).collect()
-        })
+            .limit(window.limit)
+            .build(db.get_database_backend());
+        let (lang, with_capacities) = (self.lang, self.with_capacities);
+        super::row::read_all(db, statement, |row| HelpMatchRow::read(row, lang, with_capacities)).await
     }
 }
 

@@ -18,6 +18,7 @@ pub mod geo;
 pub mod hold;
 pub mod organization;
 pub mod overview;
+pub mod row;
 pub mod search;
 pub mod service;
 pub mod service_at_centre;
@@ -79,6 +80,27 @@ where
     /// The records of one window, in order.
     pub async fn window(&self, db: &impl ConnectionTrait, window: Window) -> Result<Vec<E::Model>, AppError> {
         Ok(self.0.clone().offset(window.offset).limit(window.limit).all(db).await?)
+    }
+
+    /// One window, in order, of `columns` as `read` reads them (a record's
+    /// summary rather than the whole record).
+    pub async fn window_with<T>(
+        &self,
+        db: &impl ConnectionTrait,
+        window: Window,
+        columns: Vec<sea_orm::sea_query::SimpleExpr>,
+        read: impl Fn(&row::Row<'_>) -> Result<T, sea_orm::DbErr>,
+    ) -> Result<Vec<T>, AppError> {
+        use sea_orm::QueryTrait;
+        let mut query = self.0.clone().select_only();
+        for column in columns {
+            query = query.expr(column);
+        }
+        let statement = query
+            .offset(window.offset)
+            .limit(window.limit)
+            .build(db.get_database_backend());
+        row::read_all(db, statement, read).await
     }
 }
 

@@ -11,10 +11,10 @@ use entity::{
     values::LocalizedText,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
-    IntoActiveModel, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait,
     prelude::Uuid,
-    sea_query::{Query, SelectStatement, SimpleExpr},
+    sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr},
 };
 use serde_json::{Value, json};
 
@@ -22,7 +22,9 @@ use super::{
     Direction, Listing,
     access::{Action, Viewer},
     admin_area::{self as area, AreaScope},
-    audit, search, service_at_centre as placement,
+    audit,
+    row::Row,
+    search, service_at_centre as placement,
     text::Lang,
     validate,
 };
@@ -244,34 +246,120 @@ pub async fn ids_by_organization(
     Ok(super::group_by(rows))
 }
 
-/// A service row with the centre it is offered at.
-#[derive(Debug, FromQueryResult)]
-struct OfferedService {
-    #[sea_orm(nested)]
-    service: service::Model,
-    offered_at: Uuid,
+/// What every list of services shows, read with the list: the columns of
+/// a few bytes each and the name in one language. The other fields come
+/// from the whole record, when a request asks for them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceSummary {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub category: ServiceCategory,
+    /// The name in `lang` (see [`text::localize`](super::text::localize)).
+    pub name: String,
+    pub lang: Lang,
+    pub age_min: Option<i32>,
+    pub age_max: Option<i32>,
+    pub status: ServiceStatus,
+    /// No fees are recorded: the service is free.
+    pub free: bool,
+    pub is_demo: bool,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
-/// The live services offered at each centre, by Kyrgyz name.
+impl ServiceSummary {
+    /// The columns of a summary, in the order [`ServiceSummary::read`] reads them.
+    pub fn columns(lang: Lang) -> Vec<SimpleExpr> {
+        use service::Column as C;
+        let column = |c: C| -> SimpleExpr { Expr::col((service::Entity, c)) };
+        vec![
+            column(C::Id),
+            column(C::OrganizationId),
+            column(C::Category),
+            super::text::localized_sql(column(C::Name), lang),
+            column(C::AgeMin),
+            column(C::AgeMax),
+            column(C::Status),
+            column(C::Fees).is_null(),
+            column(C::IsDemo),
+            column(C::ArchivedAt),
+            column(C::Version),
+            column(C::CreatedAt),
+            column(C::UpdatedAt),
+        ]
+    }
+
+    /// A summary from the next columns of `row`, selected by [`ServiceSummary::columns`].
+    pub fn read(row: &Row<'_>, lang: Lang) -> Result<Self, DbErr> {
+        Ok(Self {
+            id: row.next()?,
+            organization_id: row.next()?,
+            category: row.next_enum()?,
+            name: row.next::<Option<String>>()?.unwrap_or_default(),
+            lang,
+            age_min: row.next()?,
+            age_max: row.next()?,
+            status: row.next_enum()?,
+            free: row.next()?,
+            is_demo: row.next()?,
+            archived_at: row.next()?,
+            version: row.next()?,
+            created_at: row.next()?,
+            updated_at: row.next()?,
+        })
+    }
+
+    /// The summary of a whole record.
+    pub fn of(model: &service::Model, lang: Lang) -> Self {
+        Self {
+            id: model.id,
+            organization_id: model.organization_id,
+            category: model.category,
+            name: super::text::localize(&model.name, lang).unwrap_or_default().to_owned(),
+            lang,
+            age_min: model.age_min,
+            age_max: model.age_max,
+            status: model.status,
+            free: model.fees.is_none(),
+            is_demo: model.is_demo,
+            archived_at: model.archived_at,
+            version: model.version,
+            created_at: model.created_at,
+            updated_at: model.updated_at,
+        }
+    }
+}
+
+/// The live services offered at each centre, by Kyrgyz name, summarised
+/// in `lang`.
 pub async fn offered_at(
     db: &impl ConnectionTrait,
     centre_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<service::Model>>, AppError> {
-    let mut rows = service::Entity::find()
+    lang: Lang,
+) -> Result<HashMap<Uuid, Vec<ServiceSummary>>, AppError> {
+    let mut query = service::Entity::find()
+        .select_only()
+        .column(service_at_centre::Column::CentreId);
+    for column in ServiceSummary::columns(lang) {
+        query = query.expr(column);
+    }
+    let query = query
         .join(JoinType::InnerJoin, service_at_centre::Relation::Service.def().rev())
-        .column_as(service_at_centre::Column::CentreId, "offered_at")
         .filter(service_at_centre::Column::CentreId.is_in(centre_ids.iter().copied()))
         .filter(placement::live())
         .filter(live())
-        .into_model::<OfferedService>()
-        .all(db)
-        .await?;
-    // Sorted here rather than in SQL, so that the planner starts from the
-    // centres' index instead of walking every service in name order.
-    rows.sort_by(|a, b| (&a.service.name_sort_ky, a.service.id).cmp(&(&b.service.name_sort_ky, b.service.id)));
-    Ok(super::group_by(
-        rows.into_iter().map(|row| (row.offered_at, row.service)),
-    ))
+        // By centre first, so that the planner starts from the centres'
+        // index instead of walking every service in name order.
+        .order_by_asc(service_at_centre::Column::CentreId)
+        .order_by_asc(service::Column::NameSortKy)
+        .order_by_asc(service::Column::Id);
+    let rows = super::row::read_all(db, query.build(db.get_database_backend()), |row| {
+        Ok((row.next::<Uuid>()?, ServiceSummary::read(row, lang)?))
+    })
+    .await?;
+    Ok(super::group_by(rows))
 }
 
 /// The groups of children each service is for.

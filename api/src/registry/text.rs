@@ -2,6 +2,7 @@
 //! where present.
 
 use entity::values::LocalizedText;
+use sea_orm::sea_query::{BinOper, Expr, ExprTrait, Func, SimpleExpr};
 
 /// A language of the registry's texts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -21,6 +22,30 @@ impl Lang {
             _ => None,
         }
     }
+}
+
+impl Lang {
+    /// The languages a text falls back to, in order: this one, then
+    /// Kyrgyz, Russian and English.
+    fn fallbacks(self) -> [&'static str; 4] {
+        let own = match self {
+            Self::Ky => "'ky'",
+            Self::Ru => "'ru'",
+            Self::En => "'en'",
+        };
+        [own, "'ky'", "'ru'", "'en'"]
+    }
+}
+
+/// SQL: a stored text column (JSON of the languages) in `lang`, falling
+/// back as [`localize`] does, so that the database sends one string
+/// instead of the whole text. `->>` reads a JSON field as text on both
+/// engines.
+pub fn localized_sql(column: SimpleExpr, lang: Lang) -> SimpleExpr {
+    let fields = lang
+        .fallbacks()
+        .map(|key| column.clone().binary(BinOper::Custom("->>"), Expr::cust(key)));
+    Func::coalesce(fields).into()
 }
 
 /// The text in `lang`, falling back to Kyrgyz, Russian, then English.

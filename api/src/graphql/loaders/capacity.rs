@@ -8,5 +8,5 @@ registry_loader!(
 
 registry_loader!(
     /// The capacities counted at a centre.
-    CapacitiesOfCentre: Vec<CapacityRecord> = registry::capacity::of_centres
+    CapacitiesOfCentre: [CapacityRecord] = registry::capacity::of_centres
 );

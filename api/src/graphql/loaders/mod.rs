@@ -1,6 +1,9 @@
 //! Per-request DataLoaders: every relation a resolver follows is batched into
 //! one query per request level, and cached for the request only (never across
 //! callers). Each loader is one call into the registry.
+//!
+//! Values are shared (`Arc`), records and each record of a list alike: a
+//! resolver takes the loader's own rows instead of a copy of them.
 
 pub mod admin_area;
 pub mod capacity;
@@ -11,6 +14,8 @@ pub mod service_at_centre;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::{DatabaseConnection, prelude::Uuid};
+
+use crate::registry::text::Lang;
 
 /// The loaders of one request.
 pub struct Loaders {
@@ -35,14 +40,16 @@ fn loader<L: Loader<Uuid>>(inner: L) -> DataLoader<L, HashMapCache> {
 }
 
 impl Loaders {
-    pub fn new(db: &DatabaseConnection) -> Self {
+    /// The loaders of a request whose texts are in `lang` unless a field
+    /// asks for another language.
+    pub fn new(db: &DatabaseConnection, lang: Lang) -> Self {
         Self {
             admin_area: loader(admin_area::AdminAreaById(db.clone())),
             organization: loader(organization::OrganizationById(db.clone())),
             organization_centres: loader(centre::CentreIdsOfOrganization(db.clone())),
             organization_services: loader(service::ServiceIdsOfOrganization(db.clone())),
             centre: loader(centre::CentreById(db.clone())),
-            centre_services: loader(service::ServicesOfCentre(db.clone())),
+            centre_services: loader(service::ServicesOfCentre(db.clone(), lang)),
             centre_capacities: loader(capacity::CapacitiesOfCentre(db.clone())),
             centre_languages: loader(centre::LanguagesOfCentre(db.clone())),
             service: loader(service::ServiceById(db.clone())),
@@ -57,8 +64,8 @@ impl Loaders {
     /// Loaders that batch but never cache, for a subscription: it lives for
     /// hours, and each event must be resolved against the registry as it
     /// stands then.
-    pub fn uncached(db: &DatabaseConnection) -> Self {
-        let loaders = Self::new(db);
+    pub fn uncached(db: &DatabaseConnection, lang: Lang) -> Self {
+        let loaders = Self::new(db, lang);
         loaders.admin_area.enable_all_cache(false);
         loaders.organization.enable_all_cache(false);
         loaders.organization_centres.enable_all_cache(false);
@@ -77,10 +84,37 @@ impl Loaders {
     }
 }
 
+/// Shares each value of a loaded map.
+pub fn shared<T>(values: std::collections::HashMap<Uuid, T>) -> std::collections::HashMap<Uuid, std::sync::Arc<T>> {
+    values
+        .into_iter()
+        .map(|(key, value)| (key, std::sync::Arc::new(value)))
+        .collect()
+}
+
+/// Shares each list of a loaded map, and each record of each list.
+#[allow(clippy::type_complexity)]
+pub fn shared_lists<T>(
+    values: std::collections::HashMap<Uuid, Vec<T>>,
+) -> std::collections::HashMap<Uuid, std::sync::Arc<[std::sync::Arc<T>]>> {
+    values
+        .into_iter()
+        .map(|(key, list)| (key, list.into_iter().map(std::sync::Arc::new).collect()))
+        .collect()
+}
+
 /// Declares a loader that batches its keys into one registry call
-/// `fn(db, &[Uuid]) -> Result<HashMap<Uuid, Value>, AppError>`.
+/// `fn(db, &[Uuid]) -> Result<HashMap<Uuid, Value>, AppError>` and shares
+/// what it loads: `Name: T = fetch` for one record per key (an `Arc<T>`),
+/// `Name: [T] = fetch` for a list per key (an `Arc<[Arc<T>]>`).
 macro_rules! registry_loader {
+    ($(#[$meta:meta])* $name:ident: [$item:ty] = $fetch:path) => {
+        $crate::graphql::loaders::registry_loader!(@loader $(#[$meta])* $name, std::sync::Arc<[std::sync::Arc<$item>]>, $fetch, shared_lists);
+    };
     ($(#[$meta:meta])* $name:ident: $value:ty = $fetch:path) => {
+        $crate::graphql::loaders::registry_loader!(@loader $(#[$meta])* $name, std::sync::Arc<$value>, $fetch, shared);
+    };
+    (@loader $(#[$meta:meta])* $name:ident, $value:ty, $fetch:path, $share:ident) => {
         $(#[$meta])*
         pub struct $name(pub sea_orm::DatabaseConnection);
 
@@ -93,7 +127,10 @@ macro_rules! registry_loader {
                 &self,
                 keys: &[sea_orm::prelude::Uuid],
             ) -> Result<std::collections::HashMap<sea_orm::prelude::Uuid, Self::Value>, Self::Error> {
-                $fetch(&self.0, keys).await.map_err(std::sync::Arc::new)
+                $fetch(&self.0, keys)
+                    .await
+                    .map($crate::graphql::loaders::$share)
+                    .map_err(std::sync::Arc::new)
             }
         }
     };

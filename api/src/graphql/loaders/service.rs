@@ -1,8 +1,14 @@
-use entity::{admin_area, enums::TargetGroup, service};
-use sea_orm::prelude::Uuid;
+use std::{collections::HashMap, sync::Arc};
 
-use super::registry_loader;
-use crate::registry;
+use async_graphql::dataloader::Loader;
+use entity::{admin_area, enums::TargetGroup, service};
+use sea_orm::{DatabaseConnection, prelude::Uuid};
+
+use super::{registry_loader, shared_lists};
+use crate::{
+    error::AppError,
+    registry::{self, service::ServiceSummary, text::Lang},
+};
 
 registry_loader!(
     /// Services by id.
@@ -14,10 +20,21 @@ registry_loader!(
     ServiceIdsOfOrganization: Vec<Uuid> = registry::service::ids_by_organization
 );
 
-registry_loader!(
-    /// The live services offered at a centre, by Kyrgyz name.
-    ServicesOfCentre: Vec<service::Model> = registry::service::offered_at
-);
+/// The live services offered at a centre, by Kyrgyz name, summarised in
+/// the request's language.
+pub struct ServicesOfCentre(pub DatabaseConnection, pub Lang);
+
+impl Loader<Uuid> for ServicesOfCentre {
+    type Value = Arc<[Arc<ServiceSummary>]>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        registry::service::offered_at(&self.0, keys, self.1)
+            .await
+            .map(shared_lists)
+            .map_err(Arc::new)
+    }
+}
 
 registry_loader!(
     /// The groups of children a service is for.
@@ -26,5 +43,5 @@ registry_loader!(
 
 registry_loader!(
     /// The areas a service covers.
-    AreasOfService: Vec<admin_area::Model> = registry::service::areas_of
+    AreasOfService: [admin_area::Model] = registry::service::areas_of
 );

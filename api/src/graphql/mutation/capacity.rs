@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use crate::{
@@ -136,7 +138,7 @@ impl CapacityMutation {
         )
         .await?;
         Ok(CreateCapacityPayload {
-            capacity: Capacity(record),
+            capacity: Capacity(Arc::new(record)),
         })
     }
 
@@ -164,7 +166,7 @@ impl CapacityMutation {
         )
         .await?;
         Ok(UpdateCapacityPayload {
-            capacity: Capacity(record),
+            capacity: Capacity(Arc::new(record)),
         })
     }
 
@@ -177,7 +179,7 @@ impl CapacityMutation {
             .pop()
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a count recorded nothing")))?;
         Ok(SetCapacityPayload {
-            capacity: Capacity(record),
+            capacity: Capacity(Arc::new(record)),
         })
     }
 
@@ -198,7 +200,7 @@ impl CapacityMutation {
             .collect::<Result<Vec<_>, _>>()?;
         let saved = domain::set(ctx.db()?, ctx.viewer()?, ctx.events()?, counts).await?;
         Ok(SetCapacitiesPayload {
-            capacities: saved.into_iter().map(Capacity).collect(),
+            capacities: saved.into_iter().map(|r| Capacity(Arc::new(r))).collect(),
         })
     }
 }

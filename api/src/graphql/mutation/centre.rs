@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
 use super::{ArchiveInput, LocalizedTextInput, PhoneInput, patch, phones};
@@ -179,7 +181,7 @@ impl CentreMutation {
         let request = ctx.request()?;
         let model = domain::create(ctx.db()?, &request.viewer, request.public_grid, fields).await?;
         Ok(CreateCentrePayload {
-            centre: Centre::new(model, &request.viewer),
+            centre: Centre::of_record(Arc::new(model), &request.viewer, ctx.lang(None)),
         })
     }
 
@@ -224,7 +226,7 @@ impl CentreMutation {
         )
         .await?;
         Ok(UpdateCentrePayload {
-            centre: Centre::new(model, &request.viewer),
+            centre: Centre::of_record(Arc::new(model), &request.viewer, ctx.lang(None)),
         })
     }
 
@@ -243,7 +245,7 @@ impl CentreMutation {
         )
         .await?;
         Ok(ArchiveCentrePayload {
-            centre: Centre::new(model, &request.viewer),
+            centre: Centre::of_record(Arc::new(model), &request.viewer, ctx.lang(None)),
         })
     }
 }

@@ -39,7 +39,7 @@ impl From<Held> for HoldPayload {
     fn from(held: Held) -> Self {
         Self {
             hold: Hold(held.hold),
-            capacity: Capacity(held.capacity),
+            capacity: Capacity(std::sync::Arc::new(held.capacity)),
         }
     }
 }

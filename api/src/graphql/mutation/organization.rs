@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
 use super::{ArchiveInput, LocalizedTextInput, PhoneInput, patch, phones};
@@ -93,7 +95,7 @@ impl OrganizationMutation {
         };
         let model = domain::create(ctx.db()?, ctx.viewer()?, fields).await?;
         Ok(CreateOrganizationPayload {
-            organization: Organization(model),
+            organization: Organization(Arc::new(model)),
         })
     }
 
@@ -114,7 +116,7 @@ impl OrganizationMutation {
         };
         let model = domain::update(ctx.db()?, ctx.viewer()?, id, input.expected_version, changes, false).await?;
         Ok(UpdateOrganizationPayload {
-            organization: Organization(model),
+            organization: Organization(Arc::new(model)),
         })
     }
 
@@ -135,7 +137,7 @@ impl OrganizationMutation {
         )
         .await?;
         Ok(ArchiveOrganizationPayload {
-            organization: Organization(model),
+            organization: Organization(Arc::new(model)),
         })
     }
 }

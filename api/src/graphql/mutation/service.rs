@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::NaiveDate;
 
@@ -169,7 +171,7 @@ impl ServiceMutation {
         };
         let model = domain::create(ctx.db()?, ctx.viewer()?, fields).await?;
         Ok(CreateServicePayload {
-            service: Service(model),
+            service: Service::of_record(Arc::new(model), ctx.lang(None)),
         })
     }
 
@@ -201,7 +203,7 @@ impl ServiceMutation {
         };
         let model = domain::update(ctx.db()?, ctx.viewer()?, id, input.expected_version, changes, false).await?;
         Ok(UpdateServicePayload {
-            service: Service(model),
+            service: Service::of_record(Arc::new(model), ctx.lang(None)),
         })
     }
 
@@ -218,7 +220,7 @@ impl ServiceMutation {
         )
         .await?;
         Ok(ArchiveServicePayload {
-            service: Service(model),
+            service: Service::of_record(Arc::new(model), ctx.lang(None)),
         })
     }
 }

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, Object};
 
 use crate::{
@@ -16,6 +18,6 @@ impl AdminAreaQuery {
     #[graphql(complexity = "lookup_complexity(20, child_complexity)")]
     async fn admin_areas(&self, ctx: &Context<'_>, parent_code: Option<String>) -> Result<Vec<AdminArea>, AppError> {
         let areas = registry::admin_area::children(ctx.db()?, parent_code.as_deref()).await?;
-        Ok(areas.into_iter().map(AdminArea).collect())
+        Ok(areas.into_iter().map(|a| AdminArea(Arc::new(a))).collect())
     }
 }

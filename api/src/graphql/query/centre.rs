@@ -5,7 +5,7 @@ use super::NearInput;
 use crate::{
     error::AppError,
     graphql::{
-        connection::{PageArgs, fingerprint, list, listing_complexity, lookup_complexity},
+        connection::{PageArgs, fingerprint, listing_complexity, lookup_complexity, paginate},
         context::ContextExt,
         ids::{self, NodeKind},
         types::{
@@ -13,7 +13,10 @@ use crate::{
             enums::{CentreKind, CentreStatus, OrderDirection, TargetGroup, to_db},
         },
     },
-    registry::{self, centre as domain},
+    registry::{
+        self,
+        centre::{self as domain, CentreSummary},
+    },
 };
 
 /// Conditions on centres, combined with AND.
@@ -130,10 +133,23 @@ impl CentreQuery {
         let viewer = ctx.viewer()?;
         let access = viewer.location_access();
         let query = fingerprint(&("centres", &filter, order, &access));
-        let listing = registry::centre::list(ctx.db()?, &filter, order, &access).await?;
+        let db = ctx.db()?;
+        let listing = &registry::centre::list(db, &filter, order, &access).await?;
         let args = PageArgs::new(first, after, last, before);
-        list(ctx, args, query, listing, |m| Centre::new(m, viewer))
-            .await
-            .map(CentreConnection)
+        paginate(
+            ctx,
+            args,
+            query,
+            || listing.count(db),
+            |window| async move {
+                let columns = CentreSummary::columns(lang);
+                let summaries = listing
+                    .window_with(db, window, columns, |row| CentreSummary::read(row, lang))
+                    .await?;
+                Ok(summaries.into_iter().map(|s| Centre::new(s, viewer)).collect())
+            },
+        )
+        .await
+        .map(CentreConnection)
     }
 }

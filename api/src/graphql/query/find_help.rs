@@ -81,14 +81,15 @@ impl FindHelpQuery {
         after: Option<String>,
     ) -> Result<HelpMatchConnection, AppError> {
         let need = HelpNeed::from(need);
-        let access = ctx.viewer()?.location_access();
+        let viewer = ctx.viewer()?;
+        let access = viewer.location_access();
         let query = fingerprint(&("findHelp", &need, &access));
         let db = ctx.db()?;
         let selection = ctx.look_ahead();
         let with_capacities = [selection.field("nodes"), selection.field("edges").field("node")]
             .iter()
             .any(|matches| matches.field("capacity").exists());
-        let search = &registry::find_help::search(db, need, access, ctx.freshness())
+        let search = &registry::find_help::search(db, need, access, ctx.freshness(), ctx.lang(None).into())
             .await?
             .with_capacities(with_capacities);
         paginate(
@@ -96,7 +97,10 @@ impl FindHelpQuery {
             PageArgs::new(first, after, None, None),
             query,
             || search.count(db),
-            |window| async move { Ok(search.page(db, window).await?.into_iter().map(HelpMatch).collect()) },
+            |window| async move {
+                let rows = search.page(db, window).await?;
+                Ok(rows.into_iter().map(|row| HelpMatch::new(row, viewer)).collect())
+            },
         )
         .await
         .map(HelpMatchConnection)

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
@@ -101,7 +103,7 @@ impl OrganizationQuery {
         let query = fingerprint(&("organizations", &filter, order));
         let listing = registry::organization::list(ctx.db()?, &filter, order).await?;
         let args = PageArgs::new(first, after, last, before);
-        list(ctx, args, query, listing, Organization)
+        list(ctx, args, query, listing, |m| Organization(Arc::new(m)))
             .await
             .map(OrganizationConnection)
     }

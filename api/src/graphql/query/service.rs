@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
@@ -122,6 +124,9 @@ impl ServiceQuery {
         let query = fingerprint(&("services", &filter, order));
         let listing = registry::service::list(ctx.db()?, &filter, order).await?;
         let args = PageArgs::new(first, after, last, before);
-        list(ctx, args, query, listing, Service).await.map(ServiceConnection)
+        let lang = ctx.lang(None);
+        list(ctx, args, query, listing, |m| Service::of_record(Arc::new(m), lang))
+            .await
+            .map(ServiceConnection)
     }
 }

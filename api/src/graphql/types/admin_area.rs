@@ -1,5 +1,8 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object};
 use entity::admin_area;
+use sea_orm::prelude::Uuid;
 
 use super::{
     enums::AreaLevel,
@@ -11,7 +14,19 @@ use crate::{
 };
 
 #[derive(Clone, Debug)]
-pub struct AdminArea(pub admin_area::Model);
+pub struct AdminArea(pub Arc<admin_area::Model>);
+
+impl AdminArea {
+    /// The area another record refers to, which must exist.
+    pub async fn load(ctx: &Context<'_>, id: Uuid) -> Result<Self, AppError> {
+        ctx.loaders()?
+            .admin_area
+            .load_one(id)
+            .await?
+            .map(AdminArea)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("area {id} is referred to but missing")))
+    }
+}
 
 /// A Kyrgyz administrative unit: one of the 7 regions, the cities of Bishkek
 /// and Osh, or a district.

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
@@ -11,7 +13,7 @@ use crate::{
 };
 
 #[derive(Clone, Debug)]
-pub struct Capacity(pub CapacityRecord);
+pub struct Capacity(pub Arc<CapacityRecord>);
 
 impl Capacity {
     /// The capacity with this id, if the caller may see it: those of

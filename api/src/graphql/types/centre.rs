@@ -1,6 +1,8 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
-use entity::centre;
+use entity::{centre, values::LocalizedText};
 use sea_orm::prelude::Uuid;
 
 use super::{
@@ -15,40 +17,90 @@ use super::{
 use crate::{
     error::AppError,
     graphql::{connection::connection_type, context::ContextExt, ids},
-    registry::access::Viewer,
+    registry::{self, access::Viewer, centre::CentreSummary},
 };
 
+/// A centre as the caller may see it: its summary (read with the list it
+/// came in) and, once a field needs it, its whole record.
 #[derive(Clone, Debug)]
 pub struct Centre {
-    model: centre::Model,
+    summary: Arc<CentreSummary>,
+    record: Option<Arc<centre::Model>>,
 }
 
 impl Centre {
-    /// The centre as `viewer` may see it (see `registry::access`).
-    pub fn new(model: centre::Model, viewer: &Viewer) -> Self {
+    /// The centre of a summary, as `viewer` may see it (see `registry::access`).
+    pub fn new(summary: CentreSummary, viewer: &Viewer) -> Self {
         Self {
-            model: viewer.location_access().redact(model),
+            summary: Arc::new(viewer.location_access().redact_summary(summary)),
+            record: None,
+        }
+    }
+
+    /// The centre of a whole record, as `viewer` may see it.
+    pub fn of_record(record: Arc<centre::Model>, viewer: &Viewer, lang: Lang) -> Self {
+        let record = redacted(record, viewer);
+        Self {
+            summary: Arc::new(CentreSummary::of(&record, lang.into())),
+            record: Some(record),
         }
     }
 
     /// The centre with this id, as the caller may see it; `None` when there
     /// is none.
     pub async fn find(ctx: &Context<'_>, id: Uuid) -> Result<Option<Self>, AppError> {
-        let model = ctx.loaders()?.centre.load_one(id).await?;
+        let record = ctx.loaders()?.centre.load_one(id).await?;
         let viewer = ctx.viewer()?;
-        Ok(model
+        Ok(record
             .filter(|m| m.archived_at.is_none() || viewer.sees_archived())
-            .map(|m| Self::new(m, viewer)))
+            .map(|m| Self::of_record(m, viewer, ctx.lang(None))))
     }
 
     /// The centre another record refers to, which must exist (archived or
     /// not).
     pub async fn load(ctx: &Context<'_>, id: Uuid) -> Result<Self, AppError> {
-        let model = ctx.loaders()?.centre.load_one(id).await?;
+        let record = ctx.loaders()?.centre.load_one(id).await?;
         let viewer = ctx.viewer()?;
-        model
-            .map(|m| Self::new(m, viewer))
+        record
+            .map(|m| Self::of_record(m, viewer, ctx.lang(None)))
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("centre {id} is referred to but missing")))
+    }
+
+    /// The whole record, as the caller may see it.
+    async fn record(&self, ctx: &Context<'_>) -> Result<Arc<centre::Model>, AppError> {
+        if let Some(record) = &self.record {
+            return Ok(record.clone());
+        }
+        let id = self.summary.id;
+        let record = ctx
+            .loaders()?
+            .centre
+            .load_one(id)
+            .await?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("centre {id} vanished within a request")))?;
+        Ok(redacted(record, ctx.viewer()?))
+    }
+
+    /// A text field in the language asked for: the summary's name when it
+    /// is in that language, else from the whole record.
+    async fn text(
+        &self,
+        ctx: &Context<'_>,
+        lang: Option<Lang>,
+        field: fn(&centre::Model) -> Option<&LocalizedText>,
+    ) -> Result<Option<String>, AppError> {
+        let record = self.record(ctx).await?;
+        Ok(field(&record).and_then(|t| in_lang(t, ctx.lang(lang))))
+    }
+}
+
+/// A whole record as `viewer` may see it (see `registry::access`).
+fn redacted(record: Arc<centre::Model>, viewer: &Viewer) -> Arc<centre::Model> {
+    let access = viewer.location_access();
+    if access.shows(&record) {
+        record
+    } else {
+        Arc::new(access.redact((*record).clone()))
     }
 }
 
@@ -58,187 +110,165 @@ impl Centre {
 impl Centre {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode(ids::NodeKind::Centre, self.model.id)
+        ids::encode(ids::NodeKind::Centre, self.summary.id)
     }
 
     /// The name, in `lang` or the request's language.
-    async fn name(&self, ctx: &Context<'_>, lang: Option<Lang>) -> String {
-        in_lang(&self.model.name, ctx.lang(lang)).unwrap_or_default()
+    async fn name(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Result<String, AppError> {
+        let lang = ctx.lang(lang);
+        if registry::text::Lang::from(lang) == self.summary.lang {
+            return Ok(self.summary.name.clone());
+        }
+        Ok(self.text(ctx, Some(lang), |m| Some(&m.name)).await?.unwrap_or_default())
     }
 
     /// What kind of place this is.
     async fn kind(&self) -> CentreKind {
-        self.model.kind.into()
+        self.summary.kind.into()
     }
 
     /// What the centre does and for whom.
-    async fn description(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
-        self.model.description.as_ref().and_then(|t| in_lang(t, ctx.lang(lang)))
+    async fn description(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Result<Option<String>, AppError> {
+        self.text(ctx, lang, |m| m.description.as_ref()).await
     }
 
     /// The organization running the centre.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization, AppError> {
-        Organization::load(ctx, self.model.organization_id).await
+        Organization::load(ctx, self.summary.organization_id).await
     }
 
     /// The administrative area the centre lies in (always public).
     async fn area(&self, ctx: &Context<'_>) -> Result<AdminArea, AppError> {
-        ctx.loaders()?
-            .admin_area
-            .load_one(self.model.admin_area_id)
-            .await?
-            .map(AdminArea)
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("centre {} has no area", self.model.id)))
+        AdminArea::load(ctx, self.summary.admin_area_id).await
     }
 
     /// Street address. Null for confidential shelters unless the caller is a
     /// partner, one of the centre's managers or an admin.
-    async fn address(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
-        self.model.address.as_ref().and_then(|t| in_lang(t, ctx.lang(lang)))
+    async fn address(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Result<Option<String>, AppError> {
+        self.text(ctx, lang, |m| m.address.as_ref()).await
     }
 
     /// Latitude (WGS 84). Null for confidential shelters for anonymous callers.
     async fn latitude(&self) -> Option<f64> {
-        self.model.latitude
+        self.summary.latitude
     }
 
     /// Longitude (WGS 84). Null for confidential shelters for anonymous callers.
     async fn longitude(&self) -> Option<f64> {
-        self.model.longitude
+        self.summary.longitude
     }
 
     /// True for shelters whose location is kept secret.
     async fn address_confidential(&self) -> bool {
-        self.model.address_confidential
+        self.summary.address_confidential
     }
 
     /// The centre's own phone numbers (empty for confidential shelters for
     /// anonymous callers: call the organization's intake line instead).
-    async fn phones(&self) -> Vec<Phone> {
-        self.model.phones.0.iter().map(Phone::from).collect()
+    async fn phones(&self, ctx: &Context<'_>) -> Result<Vec<Phone>, AppError> {
+        Ok(self.record(ctx).await?.phones.0.iter().map(Phone::from).collect())
     }
 
     /// Contact e-mail (hidden like the phones).
-    async fn email(&self) -> Option<&str> {
-        self.model.email.as_deref()
+    async fn email(&self, ctx: &Context<'_>) -> Result<Option<String>, AppError> {
+        Ok(self.record(ctx).await?.email.clone())
     }
 
     /// Opening hours as text.
-    async fn opening_hours(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
-        self.model
-            .opening_hours
-            .as_ref()
-            .and_then(|t| in_lang(t, ctx.lang(lang)))
+    async fn opening_hours(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Result<Option<String>, AppError> {
+        self.text(ctx, lang, |m| m.opening_hours.as_ref()).await
     }
 
     /// Physical accessibility (ramps, lifts, adapted rooms).
-    async fn accessibility(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
-        self.model
-            .accessibility
-            .as_ref()
-            .and_then(|t| in_lang(t, ctx.lang(lang)))
+    async fn accessibility(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Result<Option<String>, AppError> {
+        self.text(ctx, lang, |m| m.accessibility.as_ref()).await
     }
 
     /// Languages spoken with children and families (ISO 639-1 codes: ky, ru, uz, en).
     async fn languages(&self, ctx: &Context<'_>) -> Result<Vec<String>, AppError> {
-        Ok(ctx
-            .loaders()?
-            .centre_languages
-            .load_one(self.model.id)
-            .await?
-            .unwrap_or_default())
+        let languages = ctx.loaders()?.centre_languages.load_one(self.summary.id).await?;
+        Ok(languages.map(|l| l.to_vec()).unwrap_or_default())
     }
 
     /// Youngest age received, in years.
     async fn age_min(&self) -> Option<i32> {
-        self.model.age_min
+        self.summary.age_min
     }
 
     /// Oldest age received, in years.
     async fn age_max(&self) -> Option<i32> {
-        self.model.age_max
+        self.summary.age_max
     }
 
     /// Whether girls, boys or both are received.
     async fn genders(&self) -> GendersServed {
-        self.model.genders.into()
+        self.summary.genders.into()
     }
 
     /// Whether the centre currently receives children.
     async fn status(&self) -> CentreStatus {
-        self.model.status.into()
+        self.summary.status.into()
     }
 
     /// The services offered here, by Kyrgyz name.
     async fn services(&self, ctx: &Context<'_>) -> Result<Vec<Service>, AppError> {
-        let services = ctx
-            .loaders()?
-            .centre_services
-            .load_one(self.model.id)
-            .await?
-            .unwrap_or_default();
-        Ok(services.into_iter().map(Service).collect())
+        let services = ctx.loaders()?.centre_services.load_one(self.summary.id).await?;
+        Ok(services
+            .map(|list| list.iter().cloned().map(Service::new).collect())
+            .unwrap_or_default())
     }
 
     /// Places counted here, one per service that has places.
     async fn capacities(&self, ctx: &Context<'_>) -> Result<Vec<Capacity>, AppError> {
-        let records = ctx
-            .loaders()?
-            .centre_capacities
-            .load_one(self.model.id)
-            .await?
-            .unwrap_or_default();
-        Ok(records.into_iter().map(Capacity).collect())
+        let records = ctx.loaders()?.centre_capacities.load_one(self.summary.id).await?;
+        Ok(records
+            .map(|list| list.iter().cloned().map(Capacity).collect())
+            .unwrap_or_default())
     }
 
     /// Free places summed over all of the centre's capacities.
     async fn available_places(&self, ctx: &Context<'_>) -> Result<i32, AppError> {
-        let records = ctx
-            .loaders()?
-            .centre_capacities
-            .load_one(self.model.id)
-            .await?
-            .unwrap_or_default();
-        Ok(records.iter().map(|r| r.capacity.available).sum())
+        let records = ctx.loaders()?.centre_capacities.load_one(self.summary.id).await?;
+        Ok(records.map_or(0, |list| list.iter().map(|r| r.capacity.available).sum()))
     }
 
     /// True for demo records, which are not official figures.
     async fn is_demo(&self) -> bool {
-        self.model.is_demo
+        self.summary.is_demo
     }
 
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
-        self.model.created_at
+        self.summary.created_at
     }
 
     /// When the record last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.model.updated_at
+        self.summary.updated_at
     }
 
     /// Optimistic-concurrency version, incremented by every change.
     async fn version(&self) -> i32 {
-        self.model.version
+        self.summary.version
     }
 
     /// When the centre was archived; null while it is live (only admins
     /// see archived records).
     async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.model.archived_at
+        self.summary.archived_at
     }
 
     /// Every language of every text field, for editors (the address only
     /// where the caller may see it).
-    async fn translations(&self) -> Vec<Translation> {
-        let m = &self.model;
-        translations(&[
+    async fn translations(&self, ctx: &Context<'_>) -> Result<Vec<Translation>, AppError> {
+        let m = self.record(ctx).await?;
+        Ok(translations(&[
             ("name", Some(&m.name)),
             ("description", m.description.as_ref()),
             ("address", m.address.as_ref()),
             ("openingHours", m.opening_hours.as_ref()),
             ("accessibility", m.accessibility.as_ref()),
-        ])
+        ]))
     }
 }
 

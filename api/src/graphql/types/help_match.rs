@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
 
@@ -5,33 +7,64 @@ use super::{capacity::Capacity, centre::Centre, service::Service};
 use crate::{
     error::AppError,
     graphql::{connection::connection_type, context::ContextExt},
-    registry::find_help::HelpMatchRow,
+    registry::{
+        access::Viewer,
+        find_help::{HelpMatchRow, Places},
+    },
 };
 
+/// A match, its service and centre ready for their resolvers (the centre
+/// as the caller may see it).
 #[derive(Clone, Debug)]
-pub struct HelpMatch(pub HelpMatchRow);
+pub struct HelpMatch {
+    service: Service,
+    centre: Centre,
+    capacity: Option<Capacity>,
+    places: Option<Places>,
+    distance_km: Option<f64>,
+}
+
+impl HelpMatch {
+    pub fn new(row: HelpMatchRow, viewer: &Viewer) -> Self {
+        let HelpMatchRow {
+            service,
+            centre,
+            places,
+            capacity,
+            distance_km,
+            ..
+        } = row;
+        Self {
+            service: Service::new(Arc::new(service)),
+            centre: Centre::new(centre, viewer),
+            capacity: capacity.map(|c| Capacity(Arc::new(c))),
+            places,
+            distance_km,
+        }
+    }
+}
 
 /// One service at one centre that fits a need.
 #[Object]
 impl HelpMatch {
     /// The service that fits.
     async fn service(&self) -> Service {
-        Service(self.0.service.clone())
+        self.service.clone()
     }
 
     /// Where it is delivered.
-    async fn centre(&self, ctx: &Context<'_>) -> Result<Centre, AppError> {
-        Ok(Centre::new(self.0.centre.clone(), ctx.viewer()?))
+    async fn centre(&self) -> Centre {
+        self.centre.clone()
     }
 
     /// The places counted for this service at this centre; null for services
     /// without places (benefits, hotlines).
     async fn capacity(&self, ctx: &Context<'_>) -> Result<Option<Capacity>, AppError> {
-        if let Some(capacity) = &self.0.capacity {
-            return Ok(Some(Capacity(capacity.clone())));
+        if let Some(capacity) = &self.capacity {
+            return Ok(Some(capacity.clone()));
         }
         // Read with the match unless the query hid the field from look-ahead.
-        let Some(places) = &self.0.places else { return Ok(None) };
+        let Some(places) = &self.places else { return Ok(None) };
         Ok(ctx
             .loaders()?
             .capacity
@@ -42,25 +75,25 @@ impl HelpMatch {
 
     /// Free places now; null when there are no places to count.
     async fn available_places(&self) -> Option<i32> {
-        self.0.places.map(|p| p.available)
+        self.places.map(|p| p.available)
     }
 
     /// Distance in km from the point given in `near`. Rounded to whole
     /// kilometres for confidential shelters when the caller may not see them.
     async fn distance_km(&self) -> Option<f64> {
-        self.0.distance_km
+        self.distance_km
     }
 
     /// When the places were last counted.
     async fn capacity_updated_at(&self) -> Option<DateTime<Utc>> {
-        self.0.places.map(|p| p.updated)
+        self.places.map(|p| p.updated)
     }
 
     /// True when the count of places is stale (see `Capacity.stale`); null
     /// when there are no places to count.
     async fn stale(&self, ctx: &Context<'_>) -> Option<bool> {
         let freshness = ctx.freshness();
-        self.0.places.map(|p| freshness.is_stale(p.updated))
+        self.places.map(|p| freshness.is_stale(p.updated))
     }
 }
 

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::organization;
@@ -20,7 +22,7 @@ use crate::{
 };
 
 #[derive(Clone, Debug)]
-pub struct Organization(pub organization::Model);
+pub struct Organization(pub Arc<organization::Model>);
 
 impl Organization {
     /// The organization with this id; `None` when there is none.
@@ -106,9 +108,12 @@ impl Organization {
         let query = fingerprint(&("Organization.centres", self.0.id, updated_since));
         let args = PageArgs::new(first, after, last, before);
         let related = (ids.as_slice(), updated_since);
-        related_page(ctx, args, query, related, &loaders.centre, |m| Centre::new(m, viewer))
-            .await
-            .map(CentreConnection)
+        let lang = ctx.lang(None);
+        related_page(ctx, args, query, related, &loaders.centre, |m| {
+            Centre::of_record(m, viewer, lang)
+        })
+        .await
+        .map(CentreConnection)
     }
 
     /// The organization's services and benefits, by Kyrgyz name.
@@ -133,9 +138,12 @@ impl Organization {
         let query = fingerprint(&("Organization.services", self.0.id, updated_since));
         let args = PageArgs::new(first, after, last, before);
         let related = (ids.as_slice(), updated_since);
-        related_page(ctx, args, query, related, &loaders.service, Service)
-            .await
-            .map(ServiceConnection)
+        let lang = ctx.lang(None);
+        related_page(ctx, args, query, related, &loaders.service, |m| {
+            Service::of_record(m, lang)
+        })
+        .await
+        .map(ServiceConnection)
     }
 
     /// True for demo records, which are not official figures.

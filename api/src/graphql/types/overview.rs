@@ -84,7 +84,7 @@ impl CapacityOverview {
                     totals: (*totals).into(),
                 };
                 match key {
-                    GroupKey::Area(area) => group.area = Some(AdminArea(area.clone())),
+                    GroupKey::Area(area) => group.area = Some(AdminArea(std::sync::Arc::new(area.clone()))),
                     GroupKey::Category(c) => group.category = Some((*c).into()),
                     GroupKey::TargetGroup(g) => group.target_group = Some((*g).into()),
                 }

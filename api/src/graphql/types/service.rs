@@ -1,6 +1,8 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::service;
+use entity::{service, values::LocalizedText};
 use sea_orm::prelude::Uuid;
 
 use super::{
@@ -17,20 +19,41 @@ use crate::{
         context::ContextExt,
         ids,
     },
-    registry::service::kind_of,
+    registry::{
+        self,
+        service::{ServiceSummary, kind_of},
+    },
 };
 
+/// A service: its summary (read with the list it came in) and, once a
+/// field needs it, its whole record.
 #[derive(Clone, Debug)]
-pub struct Service(pub service::Model);
+pub struct Service {
+    summary: Arc<ServiceSummary>,
+    record: Option<Arc<service::Model>>,
+}
 
 impl Service {
+    /// The service of a summary.
+    pub fn new(summary: Arc<ServiceSummary>) -> Self {
+        Self { summary, record: None }
+    }
+
+    /// The service of a whole record.
+    pub fn of_record(record: Arc<service::Model>, lang: Lang) -> Self {
+        Self {
+            summary: Arc::new(ServiceSummary::of(&record, lang.into())),
+            record: Some(record),
+        }
+    }
+
     /// The service with this id; `None` when there is none.
     pub async fn find(ctx: &Context<'_>, id: Uuid) -> Result<Option<Self>, AppError> {
-        let model = ctx.loaders()?.service.load_one(id).await?;
+        let record = ctx.loaders()?.service.load_one(id).await?;
         let viewer = ctx.viewer()?;
-        Ok(model
+        Ok(record
             .filter(|m| m.archived_at.is_none() || viewer.sees_archived())
-            .map(Self))
+            .map(|m| Self::of_record(m, ctx.lang(None))))
     }
 
     /// The service another record refers to, which must exist.
@@ -39,8 +62,32 @@ impl Service {
             .service
             .load_one(id)
             .await?
-            .map(Self)
+            .map(|m| Self::of_record(m, ctx.lang(None)))
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("service {id} is referred to but missing")))
+    }
+
+    /// The whole record.
+    async fn record(&self, ctx: &Context<'_>) -> Result<Arc<service::Model>, AppError> {
+        if let Some(record) = &self.record {
+            return Ok(record.clone());
+        }
+        let id = self.summary.id;
+        ctx.loaders()?
+            .service
+            .load_one(id)
+            .await?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("service {id} vanished within a request")))
+    }
+
+    /// A text field of the whole record in the language asked for.
+    async fn text(
+        &self,
+        ctx: &Context<'_>,
+        lang: Option<Lang>,
+        field: fn(&service::Model) -> Option<&LocalizedText>,
+    ) -> Result<Option<String>, AppError> {
+        let record = self.record(ctx).await?;
+        Ok(field(&record).and_then(|t| in_lang(t, ctx.lang(lang))))
     }
 }
 
@@ -68,95 +115,90 @@ pub struct Benefit {
 impl Service {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode(ids::NodeKind::Service, self.0.id)
+        ids::encode(ids::NodeKind::Service, self.summary.id)
     }
 
     /// The name, in `lang` or the request's language.
-    async fn name(&self, ctx: &Context<'_>, lang: Option<Lang>) -> String {
-        in_lang(&self.0.name, ctx.lang(lang)).unwrap_or_default()
+    async fn name(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Result<String, AppError> {
+        let lang = ctx.lang(lang);
+        if registry::text::Lang::from(lang) == self.summary.lang {
+            return Ok(self.summary.name.clone());
+        }
+        Ok(self.text(ctx, Some(lang), |m| Some(&m.name)).await?.unwrap_or_default())
     }
 
     /// SERVICE, or BENEFIT for state cash benefits.
     async fn kind(&self) -> ServiceKind {
-        kind_of(self.0.category).into()
+        kind_of(self.summary.category).into()
     }
 
     /// The kind of help given.
     async fn category(&self) -> ServiceCategory {
-        self.0.category.into()
+        self.summary.category.into()
     }
 
     /// What the service is.
-    async fn description(&self, ctx: &Context<'_>, lang: Option<Lang>) -> String {
-        in_lang(&self.0.description, ctx.lang(lang)).unwrap_or_default()
+    async fn description(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Result<String, AppError> {
+        Ok(self
+            .text(ctx, lang, |m| Some(&m.description))
+            .await?
+            .unwrap_or_default())
     }
 
     /// Who may receive it.
-    async fn eligibility(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
-        self.0.eligibility.as_ref().and_then(|t| in_lang(t, ctx.lang(lang)))
+    async fn eligibility(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Result<Option<String>, AppError> {
+        self.text(ctx, lang, |m| m.eligibility.as_ref()).await
     }
 
     /// How to apply or be referred.
-    async fn application_process(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
-        self.0
-            .application_process
-            .as_ref()
-            .and_then(|t| in_lang(t, ctx.lang(lang)))
+    async fn application_process(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Result<Option<String>, AppError> {
+        self.text(ctx, lang, |m| m.application_process.as_ref()).await
     }
 
     /// Documents to bring.
-    async fn required_documents(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
-        self.0
-            .required_documents
-            .as_ref()
-            .and_then(|t| in_lang(t, ctx.lang(lang)))
+    async fn required_documents(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Result<Option<String>, AppError> {
+        self.text(ctx, lang, |m| m.required_documents.as_ref()).await
     }
 
     /// True when the service costs the family nothing.
     async fn is_free(&self) -> bool {
-        self.0.fees.is_none()
+        self.summary.free
     }
 
     /// The fees, when not free.
-    async fn fees(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<String> {
-        self.0.fees.as_ref().and_then(|t| in_lang(t, ctx.lang(lang)))
+    async fn fees(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Result<Option<String>, AppError> {
+        self.text(ctx, lang, |m| m.fees.as_ref()).await
     }
 
     /// The groups of children the service is meant for.
     async fn target_groups(&self, ctx: &Context<'_>) -> Result<Vec<TargetGroup>, AppError> {
-        let groups = ctx
-            .loaders()?
-            .service_target_groups
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default();
-        Ok(groups.into_iter().map(TargetGroup::from).collect())
+        let groups = ctx.loaders()?.service_target_groups.load_one(self.summary.id).await?;
+        Ok(groups
+            .map(|g| g.iter().copied().map(TargetGroup::from).collect())
+            .unwrap_or_default())
     }
 
     /// Youngest eligible age, in years.
     async fn age_min(&self) -> Option<i32> {
-        self.0.age_min
+        self.summary.age_min
     }
 
     /// Oldest eligible age, in years.
     async fn age_max(&self) -> Option<i32> {
-        self.0.age_max
+        self.summary.age_max
     }
 
     /// The organization providing the service.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization, AppError> {
-        Organization::load(ctx, self.0.organization_id).await
+        Organization::load(ctx, self.summary.organization_id).await
     }
 
     /// The areas where the service is available (HSDS `service_area`).
     async fn areas(&self, ctx: &Context<'_>) -> Result<Vec<AdminArea>, AppError> {
-        let areas = ctx
-            .loaders()?
-            .service_areas
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default();
-        Ok(areas.into_iter().map(AdminArea).collect())
+        let areas = ctx.loaders()?.service_areas.load_one(self.summary.id).await?;
+        Ok(areas
+            .map(|list| list.iter().cloned().map(AdminArea).collect())
+            .unwrap_or_default())
     }
 
     /// The centres where the service is delivered, by Kyrgyz name.
@@ -173,21 +215,33 @@ impl Service {
         before: Option<String>,
     ) -> Result<CentreConnection, AppError> {
         let loaders = ctx.loaders()?;
-        let ids = loaders.service_centres.load_one(self.0.id).await?.unwrap_or_default();
+        let ids = loaders
+            .service_centres
+            .load_one(self.summary.id)
+            .await?
+            .unwrap_or_default();
         let viewer = ctx.viewer()?;
-        let query = fingerprint(&("Service.centres", self.0.id, updated_since));
+        let lang = ctx.lang(None);
+        let query = fingerprint(&("Service.centres", self.summary.id, updated_since));
         let args = PageArgs::new(first, after, last, before);
         let related = (ids.as_slice(), updated_since);
-        related_page(ctx, args, query, related, &loaders.centre, |m| Centre::new(m, viewer))
-            .await
-            .map(CentreConnection)
+        related_page(ctx, args, query, related, &loaders.centre, |m| {
+            Centre::of_record(m, viewer, lang)
+        })
+        .await
+        .map(CentreConnection)
     }
 
     /// The terms of a cash benefit; null for other services.
-    async fn benefit(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Option<Benefit> {
-        let m = &self.0;
-        let amount = m.benefit_amount?;
-        Some(Benefit {
+    async fn benefit(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Result<Option<Benefit>, AppError> {
+        if self.summary.category != entity::enums::ServiceCategory::CashBenefit {
+            return Ok(None);
+        }
+        let m = self.record(ctx).await?;
+        let Some(amount) = m.benefit_amount else {
+            return Ok(None);
+        };
+        Ok(Some(Benefit {
             amount,
             currency: m.benefit_currency.clone().unwrap_or_else(|| "KGS".to_owned()),
             period: m.benefit_period.map(Into::into),
@@ -195,44 +249,44 @@ impl Service {
             valid_from: m.benefit_valid_from,
             valid_to: m.benefit_valid_to,
             legal_basis: m.benefit_legal_basis.as_ref().and_then(|t| in_lang(t, ctx.lang(lang))),
-        })
+        }))
     }
 
     /// Whether the service is currently offered.
     async fn status(&self) -> ServiceStatus {
-        self.0.status.into()
+        self.summary.status.into()
     }
 
     /// True for demo records, which are not official figures.
     async fn is_demo(&self) -> bool {
-        self.0.is_demo
+        self.summary.is_demo
     }
 
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.summary.created_at
     }
 
     /// When the record last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+        self.summary.updated_at
     }
 
     /// Optimistic-concurrency version, incremented by every change.
     async fn version(&self) -> i32 {
-        self.0.version
+        self.summary.version
     }
 
     /// When the service was archived; null while it is live (only admins
     /// see archived records).
     async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.0.archived_at
+        self.summary.archived_at
     }
 
     /// Every language of every text field, for editors.
-    async fn translations(&self) -> Vec<Translation> {
-        let m = &self.0;
-        translations(&[
+    async fn translations(&self, ctx: &Context<'_>) -> Result<Vec<Translation>, AppError> {
+        let m = self.record(ctx).await?;
+        Ok(translations(&[
             ("name", Some(&m.name)),
             ("description", Some(&m.description)),
             ("eligibility", m.eligibility.as_ref()),
@@ -240,7 +294,7 @@ impl Service {
             ("requiredDocuments", m.required_documents.as_ref()),
             ("fees", m.fees.as_ref()),
             ("benefitLegalBasis", m.benefit_legal_basis.as_ref()),
-        ])
+        ]))
     }
 }
 

@@ -17,7 +17,7 @@ use crate::{
 };
 
 #[derive(Clone, Debug)]
-pub struct ServiceAtCentre(pub service_at_centre::Model);
+pub struct ServiceAtCentre(pub std::sync::Arc<service_at_centre::Model>);
 
 impl ServiceAtCentre {
     /// The link with this id, if the caller may see it: archived links,
