@@ -25,19 +25,16 @@ fn remove_sqlite(path: &std::path::Path) {
     }
 }
 
-/// `kamkor serve ARGS` on a free port, with stdout and stderr piped; returns
-/// once the port accepts connections.
-fn serve(args: &[&str], database_url: &str, rust_log: &str) -> (std::process::Child, u16) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("address")
-        .port();
-    let bind = format!("127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_kamkor"))
+/// `kamkor serve ARGS` on a port the kernel picks, with stdout and stderr
+/// piped; returns once the server has printed where it listens, with that
+/// banner. A server that dies or hangs first fails the test with its stderr.
+fn serve(args: &[&str], database_url: &str, rust_log: &str) -> (std::process::Child, u16, String) {
+    use std::io::{BufRead, Read};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kamkor"))
         .arg("serve")
         .args(args)
-        .args(["--bind", &bind])
+        .args(["--bind", "127.0.0.1:0"])
         .env("KAMKOR_DATABASE_URL", database_url)
         .env("KAMKOR_JWT_SECRET", crate::helpers::SECRET)
         .env("RUST_LOG", rust_log)
@@ -45,12 +42,34 @@ fn serve(args: &[&str], database_url: &str, rust_log: &str) -> (std::process::Ch
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("kamkor starts");
-    let ready = (0..100).any(|_| {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    let stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let (lines, banner) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
     });
-    assert!(ready, "the server never listened");
-    (child, port)
+    // Startup migrates a new database; on a loaded 2-core machine running
+    // the whole suite that can take many seconds.
+    let mut printed = String::new();
+    while let Ok(line) = banner.recv_timeout(std::time::Duration::from_secs(60)) {
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.starts_with("Playground:") || line.starts_with("GraphQL endpoint:") {
+            let port = printed
+                .split("http://127.0.0.1:")
+                .nth(1)
+                .and_then(|rest| rest.split(['/', '\n']).next())
+                .and_then(|port| port.parse().ok())
+                .unwrap_or_else(|| panic!("no port in the banner: {printed}"));
+            return (child, port, printed);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut stderr = String::new();
+    let _ = child.stderr.take().expect("stderr").read_to_string(&mut stderr);
+    panic!("the server never said where it listens: {printed}{stderr}");
 }
 
 /// A failed command prints exactly one `error:` line and no panic.
@@ -110,11 +129,12 @@ fn bad_configuration_fails_with_one_clear_line() {
 #[cfg(unix)]
 #[test]
 fn serve_stops_gracefully_on_sigterm_and_ctrl_c() {
-    use std::{io::Read, time::Duration};
+    use std::time::Duration;
 
     for signal in ["-TERM", "-INT"] {
         let (url, path) = temp_sqlite();
-        let (mut child, port) = serve(&[], &url, "error");
+        let (mut child, port, banner) = serve(&[], &url, "error");
+        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(), "{banner}");
         let status = Command::new("kill")
             .args([signal, &child.id().to_string()])
             .status()
@@ -129,16 +149,9 @@ fn serve_stops_gracefully_on_sigterm_and_ctrl_c() {
             panic!("the server did not stop after {signal}")
         });
         assert!(exited.success(), "{signal}: {exited}");
-        let mut stdout = String::new();
-        child
-            .stdout
-            .take()
-            .expect("stdout")
-            .read_to_string(&mut stdout)
-            .expect("read");
         assert!(
-            stdout.contains(&format!("http://127.0.0.1:{port}/graphql")),
-            "prints the playground URL: {stdout}"
+            banner.contains(&format!("Playground: http://127.0.0.1:{port}/graphql")),
+            "prints the playground URL: {banner}"
         );
         remove_sqlite(&path);
     }
@@ -256,7 +269,7 @@ fn request_logs_carry_the_request_id() {
     use std::io::BufRead;
 
     let (url, path) = temp_sqlite();
-    let (mut child, port) = serve(&["--no-demo", "--log-format", "json"], &url, "info");
+    let (mut child, port, _) = serve(&["--no-demo", "--log-format", "json"], &url, "info");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let token = crate::helpers::token("partner", "hotline", &[]);
     let echoed = runtime.block_on(async {
@@ -316,7 +329,7 @@ fn sigterm_lets_requests_in_flight_finish() {
     use std::time::{Duration, Instant};
 
     let (url, path) = temp_sqlite();
-    let (mut child, port) = serve(&["--no-demo", "--shutdown-grace", "5s"], &url, "error");
+    let (mut child, port, _) = serve(&["--no-demo", "--shutdown-grace", "5s"], &url, "error");
     let slow = std::thread::spawn(move || {
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
         runtime.block_on(async {

@@ -31,7 +31,7 @@ use self::{
     server::ServerProcess,
 };
 use crate::{
-    config::{RateLimitSettings, Settings},
+    config::{DatabaseSettings, RateLimitSettings, Settings},
     database,
     graphql::{
         SchemaDeps, build_schemas,
@@ -87,9 +87,7 @@ pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
     let stale_after = chrono::TimeDelta::from_std(settings.stale_after)?;
     let scenarios = scenario::all(centre_ids, stale_after);
 
-    // The first run warms the connections' caches; the second is measured.
-    sql_costs(&db, &scenarios, stale_after).await?;
-    let costs = sql_costs(&db, &scenarios, stale_after).await?;
+    let costs = sql_costs(&own, &scenarios, stale_after).await?;
     if args.show_sql {
         print_sql(&scenarios, &costs);
     }
@@ -358,30 +356,40 @@ fn print_sql(scenarios: &[Scenario], costs: &[SqlCost]) {
     }
 }
 
-/// Runs each scenario once in-process on a connection that counts its SQL
+/// Runs each scenario in-process on a connection that counts its SQL
 /// statements and their time, through the same schema and loaders as the
 /// server, on a single-threaded runtime as the server's workers are (so
-/// that loaders batch exactly as they do there).
+/// that loaders batch exactly as they do there). The runtime has a pool of
+/// its own, opened and closed on it: a sqlx pool hands connections back
+/// through tasks on the runtime that used them, so it is not shared across
+/// runtimes.
 async fn sql_costs(
-    db: &DatabaseConnection,
+    settings: &DatabaseSettings,
     scenarios: &[Scenario],
     stale_after: chrono::TimeDelta,
 ) -> anyhow::Result<Vec<SqlCost>> {
     let requests: Vec<(&'static str, &'static str, Value)> =
         scenarios.iter().map(|s| (s.name, s.query, (s.variables)(0))).collect();
-    let db = db.clone();
+    let settings = settings.clone();
     tokio::task::spawn_blocking(move || {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?
-            .block_on(count_statements(db, requests, stale_after))
+            .block_on(async move {
+                let db = database::connect(&settings).await?;
+                // The first run warms the connections' caches; the second is measured.
+                count_statements(&db, &requests, stale_after).await?;
+                let costs = count_statements(&db, &requests, stale_after).await;
+                db.close().await?;
+                costs
+            })
     })
     .await?
 }
 
 async fn count_statements(
-    db: DatabaseConnection,
-    requests: Vec<(&'static str, &'static str, Value)>,
+    db: &DatabaseConnection,
+    requests: &[(&'static str, &'static str, Value)],
     stale_after: chrono::TimeDelta,
 ) -> anyhow::Result<Vec<SqlCost>> {
     let log: Arc<Mutex<Vec<(Duration, String)>>> = Arc::default();
@@ -406,8 +414,8 @@ async fn count_statements(
     let schema = &schemas.http.anonymous;
     let mut costs = Vec::new();
     for (name, query, variables) in requests {
-        let request = async_graphql::Request::new(query)
-            .variables(async_graphql::Variables::from_json(variables))
+        let request = async_graphql::Request::new(*query)
+            .variables(async_graphql::Variables::from_json(variables.clone()))
             .data(RequestContext::default())
             .data(Loaders::new(&counting, registry::text::Lang::Ky));
         log.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.clear();

@@ -355,7 +355,7 @@ async fn execute(req: &HttpRequest, state: &GraphqlState, request: Request) -> H
     label_errors(req, &mut response);
     match status {
         None => reply(req, &response),
-        Some(status) => json_reply(req, status, &response_body(&response, false)),
+        Some(status) => json_reply(req, status, response_body(&response, false)),
     }
 }
 
@@ -419,14 +419,26 @@ fn codes(response: &Response) -> impl Iterator<Item = &str> {
         })
 }
 
-/// The body of a response; without `data` for a request that never ran,
-/// when the client speaks `application/graphql-response+json`.
-fn response_body(response: &Response, omit_data: bool) -> serde_json::Value {
-    let mut body = serde_json::to_value(response).unwrap_or_default();
-    if let (true, Some(object)) = (omit_data, body.as_object_mut()) {
-        object.remove("data");
+/// A response without `data`, for a request that never ran, when the
+/// client speaks `application/graphql-response+json`.
+#[derive(serde::Serialize)]
+struct WithoutData<'a> {
+    errors: &'a [ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, Value>,
+}
+
+/// The body of a response, serialised straight from async-graphql's values
+/// (which keep the fields in the order the query asked for them).
+fn response_body(response: &Response, omit_data: bool) -> serde_json::Result<Vec<u8>> {
+    if omit_data {
+        serde_json::to_vec(&WithoutData {
+            errors: &response.errors,
+            extensions: &response.extensions,
+        })
+    } else {
+        serde_json::to_vec(response)
     }
-    body
 }
 
 /// Status, media type and body per the module's rules.
@@ -436,7 +448,7 @@ fn reply(req: &HttpRequest, response: &Response) -> HttpResponse {
     let omit_data = never_ran && modern(req);
     let body = response_body(response, omit_data);
     if let Some(wait) = retry_after(response) {
-        let mut res = json_reply(req, StatusCode::TOO_MANY_REQUESTS, &body);
+        let mut res = json_reply(req, StatusCode::TOO_MANY_REQUESTS, body);
         res.headers_mut().insert(header::RETRY_AFTER, wait);
         return res;
     }
@@ -448,7 +460,7 @@ fn reply(req: &HttpRequest, response: &Response) -> HttpResponse {
     } else {
         StatusCode::OK
     };
-    json_reply(req, status, &body)
+    json_reply(req, status, body)
 }
 
 /// The `Retry-After` of a rate-limited response.
@@ -464,8 +476,8 @@ fn retry_after(response: &Response) -> Option<header::HeaderValue> {
     })
 }
 
-fn json_reply(req: &HttpRequest, status: StatusCode, body: &serde_json::Value) -> HttpResponse {
-    match serde_json::to_vec(body) {
+fn json_reply(req: &HttpRequest, status: StatusCode, body: serde_json::Result<Vec<u8>>) -> HttpResponse {
+    match body {
         Ok(bytes) => HttpResponse::build(status).content_type(media_type(req)).body(bytes),
         Err(err) => {
             tracing::error!(error = %err, "cannot serialise a GraphQL response");
