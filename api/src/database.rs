@@ -11,7 +11,7 @@ use crate::config::{DatabaseSettings, redact_url};
 
 /// Any PostgreSQL advisory-lock key works as long as every replica uses the
 /// same one; this is "kamkor" in ASCII.
-const SETUP_LOCK_KEY: i64 = 0x6b61_6d6b_6f72;
+pub(crate) const SETUP_LOCK_KEY: i64 = 0x6b61_6d6b_6f72;
 
 /// Opens a connection pool. SQLite gets WAL (readers never wait for the
 /// writer), a busy timeout and foreign keys; PostgreSQL a statement timeout.

@@ -159,19 +159,20 @@ fn serve_stops_gracefully_on_sigterm_and_ctrl_c() {
 
 /// `kamkor bench` generates data, loads a real server, measures each query
 /// and its ceiling, and reports them (here through its JSON file).
-async fn bench_reports_every_query_and_its_ceiling(backend: crate::helpers::Backend) {
+async fn bench_reports_every_query_and_its_ceiling(backend: crate::helpers::Backend, centres: usize, services: usize) {
     let Some((settings, _database)) = crate::helpers::fresh_database(backend).await else {
         return;
     };
     let json = std::env::temp_dir().join(format!("kamkor-bench-{}.json", uuid::Uuid::new_v4().simple()));
     let (url, report_path) = (settings.url.clone(), json.display().to_string());
+    let generated = format!("generated {centres} centres and {services} services");
     let output = tokio::task::spawn_blocking(move || {
         let args = [
             "bench",
             "--centres",
-            "200",
+            &centres.to_string(),
             "--services",
-            "600",
+            &services.to_string(),
             "--clients",
             "2",
             "--seconds",
@@ -189,7 +190,7 @@ async fn bench_reports_every_query_and_its_ceiling(backend: crate::helpers::Back
         "{stdout}{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(stdout.contains("generated 200 centres and 600 services"), "{stdout}");
+    assert!(stdout.contains(&generated), "{stdout}");
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json).expect("the JSON report")).expect("JSON");
     let _ = std::fs::remove_file(&json);
@@ -233,13 +234,49 @@ async fn bench_reports_every_query_and_its_ceiling(backend: crate::helpers::Back
             "{table_row}: {stdout}"
         );
     }
+    if backend == crate::helpers::Backend::Postgres {
+        let Some((fresh, _fresh_database)) = crate::helpers::fresh_database(backend).await else {
+            return;
+        };
+        let migrated = api::database::connect(&fresh).await.expect("connects");
+        api::database::migrate(&migrated).await.expect("migrates");
+        let loaded = postgres_structure(&settings).await;
+        assert!(loaded.len() > 20, "{loaded:#?}");
+        assert_eq!(
+            loaded,
+            postgres_structure(&fresh).await,
+            "the bulk load rebuilt every index and key"
+        );
+    }
 }
 
-/// One engine after the other: each run loads the machine on its own.
+/// One engine after the other: each run loads the machine on its own. On
+/// PostgreSQL the data set is big enough for the bulk load to set indexes
+/// and constraints aside and rebuild them.
 #[tokio::test]
 async fn bench_runs_on_both_engines() {
-    bench_reports_every_query_and_its_ceiling(crate::helpers::Backend::Sqlite).await;
-    bench_reports_every_query_and_its_ceiling(crate::helpers::Backend::Postgres).await;
+    bench_reports_every_query_and_its_ceiling(crate::helpers::Backend::Sqlite, 200, 600).await;
+    bench_reports_every_query_and_its_ceiling(crate::helpers::Backend::Postgres, 4000, 16000).await;
+}
+
+/// The indexes and constraints of the registry's PostgreSQL schema, as text
+/// that does not name the schema.
+async fn postgres_structure(settings: &api::config::DatabaseSettings) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = api::database::connect(settings).await.expect("connects");
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT indexname || ' ' || replace(indexdef, schemaname || '.', '') FROM pg_indexes \
+             WHERE schemaname = current_schema() \
+             UNION ALL \
+             SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint \
+             WHERE connamespace = current_schema()::regnamespace \
+             ORDER BY 1",
+        ))
+        .await
+        .expect("reads the catalog");
+    rows.iter().map(|r| r.try_get_by_index(0).expect("text")).collect()
 }
 
 #[test]

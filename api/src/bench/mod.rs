@@ -148,6 +148,7 @@ async fn prepare_data(db: &DatabaseConnection, args: &BenchArgs) -> anyhow::Resu
     let started = Instant::now();
     crate::seed::demo::load(db, Default::default()).await?;
     generated::generate(db, args.centres, args.services, args.seed).await?;
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "generated");
     // Fresh statistics, as a production database would have, so the
     // planners pick the indexes.
     database::refresh_statistics(db).await?;

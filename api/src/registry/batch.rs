@@ -1,14 +1,17 @@
 //! Loading many records at once (the demo data, the benchmark's data):
-//! collected in memory, their derived columns filled, then inserted in
-//! chunks inside one transaction.
+//! collected in memory, their derived columns filled, then written inside
+//! one transaction: by COPY on PostgreSQL, in multi-row INSERTs on SQLite
+//! (which runs in this process, where an INSERT costs no round trip).
+
+mod copy;
 
 use entity::{
     admin_area, capacity, capacity_event, centre, centre_language, change_log, enums::RecordType, organization,
     service, service_area, service_at_centre, service_target_group,
 };
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    PaginatorTrait, TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    IntoActiveModel, PaginatorTrait, TransactionTrait,
 };
 
 use crate::{database, error::AppError, registry};
@@ -45,18 +48,30 @@ pub struct Summary {
     pub capacities: usize,
 }
 
-async fn insert_chunks<A>(txn: &impl sea_orm::ConnectionTrait, rows: Vec<A>) -> Result<(), sea_orm::DbErr>
-where
-    A: ActiveModelTrait + Send,
-{
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(CHUNK).collect();
-        <A::Entity as EntityTrait>::insert_many(chunk)
-            .exec_without_returning(txn)
-            .await?;
+/// Where a batch's rows go, one table at a time.
+trait Sink {
+    async fn put<A>(&mut self, rows: Vec<A>) -> Result<(), AppError>
+    where
+        A: ActiveModelTrait + Send;
+}
+
+/// Multi-row INSERTs inside a sea-orm transaction.
+struct Inserts<'t>(&'t DatabaseTransaction);
+
+impl Sink for Inserts<'_> {
+    async fn put<A>(&mut self, rows: Vec<A>) -> Result<(), AppError>
+    where
+        A: ActiveModelTrait + Send,
+    {
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<A> = rows.by_ref().take(CHUNK).collect();
+            <A::Entity as EntityTrait>::insert_many(chunk)
+                .exec_without_returning(self.0)
+                .await?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 fn active<M: IntoActiveModel<A>, A: ActiveModelTrait>(rows: Vec<M>) -> Vec<A> {
@@ -66,28 +81,37 @@ fn active<M: IntoActiveModel<A>, A: ActiveModelTrait>(rows: Vec<M>) -> Vec<A> {
 impl Batch {
     /// Inserts everything in one transaction.
     pub async fn insert(self, db: &DatabaseConnection) -> Result<Summary, AppError> {
-        let txn = db.begin().await?;
-        let summary = self.write(&txn).await?;
-        txn.commit().await?;
-        Ok(summary)
+        // Without the emptiness condition a load always happens.
+        Ok(self.load(db, false).await?.unwrap_or_default())
     }
 
     /// Inserts everything in one transaction if the registry is empty;
     /// `None` when it already holds data. Replicas starting together on an
     /// empty database load the data exactly once.
     pub async fn insert_if_empty(self, db: &DatabaseConnection) -> Result<Option<Summary>, AppError> {
-        let txn = db.begin().await?;
-        database::lock_setup(&txn).await?;
-        if !is_empty(&txn).await? {
-            return Ok(None);
+        self.load(db, true).await
+    }
+
+    async fn load(self, db: &DatabaseConnection, only_if_empty: bool) -> Result<Option<Summary>, AppError> {
+        if db.get_database_backend() == DbBackend::Postgres {
+            return copy::load(self, db.get_postgres_connection_pool(), only_if_empty).await;
         }
-        let summary = self.write(&txn).await?;
+        let txn = db.begin().await?;
+        if only_if_empty {
+            database::lock_setup(&txn).await?;
+            if !is_empty(&txn).await? {
+                return Ok(None);
+            }
+        }
+        super::take_write_turn(&txn).await?;
+        let summary = self.write(&mut Inserts(&txn)).await?;
         txn.commit().await?;
         Ok(Some(summary))
     }
 
-    /// Fills derived columns and inserts everything, parents first.
-    async fn write(mut self, txn: &DatabaseTransaction) -> Result<Summary, AppError> {
+    /// Fills derived columns and writes everything, parents first, inside
+    /// a transaction that holds the write turn.
+    async fn write(mut self, sink: &mut impl Sink) -> Result<Summary, AppError> {
         self.organizations
             .iter_mut()
             .for_each(registry::organization::fill_derived);
@@ -96,7 +120,6 @@ impl Batch {
             .iter_mut()
             .for_each(|c| registry::centre::fill_derived(c, grid));
         self.services.iter_mut().for_each(registry::service::fill_derived);
-        super::take_write_turn(txn).await?;
         let changes = self.changes();
         let summary = Summary {
             areas: self.areas.len(),
@@ -106,18 +129,54 @@ impl Batch {
             placements: self.placements.len(),
             capacities: self.capacities.len(),
         };
-        insert_chunks(txn, active::<_, admin_area::ActiveModel>(self.areas)).await?;
-        insert_chunks(txn, active::<_, organization::ActiveModel>(self.organizations)).await?;
-        insert_chunks(txn, active::<_, centre::ActiveModel>(self.centres)).await?;
-        insert_chunks(txn, active::<_, centre_language::ActiveModel>(self.centre_languages)).await?;
-        insert_chunks(txn, active::<_, service::ActiveModel>(self.services)).await?;
-        insert_chunks(txn, active::<_, service_target_group::ActiveModel>(self.target_groups)).await?;
-        insert_chunks(txn, active::<_, service_area::ActiveModel>(self.service_areas)).await?;
-        insert_chunks(txn, active::<_, service_at_centre::ActiveModel>(self.placements)).await?;
-        insert_chunks(txn, active::<_, capacity::ActiveModel>(self.capacities)).await?;
-        insert_chunks(txn, active::<_, capacity_event::ActiveModel>(self.capacity_events)).await?;
-        insert_chunks(txn, changes).await?;
+        sink.put(active::<_, admin_area::ActiveModel>(self.areas)).await?;
+        sink.put(active::<_, organization::ActiveModel>(self.organizations))
+            .await?;
+        sink.put(active::<_, centre::ActiveModel>(self.centres)).await?;
+        sink.put(active::<_, centre_language::ActiveModel>(self.centre_languages))
+            .await?;
+        sink.put(active::<_, service::ActiveModel>(self.services)).await?;
+        sink.put(active::<_, service_target_group::ActiveModel>(self.target_groups))
+            .await?;
+        sink.put(active::<_, service_area::ActiveModel>(self.service_areas))
+            .await?;
+        sink.put(active::<_, service_at_centre::ActiveModel>(self.placements))
+            .await?;
+        sink.put(active::<_, capacity::ActiveModel>(self.capacities)).await?;
+        sink.put(active::<_, capacity_event::ActiveModel>(self.capacity_events))
+            .await?;
+        sink.put(changes).await?;
         Ok(summary)
+    }
+
+    /// Rows the batch writes (its change feed included).
+    fn rows(&self) -> usize {
+        let records = self.organizations.len() + self.centres.len() + self.services.len() + self.placements.len();
+        records
+            + self.areas.len()
+            + self.centre_languages.len()
+            + self.target_groups.len()
+            + self.service_areas.len()
+            + self.capacities.len() * 2
+            + self.capacity_events.len()
+    }
+
+    /// The tables a batch writes.
+    fn tables() -> [&'static str; 11] {
+        use sea_orm::EntityName;
+        [
+            admin_area::Entity.table_name(),
+            organization::Entity.table_name(),
+            centre::Entity.table_name(),
+            centre_language::Entity.table_name(),
+            service::Entity.table_name(),
+            service_target_group::Entity.table_name(),
+            service_area::Entity.table_name(),
+            service_at_centre::Entity.table_name(),
+            capacity::Entity.table_name(),
+            capacity_event::Entity.table_name(),
+            change_log::Entity.table_name(),
+        ]
     }
 
     /// The change feed's rows for everything loaded, so that a mirror can

@@ -157,11 +157,13 @@ pub async fn begin_write(db: &sea_orm::DatabaseConnection) -> Result<sea_orm::Da
     Ok(txn)
 }
 
+/// The advisory lock of the write turn: any key works as long as every
+/// replica uses the same one.
+pub(crate) const WRITE_LOCK_KEY: i64 = 0x6b61_6d6b_6f72_0002;
+
 /// Waits for this transaction's turn to write (PostgreSQL; SQLite's
 /// immediate transactions take turns by themselves).
 pub async fn take_write_turn(txn: &impl ConnectionTrait) -> Result<(), AppError> {
-    /// Any key works as long as every replica uses the same one.
-    const WRITE_LOCK_KEY: i64 = 0x6b61_6d6b_6f72_0002;
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"))
             .await?;
