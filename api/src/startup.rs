@@ -99,6 +99,7 @@ impl Application {
                 .wrap(middleware::from_fn(http::compression::mark_small))
                 .wrap(middleware::Compress::default())
                 .wrap(middleware::from_fn(http::compression::unmark))
+                .wrap(middleware::from_fn(http::compression::prefer_gzip))
                 .wrap(cors(&http_settings))
                 .wrap(middleware::DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
                 .wrap(middleware::from_fn(http::telemetry::finish_request))

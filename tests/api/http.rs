@@ -385,6 +385,9 @@ both!(responses_are_compressed_as_the_client_accepts, |app| async move {
         ("br", "br"),
         ("gzip, br;q=0.5", "gzip"),
         ("br, gzip;q=0.8", "br"),
+        // Equally welcome, gzip wins: brotli costs more CPU and memory.
+        ("gzip, deflate, br, zstd", "gzip"),
+        ("br, gzip", "gzip"),
     ] {
         let (got, vary, body) = send(Some(accept), large).await;
         assert_eq!(got.as_deref(), Some(encoding), "Accept-Encoding: {accept}");

@@ -3,16 +3,27 @@
 //! prefers, by actix-web's own `Compress` middleware. Bodies under 1 KiB
 //! go as they are: compressing them saves nothing and costs CPU.
 //!
+//! When a client welcomes gzip and brotli alike (browsers and most HTTP
+//! libraries send `gzip, deflate, br`), it gets gzip, though `Compress`
+//! would pick brotli. Measured with `kamkor bench` on a 33 kB page of
+//! centres, brotli saved 15 % more bytes than gzip (8.6 kB against 10.1 kB)
+//! but cost 0.8 ms more server CPU per response, and with 32 responses in
+//! flight the server's peak memory rose from 45 MB to 148 MB: actix-web's
+//! brotli encoder keeps a 4 MiB window per response. A client that prefers
+//! brotli by its q-values still gets it.
+//!
 //! `Compress` has no size threshold of its own, but it leaves alone a
 //! response that already names its encoding. So `mark_small` (inside it)
 //! names small bodies `identity`, and `unmark` (outside it) removes that
 //! name again before the response leaves.
 
 use actix_web::{
-    Error,
+    Error, HttpMessage as _,
     body::{BodySize, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
-    http::header::{CONTENT_ENCODING, HeaderValue},
+    http::header::{
+        ACCEPT_ENCODING, AcceptEncoding, CONTENT_ENCODING, ContentEncoding, Encoding, HeaderValue, Preference, Quality,
+    },
     middleware::Next,
 };
 
@@ -43,4 +54,34 @@ pub async fn unmark(
         res.headers_mut().remove(CONTENT_ENCODING);
     }
     Ok(res)
+}
+
+/// Asks `Compress` (inside it) for gzip when the client accepts gzip at
+/// least as gladly as brotli.
+pub async fn prefer_gzip(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    if req
+        .get_header::<AcceptEncoding>()
+        .is_some_and(|accept| gzip_over_brotli(&accept))
+    {
+        req.headers_mut()
+            .insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    next.call(req).await
+}
+
+/// Whether gzip is acceptable and brotli is named with no higher quality.
+fn gzip_over_brotli(accept: &AcceptEncoding) -> bool {
+    let quality = |wanted: ContentEncoding| {
+        accept
+            .iter()
+            .find(|item| item.item == Preference::Specific(Encoding::Known(wanted)))
+            .map(|item| item.quality)
+    };
+    match (quality(ContentEncoding::Gzip), quality(ContentEncoding::Brotli)) {
+        (Some(gzip), Some(brotli)) => gzip > Quality::ZERO && gzip >= brotli,
+        _ => false,
+    }
 }
