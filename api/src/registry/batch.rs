@@ -20,6 +20,12 @@ use crate::{database, error::AppError, registry};
 /// for our widest table.
 const CHUNK: usize = 400;
 
+/// Rows from which a batch rebuilds the tables' indexes (and on PostgreSQL
+/// their constraints) after its rows are in, rather than maintaining them
+/// row by row: a rebuild costs the whole table, data already there
+/// included, so only a big batch gains.
+const REBUILD_FROM_ROWS: usize = 100_000;
+
 /// Records to insert together.
 #[derive(Default)]
 pub struct Batch {
@@ -104,7 +110,15 @@ impl Batch {
             }
         }
         super::take_write_turn(&txn).await?;
+        let set_aside = if self.rows() >= REBUILD_FROM_ROWS {
+            set_aside_sqlite_indexes(&txn).await?
+        } else {
+            Vec::new()
+        };
         let summary = self.write(&mut Inserts(&txn)).await?;
+        for create in set_aside {
+            txn.execute_unprepared(&create).await?;
+        }
         txn.commit().await?;
         Ok(Some(summary))
     }
@@ -210,6 +224,34 @@ impl Batch {
             .chain(capacities)
             .collect()
     }
+}
+
+/// Drops the indexes SQLite lets go of (not those of primary keys and
+/// unique columns, which it builds itself) on the tables a batch writes;
+/// returns the statements that recreate them. SQLite checks foreign keys
+/// with the parent's primary key, which stays.
+async fn set_aside_sqlite_indexes(txn: &DatabaseTransaction) -> Result<Vec<String>, AppError> {
+    use sea_orm::{Statement, Value};
+    let tables = Batch::tables();
+    let placeholders = vec!["?"; tables.len()].join(", ");
+    let indexes = txn
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            format!(
+                "SELECT name, sql FROM sqlite_master \
+                 WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({placeholders})"
+            ),
+            tables.iter().map(|t| Value::from(*t)),
+        ))
+        .await?;
+    let mut recreate = Vec::with_capacity(indexes.len());
+    for row in indexes {
+        let name: String = row.try_get_by_index(0)?;
+        recreate.push(row.try_get_by_index(1)?);
+        txn.execute_unprepared(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
+            .await?;
+    }
+    Ok(recreate)
 }
 
 /// True when the registry holds no administrative areas, i.e. nothing was

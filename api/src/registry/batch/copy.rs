@@ -24,15 +24,11 @@ use sea_orm::{
     sqlx::{self, PgConnection, PgPool},
 };
 
-use super::{Batch, Sink, Summary};
+use super::{Batch, REBUILD_FROM_ROWS, Sink, Summary};
 use crate::{database, error::AppError, registry};
 
 /// Bytes of encoded rows sent to the server at a time.
 const SEND_BYTES: usize = 1 << 20;
-/// Rows from which a batch rebuilds indexes and constraints rather than
-/// maintaining them (a rebuild costs the whole table, data already there
-/// included).
-const REBUILD_FROM_ROWS: usize = 100_000;
 
 /// Loads `batch` in one transaction; with `only_if_empty`, only into a
 /// registry that holds nothing yet (`None` otherwise), under the set-up lock
