@@ -16,7 +16,7 @@ const SET: &str = r#"mutation($id: ID!, $available: Int!, $version: Int!) {
 
 both!(
     exactly_one_of_racing_counts_wins,
-    configure = with_tokens,
+    configure = crate::helpers::with_tokens_for_racers,
     |app| async move {
         let admin = token("admin", "registry-admin", &[]);
         let f = Fixture::create(&app, &admin, "Жарыш").await;

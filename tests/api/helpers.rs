@@ -310,6 +310,15 @@ pub fn with_tokens(settings: &mut Settings) {
     settings.auth.secret = Some(SECRET.to_owned());
 }
 
+/// [`with_tokens`], for tests whose concurrent writers outnumber the test
+/// pool's five connections: a writer may wait for a connection as long as a
+/// loaded machine running the whole suite needs (the one-second default
+/// exists to answer outages at once, which these tests do not exercise).
+pub fn with_tokens_for_racers(settings: &mut Settings) {
+    with_tokens(settings);
+    settings.database.acquire_timeout = std::time::Duration::from_secs(30);
+}
+
 /// A token signed with [`SECRET`], valid for an hour.
 pub fn token(role: &str, subject: &str, centres: &[&str]) -> String {
     let auth = api::config::AuthSettings {

@@ -133,7 +133,7 @@ both!(holds_are_checked, configure = with_tokens, |app| async move {
 
 both!(
     racing_holds_for_the_last_place_one_wins,
-    configure = with_tokens,
+    configure = crate::helpers::with_tokens_for_racers,
     |app| async move {
         let admin = token("admin", "registry-admin", &[]);
         let f = Fixture::create(&app, &admin, "Акыркы орун").await;
