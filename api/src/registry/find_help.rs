@@ -289,7 +289,7 @@ impl HelpNeed {
 /// sorts more candidates than the page needs. Measured: a fixed 1 km served
 /// 601 pages per second with 50,000 services but 144 with 1,000,000, where
 /// its circle holds twenty times more candidates; a fixed 0.25 km served 455
-/// and 228.
+/// and 228; the learned one 522 and 199.
 struct FirstCircle(AtomicU64);
 
 /// 1 km for a page of 20 rows (1 / √20 km per √row), until pages teach
@@ -320,6 +320,7 @@ impl FirstCircle {
         }
     }
 }
+
 /// Bounds on how much each further circle grows.
 const MIN_GROWTH: f64 = 1.5;
 const MAX_GROWTH: f64 = 4.0;
