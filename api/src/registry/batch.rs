@@ -165,13 +165,17 @@ impl Batch {
 
     /// Rows the batch writes (its change feed included).
     fn rows(&self) -> usize {
-        let records = self.organizations.len() + self.centres.len() + self.services.len() + self.placements.len();
-        records
+        // Each of these records has a row of its own and one in the feed.
+        let in_the_feed = self.organizations.len()
+            + self.centres.len()
+            + self.services.len()
+            + self.placements.len()
+            + self.capacities.len();
+        2 * in_the_feed
             + self.areas.len()
             + self.centre_languages.len()
             + self.target_groups.len()
             + self.service_areas.len()
-            + self.capacities.len() * 2
             + self.capacity_events.len()
     }
 
