@@ -11,6 +11,7 @@ pub mod database;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod memory;
 pub mod metrics;
 pub mod registry;
 pub mod seed;
