@@ -35,17 +35,11 @@ pub struct Loaders {
     pub service_at_centre: DataLoader<service_at_centre::ServiceAtCentreById, HashMapCache>,
 }
 
-/// A loader that fetches as soon as the resolvers asking for it yield.
-///
-/// async-graphql waits 1 ms by default for more keys. Here no wait is
-/// needed: each actix worker runs its requests on one thread, so the fetch
-/// (a spawned task) starts only once the request's resolvers have yielded,
-/// and they resolve siblings together (a list's items, an object's
-/// fields), so every sibling's key is in by then. The statement counts of
-/// the tests and of `kamkor bench` hold that true. The wait cost each
-/// level of a query 1 ms of latency and a timer.
+/// A loader that waits async-graphql's 1 ms for more keys. Without the
+/// wait, nested relations of a page (a centre's capacities' services) were
+/// read one statement per parent (`tests/api/n_plus_one.rs`).
 fn loader<L: Loader<Uuid>>(inner: L) -> DataLoader<L, HashMapCache> {
-    DataLoader::with_cache(inner, tokio::spawn, HashMapCache::default()).delay(std::time::Duration::ZERO)
+    DataLoader::with_cache(inner, tokio::spawn, HashMapCache::default())
 }
 
 impl Loaders {
