@@ -72,6 +72,7 @@ impl Application {
         let rate_limiter = Arc::new(RateLimiter::new(&settings.rate_limit));
         forget_idle_clients(rate_limiter.clone());
         let events = Events::connect(&db).await?;
+        let reference = events.reference_cache().clone();
         registry::hold::sweep_forever(db.clone(), events.clone());
         let schemas = build_schemas(&SchemaDeps {
             db: db.clone(),
@@ -93,6 +94,7 @@ impl Application {
             limits: settings.limits,
             verifier: TokenVerifier::from_settings(&settings.auth)?,
             public_grid: grid,
+            reference: reference.clone(),
         });
         let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
         let sockets = web::Data::new(Sockets::new(settings.live, metrics.clone(), stopping_rx));

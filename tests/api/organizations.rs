@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::{
     both,
-    helpers::{nodes, strings},
+    helpers::{nodes, strings, token, with_tokens},
 };
 
 both!(organizations_and_areas, |app| async move {
@@ -59,3 +59,44 @@ both!(organizations_and_areas, |app| async move {
         .await;
     assert_eq!(one["organization"]["id"], id);
 });
+
+/// The query that names organizations through the replica's reference
+/// cache: a centre's organization, and the organization by id.
+const CENTRE_AND_ITS_ORGANIZATION: &str =
+    "query($id: ID!) { centre(id: $id) { organization { id version name email } } }";
+
+both!(
+    an_edited_organization_is_read_anew,
+    configure = with_tokens,
+    |app| async move {
+        let centre = app.centre_id("Бишкек").await;
+        let before = app.data(CENTRE_AND_ITS_ORGANIZATION, json!({ "id": centre })).await;
+        // Twice, so that the second read comes from the cache if anything does.
+        let again = app.data(CENTRE_AND_ITS_ORGANIZATION, json!({ "id": centre })).await;
+        assert_eq!(before, again);
+        let organization = &before["centre"]["organization"];
+        let (count, _) = app
+            .count_statements(app.data(CENTRE_AND_ITS_ORGANIZATION, json!({ "id": centre })))
+            .await;
+        assert_eq!(
+            count, 1,
+            "the organization came from the reference cache, the centre from the database"
+        );
+
+        let admin = token("admin", "registry-admin", &[]);
+        app.data_as(
+        &admin,
+        "mutation($id: ID!, $v: Int!) { updateOrganization(input: { id: $id, expectedVersion: $v, email: \"new@example.kg\", name: { ky: \"Жаңы ат\", ru: \"Новое имя\" } }) { organization { version } } }",
+        json!({ "id": organization["id"], "v": organization["version"] }),
+    )
+    .await;
+        let after = app.data(CENTRE_AND_ITS_ORGANIZATION, json!({ "id": centre })).await;
+        let edited = &after["centre"]["organization"];
+        assert_eq!(edited["email"], "new@example.kg");
+        assert_eq!(edited["name"], "Жаңы ат");
+        assert_eq!(
+            edited["version"],
+            organization["version"].as_i64().unwrap_or_default() + 1
+        );
+    }
+);

@@ -358,3 +358,53 @@ async fn a_replica_cut_off_from_the_database_catches_up_when_it_returns() {
     assert_eq!(payload["data"]["capacityChanged"]["id"], capacity.as_str());
     assert_eq!(payload["data"]["capacityChanged"]["available"], 5);
 }
+
+/// The organization of the first centre, as the replica at `url` reads it.
+async fn first_organization(url: &str, admin: &str) -> serde_json::Value {
+    let data = data_as(
+        url,
+        admin,
+        "{ centres(first: 1) { nodes { organization { id version email } } } }",
+        json!({}),
+    )
+    .await;
+    data["centres"]["nodes"][0]["organization"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organization_edited_through_one_replica_is_read_anew_by_another() {
+    // The schema lives as long as `_schema`.
+    let Some(Cluster {
+        a,
+        b,
+        _database: _schema,
+        ..
+    }) = two_replicas().await
+    else {
+        return;
+    };
+    let admin = token("admin", "registry-admin", &[]);
+    // B reads the organization twice: it now keeps it.
+    let before = first_organization(&b.graphql_url(), &admin).await;
+    assert_eq!(first_organization(&b.graphql_url(), &admin).await, before);
+    data_as(
+        &a.graphql_url(),
+        &admin,
+        "mutation($id: ID!, $v: Int!) { updateOrganization(input: { id: $id, expectedVersion: $v, email: \"moved@example.kg\" }) { organization { id } } }",
+        json!({ "id": before["id"], "v": before["version"] }),
+    )
+    .await;
+    // The database tells B on commit; B hears it a moment later.
+    let started = Instant::now();
+    let mut seen = first_organization(&b.graphql_url(), &admin).await;
+    while seen["email"] != "moved@example.kg" && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        seen = first_organization(&b.graphql_url(), &admin).await;
+    }
+    eprintln!("replica B read the edit {:?} after A committed it", started.elapsed());
+    assert_eq!(
+        seen["email"], "moved@example.kg",
+        "replica B still serves the organization it kept"
+    );
+    assert_eq!(seen["version"], before["version"].as_i64().unwrap_or_default() + 1);
+}

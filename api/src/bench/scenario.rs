@@ -95,9 +95,9 @@ pub fn all(centre_ids: Arc<Vec<String>>, stale_after: chrono::TimeDelta) -> Vec<
             variables: find_help_variables,
             headers: &[],
             // The ranking searches growing circles around the point: three
-            // on CI's sparse data, one in a dense city; then the areas and
-            // the organizations, one batch each.
-            max_statements: 5,
+            // on CI's sparse data, one in a dense city. The areas and the
+            // organizations come from the replica's reference cache.
+            max_statements: 3,
             ceiling: Some(Ceiling::new(
                 find_help_sql,
                 Arc::new(move |i| find_help_parameters(point(i), Utc::now() - stale_after)),

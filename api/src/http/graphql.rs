@@ -51,6 +51,7 @@ use crate::{
         types::text::Lang,
     },
     metrics::Metrics,
+    registry::reference::ReferenceCache,
     registry::{access::Viewer, geo::PublicGrid, text},
 };
 
@@ -69,6 +70,8 @@ pub struct GraphqlState {
     /// `None` when no keys are configured.
     pub verifier: Option<TokenVerifier>,
     pub public_grid: PublicGrid,
+    /// This replica's areas and organizations (kept true by the events).
+    pub reference: Arc<ReferenceCache>,
 }
 
 /// An HTTP-level failure, answered in the GraphQL error shape.
@@ -298,7 +301,9 @@ async fn execute_in_time(
 ) -> (Response, Option<StatusCode>) {
     let schema = state.schemas.http.serving(&context.viewer);
     let lang = context.accept_language.unwrap_or(Lang::Ky).into();
-    let request = request.data(context.clone()).data(Loaders::new(&state.db, lang));
+    let request = request
+        .data(context.clone())
+        .data(Loaders::new(&state.db, &state.reference, lang));
     let execution = AssertUnwindSafe(schema.execute(request)).catch_unwind();
     let status = match tokio::time::timeout(state.http.request_timeout, execution).await {
         Ok(Ok(response)) => return (response, None),

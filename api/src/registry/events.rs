@@ -8,6 +8,12 @@
 //! its process's subscribers. A listener that loses its connection catches
 //! up on reconnecting by reading the capacities changed meanwhile, so that
 //! subscribers are never silently left without a change.
+//!
+//! The same carriers tell every replica that reference data changed, so
+//! that each empties its [`ReferenceCache`] (on a second channel, which
+//! carries no payload).
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use entity::{
@@ -18,7 +24,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, prelude
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
-use super::capacity::CapacityRecord;
+use super::{capacity::CapacityRecord, reference::ReferenceCache};
 use crate::error::AppError;
 
 /// Events a slow subscriber may fall behind by before it misses some.
@@ -102,9 +108,16 @@ impl CapacityFilter {
 #[derive(Clone)]
 pub struct Events {
     local: broadcast::Sender<CapacityChanged>,
-    /// The PostgreSQL channel the replicas of one registry talk on; `None`
+    /// The PostgreSQL channels the replicas of one registry talk on; `None`
     /// on SQLite.
-    channel: Option<String>,
+    channels: Option<Channels>,
+    reference: Arc<ReferenceCache>,
+}
+
+#[derive(Clone)]
+struct Channels {
+    capacities: String,
+    reference: String,
 }
 
 impl Events {
@@ -112,7 +125,8 @@ impl Events {
     pub fn in_process() -> Self {
         Self {
             local: broadcast::channel(BUFFER).0,
-            channel: None,
+            channels: None,
+            reference: Arc::default(),
         }
     }
 
@@ -136,7 +150,11 @@ impl Events {
             .collect();
         let events = Self {
             local: broadcast::channel(BUFFER).0,
-            channel: Some(format!("kamkor_events_{schema}")),
+            channels: Some(Channels {
+                capacities: format!("kamkor_events_{schema}"),
+                reference: format!("kamkor_reference_{schema}"),
+            }),
+            reference: Arc::default(),
         };
         events.listen(db.clone()).await?;
         Ok(events)
@@ -156,11 +174,18 @@ impl Events {
         let _ = self.local.send(event);
     }
 
+    /// This replica's cache of reference data, which these events keep
+    /// true.
+    pub fn reference_cache(&self) -> &Arc<ReferenceCache> {
+        &self.reference
+    }
+
     /// An outbox for one write transaction.
     pub fn outbox(&self) -> Outbox<'_> {
         Outbox {
             events: self,
             queued: Vec::new(),
+            reference_changed: false,
         }
     }
 }
@@ -169,50 +194,77 @@ impl Events {
 pub struct Outbox<'a> {
     events: &'a Events,
     queued: Vec<CapacityChanged>,
+    reference_changed: bool,
 }
 
 impl Outbox<'_> {
     /// Queues an event with the transaction `txn` that makes it true.
     pub async fn push(&mut self, txn: &impl ConnectionTrait, event: CapacityChanged) -> Result<(), AppError> {
-        match &self.events.channel {
-            Some(channel) => {
+        match &self.events.channels {
+            Some(channels) => {
                 let payload = serde_json::to_string(&event).map_err(|e| AppError::Internal(e.into()))?;
-                txn.execute_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT pg_notify($1, $2)",
-                    [channel.clone().into(), payload.into()],
-                ))
-                .await?;
+                notify(txn, &channels.capacities, payload).await?;
             }
             None => self.queued.push(event),
         }
         Ok(())
     }
 
+    /// Queues word, with the transaction `txn` that changes reference data,
+    /// that every replica must forget what it kept of it.
+    pub async fn reference_changed(&mut self, txn: &impl ConnectionTrait) -> Result<(), AppError> {
+        if let Some(channels) = &self.events.channels {
+            notify(txn, &channels.reference, String::new()).await?;
+        }
+        self.reference_changed = true;
+        Ok(())
+    }
+
     /// After the commit: on SQLite, the events go to this process's
-    /// subscribers (PostgreSQL has delivered them already).
+    /// subscribers (PostgreSQL has delivered them already); this replica
+    /// forgets changed reference data at once, without waiting for the
+    /// database's word.
     pub fn committed(self) {
+        if self.reference_changed {
+            self.events.reference.invalidate();
+        }
         for event in self.queued {
             self.events.deliver(event);
         }
     }
 }
 
+async fn notify(txn: &impl ConnectionTrait, channel: &str, payload: String) -> Result<(), AppError> {
+    txn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_notify($1, $2)",
+        [channel.into(), payload.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
 impl Events {
-    /// Listens on the channel until the listener is ready, then keeps
-    /// listening in a task of its own: a lost connection is replaced, and
-    /// the capacities changed meanwhile are delivered as events, so that no
-    /// subscriber is left with a stale view.
+    /// Listens on the channels until the listener is ready, then keeps
+    /// listening in a task of its own: a lost connection is replaced, the
+    /// capacities changed meanwhile are delivered as events, so that no
+    /// subscriber is left with a stale view, and the reference cache is
+    /// emptied, as an edit may have gone unheard.
     async fn listen(&self, db: DatabaseConnection) -> Result<(), AppError> {
-        let channel = self.channel.clone().unwrap_or_default();
+        let Some(channels) = self.channels.clone() else {
+            return Ok(());
+        };
         let pool = db.get_postgres_connection_pool().clone();
-        let mut listener = subscribe(&pool, &channel)
+        let mut listener = subscribe(&pool, &channels)
             .await
-            .map_err(|err| AppError::Internal(anyhow::anyhow!("cannot listen on {channel}: {err}")))?;
+            .map_err(|err| AppError::Internal(anyhow::anyhow!("cannot listen on {}: {err}", channels.capacities)))?;
         let events = self.clone();
         tokio::spawn(async move {
             loop {
                 match listener.try_recv().await {
+                    Ok(Some(notification)) if notification.channel() == channels.reference => {
+                        events.reference.invalidate();
+                    }
                     Ok(Some(notification)) => match serde_json::from_str(notification.payload()) {
                         Ok(event) => events.deliver(event),
                         Err(err) => tracing::warn!(error = %err, "an event that does not parse"),
@@ -220,7 +272,9 @@ impl Events {
                     Ok(None) | Err(_) => {
                         let lost_at = Utc::now();
                         tracing::warn!("lost the event listener's connection; reconnecting");
-                        listener = reconnect(&pool, &channel).await;
+                        events.reference.invalidate();
+                        listener = reconnect(&pool, &channels).await;
+                        events.reference.invalidate();
                         events.catch_up(&db, lost_at - CATCH_UP_MARGIN).await;
                     }
                 }
@@ -244,16 +298,18 @@ impl Events {
     }
 }
 
-async fn subscribe(pool: &sea_orm::sqlx::PgPool, channel: &str) -> Result<PgListener, sea_orm::sqlx::Error> {
+async fn subscribe(pool: &sea_orm::sqlx::PgPool, channels: &Channels) -> Result<PgListener, sea_orm::sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(channel).await?;
+    listener
+        .listen_all([channels.capacities.as_str(), channels.reference.as_str()])
+        .await?;
     Ok(listener)
 }
 
 /// A new listener, retried every second until the database answers.
-async fn reconnect(pool: &sea_orm::sqlx::PgPool, channel: &str) -> PgListener {
+async fn reconnect(pool: &sea_orm::sqlx::PgPool, channels: &Channels) -> PgListener {
     loop {
-        match subscribe(pool, channel).await {
+        match subscribe(pool, channels).await {
             Ok(listener) => return listener,
             Err(err) => {
                 tracing::warn!(error = %err, "the event listener cannot reconnect yet");

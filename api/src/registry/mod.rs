@@ -18,6 +18,7 @@ pub mod geo;
 pub mod hold;
 pub mod organization;
 pub mod overview;
+pub mod reference;
 pub mod row;
 pub mod search;
 pub mod service;

@@ -18,7 +18,9 @@ use serde_json::{Value, json};
 use super::{
     Direction, Listing,
     access::{Action, Viewer},
-    admin_area, audit, centre, search,
+    admin_area, audit, centre,
+    events::Events,
+    search,
     text::Lang,
     validate::{MAX_NAME_CHARS, MAX_TEXT_CHARS, Problems},
 };
@@ -256,8 +258,10 @@ pub async fn update(
     expected_version: i32,
     patch: OrganizationPatch,
     archive: bool,
+    events: &Events,
 ) -> Result<organization::Model, AppError> {
     let actor = viewer.authorize(Action::EditRegistry)?;
+    let mut outbox = events.outbox();
     let txn = super::begin_write(db).await?;
     let current = load_for_edit(&txn, id).await?;
     if current.version != expected_version {
@@ -297,6 +301,9 @@ pub async fn update(
         version: next.version,
     };
     audit::record(&txn, actor, entry).await?;
+    // Replicas keep organizations (see `reference`): each must forget this one.
+    outbox.reference_changed(&txn).await?;
     txn.commit().await?;
+    outbox.committed();
     Ok(next)
 }

@@ -1,9 +1,19 @@
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::dataloader::Loader;
 use entity::admin_area;
+use sea_orm::{DatabaseConnection, prelude::Uuid};
 
-use super::registry_loader;
-use crate::registry;
+use crate::{error::AppError, registry::reference::ReferenceCache};
 
-registry_loader!(
-    /// Administrative areas by id.
-    AdminAreaById: admin_area::Model = registry::admin_area::by_ids
-);
+/// Administrative areas by id, through this replica's reference cache.
+pub struct AdminAreaById(pub DatabaseConnection, pub Arc<ReferenceCache>);
+
+impl Loader<Uuid> for AdminAreaById {
+    type Value = Arc<admin_area::Model>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        self.1.areas(&self.0, keys).await.map_err(Arc::new)
+    }
+}

@@ -12,10 +12,12 @@ pub mod organization;
 pub mod service;
 pub mod service_at_centre;
 
+use std::sync::Arc;
+
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::{DatabaseConnection, prelude::Uuid};
 
-use crate::registry::text::Lang;
+use crate::registry::{reference::ReferenceCache, text::Lang};
 
 /// The loaders of one request.
 pub struct Loaders {
@@ -44,11 +46,12 @@ fn loader<L: Loader<Uuid>>(inner: L) -> DataLoader<L, HashMapCache> {
 
 impl Loaders {
     /// The loaders of a request whose texts are in `lang` unless a field
-    /// asks for another language.
-    pub fn new(db: &DatabaseConnection, lang: Lang) -> Self {
+    /// asks for another language; areas and organizations come through
+    /// this replica's `reference` cache.
+    pub fn new(db: &DatabaseConnection, reference: &Arc<ReferenceCache>, lang: Lang) -> Self {
         Self {
-            admin_area: loader(admin_area::AdminAreaById(db.clone())),
-            organization: loader(organization::OrganizationById(db.clone())),
+            admin_area: loader(admin_area::AdminAreaById(db.clone(), reference.clone())),
+            organization: loader(organization::OrganizationById(db.clone(), reference.clone())),
             organization_centres: loader(centre::CentreIdsOfOrganization(db.clone())),
             organization_services: loader(service::ServiceIdsOfOrganization(db.clone())),
             centre: loader(centre::CentreById(db.clone())),
@@ -67,8 +70,9 @@ impl Loaders {
     /// Loaders that batch but never cache, for a subscription: it lives for
     /// hours, and each event must be resolved against the registry as it
     /// stands then.
-    pub fn uncached(db: &DatabaseConnection, lang: Lang) -> Self {
-        let loaders = Self::new(db, lang);
+    /// The reference cache stays: the events keep it true.
+    pub fn uncached(db: &DatabaseConnection, reference: &Arc<ReferenceCache>, lang: Lang) -> Self {
+        let loaders = Self::new(db, reference, lang);
         loaders.admin_area.enable_all_cache(false);
         loaders.organization.enable_all_cache(false);
         loaders.organization_centres.enable_all_cache(false);

@@ -1,9 +1,19 @@
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::dataloader::Loader;
 use entity::organization;
+use sea_orm::{DatabaseConnection, prelude::Uuid};
 
-use super::registry_loader;
-use crate::registry;
+use crate::{error::AppError, registry::reference::ReferenceCache};
 
-registry_loader!(
-    /// Organizations by id.
-    OrganizationById: organization::Model = registry::organization::by_ids
-);
+/// Organizations by id, through this replica's reference cache.
+pub struct OrganizationById(pub DatabaseConnection, pub Arc<ReferenceCache>);
+
+impl Loader<Uuid> for OrganizationById {
+    type Value = Arc<organization::Model>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        self.1.organizations(&self.0, keys).await.map_err(Arc::new)
+    }
+}

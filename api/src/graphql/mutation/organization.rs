@@ -114,7 +114,16 @@ impl OrganizationMutation {
             website: patch(input.website, |w| w),
             phones: input.phones.map(phones),
         };
-        let model = domain::update(ctx.db()?, ctx.viewer()?, id, input.expected_version, changes, false).await?;
+        let model = domain::update(
+            ctx.db()?,
+            ctx.viewer()?,
+            id,
+            input.expected_version,
+            changes,
+            false,
+            ctx.events()?,
+        )
+        .await?;
         Ok(UpdateOrganizationPayload {
             organization: Organization(Arc::new(model)),
         })
@@ -134,6 +143,7 @@ impl OrganizationMutation {
             input.expected_version,
             Default::default(),
             true,
+            ctx.events()?,
         )
         .await?;
         Ok(ArchiveOrganizationPayload {
