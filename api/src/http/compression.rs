@@ -6,11 +6,11 @@
 //! When a client welcomes gzip and brotli alike (browsers and most HTTP
 //! libraries send `gzip, deflate, br`), it gets gzip, though `Compress`
 //! would pick brotli. Measured with `kamkor bench` on a 33 kB page of
-//! centres, brotli saved 15 % more bytes than gzip (8.6 kB against 10.1 kB)
-//! but cost 0.8 ms more server CPU per response, and with 32 responses in
-//! flight the server's peak memory rose from 45 MB to 148 MB: actix-web's
-//! brotli encoder keeps a 4 MiB window per response. A client that prefers
-//! brotli by its q-values still gets it.
+//! centres, brotli saved 15 % more bytes than gzip (8.4 kB against 9.8 kB)
+//! but cost 0.4–0.8 ms more server CPU per response, and actix-web's
+//! brotli encoder takes a 4 MiB window per response (see `crate::memory`
+//! for how that memory goes back). A client that prefers brotli by its
+//! q-values still gets it.
 //!
 //! `Compress` has no size threshold of its own, but it leaves alone a
 //! response that already names its encoding. So `mark_small` (inside it)
