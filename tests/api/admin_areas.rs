@@ -31,3 +31,30 @@ both!(admin_areas_form_a_tree, |app| async move {
     );
     assert!(districts.iter().any(|d| d["name"] == "Ленинский район"));
 });
+
+both!(an_area_a_filter_names_is_resolved_once_per_replica, |app| async move {
+    let in_osh = r#"{ centres(filter: { areaCode: "KG-GO" }, first: 5) { nodes { area { code } } } }"#;
+    let first = app.data(in_osh, json!({})).await;
+    let (count, again) = app.count_statements(app.data(in_osh, json!({}))).await;
+    assert_eq!(first, again);
+    assert!(
+        again["centres"]["nodes"]
+            .as_array()
+            .is_some_and(|nodes| !nodes.is_empty() && nodes.iter().all(|n| n["area"]["code"] == "KG-GO"))
+    );
+    assert_eq!(
+        count, 1,
+        "the area came from the reference cache, the centres from the database"
+    );
+
+    // An unknown code is not remembered as unknown: it is looked up each
+    // time, and refused each time.
+    let unknown = r#"{ centres(filter: { areaCode: "KG-XX" }) { nodes { id } } }"#;
+    for _ in 0..2 {
+        let (count, _) = app
+            .count_statements(async { json!(app.error_code(unknown, json!({})).await) })
+            .await;
+        assert_eq!(count, 1, "the unknown code was looked up");
+        assert_eq!(app.error_code(unknown, json!({})).await, "BAD_USER_INPUT");
+    }
+});

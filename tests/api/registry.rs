@@ -34,9 +34,16 @@ async fn matches(db: &sea_orm::DatabaseConnection, access: &LocationAccess, size
         available_only: false,
         ..Default::default()
     };
-    let search = registry::find_help::search(db, need, access.clone(), Default::default(), Lang::Ky)
-        .await
-        .expect("a valid need");
+    let search = registry::find_help::search(
+        db,
+        &Default::default(),
+        need,
+        access.clone(),
+        Default::default(),
+        Lang::Ky,
+    )
+    .await
+    .expect("a valid need");
     let mut all = Vec::new();
     loop {
         let window = Window {
@@ -109,7 +116,7 @@ both!(centre_filters_select_exactly_the_matching_centres, |app| async move {
         direction: Direction::Asc,
         lang: Lang::Ky,
     };
-    let listing = registry::centre::list(&app.db, &filter, order, &LocationAccess::Public)
+    let listing = registry::centre::list(&app.db, &Default::default(), &filter, order, &LocationAccess::Public)
         .await
         .expect("a valid filter");
     let found = listing
@@ -135,7 +142,7 @@ both!(centre_filters_select_exactly_the_matching_centres, |app| async move {
         child_age: Some(19),
         ..Default::default()
     };
-    let refused = registry::centre::list(&app.db, &adult, order, &LocationAccess::Public).await;
+    let refused = registry::centre::list(&app.db, &Default::default(), &adult, order, &LocationAccess::Public).await;
     assert_eq!(refused.err().map(|e| e.code()), Some("BAD_USER_INPUT"));
 });
 
@@ -163,7 +170,7 @@ both!(a_manager_locates_their_own_shelter_only, |app| async move {
         let db = app.db.clone();
         async move {
             let order = CentreOrder::default_for(&filter, Lang::Ky);
-            let listing = registry::centre::list(&db, &filter, order, &access)
+            let listing = registry::centre::list(&db, &Default::default(), &filter, order, &access)
                 .await
                 .expect("valid");
             listing.count(&db).await.expect("count") > 0

@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 use super::{loaders::Loaders, rate_limit::Client, types::text::Lang};
 use crate::{
     error::AppError,
-    registry::{access::Viewer, capacity::Freshness, events::Events, geo::PublicGrid},
+    registry::{access::Viewer, capacity::Freshness, events::Events, geo::PublicGrid, reference::ReferenceCache},
 };
 
 /// Per-request data set by the transport (HTTP or WebSocket).
@@ -47,6 +47,8 @@ pub trait ContextExt {
     fn db(&self) -> Result<&DatabaseConnection, AppError>;
     /// The request's DataLoaders.
     fn loaders(&self) -> Result<&Loaders, AppError>;
+    /// This replica's reference data (areas, organizations).
+    fn reference(&self) -> Result<&ReferenceCache, AppError>;
     /// Where committed changes are announced.
     fn events(&self) -> Result<&Events, AppError>;
     /// When a count of places goes stale.
@@ -72,6 +74,10 @@ impl ContextExt for Context<'_> {
 
     fn loaders(&self) -> Result<&Loaders, AppError> {
         self.data_opt::<Loaders>().ok_or_else(|| missing("loaders"))
+    }
+
+    fn reference(&self) -> Result<&ReferenceCache, AppError> {
+        self.loaders().map(|loaders| &*loaders.reference)
     }
 
     fn events(&self) -> Result<&Events, AppError> {

@@ -1,6 +1,6 @@
 //! Administrative areas and "this area and everything inside it".
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use entity::admin_area;
 use sea_orm::{
@@ -11,10 +11,11 @@ use sea_orm::{
 
 use crate::error::AppError;
 
-/// An area named by a caller, resolved to its materialised path.
+/// An area named by a caller, resolved to its materialised path (by
+/// [`super::reference::ReferenceCache::area_scope`]).
 #[derive(Clone, Debug)]
 pub struct AreaScope {
-    pub area: admin_area::Model,
+    pub area: Arc<admin_area::Model>,
 }
 
 impl AreaScope {
@@ -40,25 +41,6 @@ impl AreaScope {
                     .or(admin_area::Column::Code.is_in(ancestors)),
             )
             .to_owned()
-    }
-}
-
-/// Resolves an area code given by a caller; an unknown code is bad input.
-pub async fn scope(db: &impl ConnectionTrait, code: &str) -> Result<AreaScope, AppError> {
-    super::validate::area_code("areaCode", code)?;
-    let area = admin_area::Entity::find()
-        .filter(admin_area::Column::Code.eq(code))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::bad_input(format!("unknown admin area code {code:?}")))?;
-    Ok(AreaScope { area })
-}
-
-/// Resolves an optional area code.
-pub async fn optional_scope(db: &impl ConnectionTrait, code: Option<&str>) -> Result<Option<AreaScope>, AppError> {
-    match code {
-        Some(code) => scope(db, code).await.map(Some),
-        None => Ok(None),
     }
 }
 

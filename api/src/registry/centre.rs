@@ -23,6 +23,7 @@ use super::{
     admin_area::{self, AreaScope},
     audit, capacity,
     geo::{Near, PublicGrid},
+    reference::ReferenceCache,
     row::Row,
     search, service_at_centre as placement,
     text::Lang,
@@ -341,12 +342,13 @@ pub async fn apply_public_grid(db: &impl ConnectionTrait, grid: PublicGrid) -> R
 /// The live centres matching `filter`, in `order`, located as `access` allows.
 pub async fn list(
     db: &impl ConnectionTrait,
+    reference: &ReferenceCache,
     filter: &CentreFilter,
     order: CentreOrder,
     access: &LocationAccess,
 ) -> Result<Listing<centre::Entity>, AppError> {
     filter.validate()?;
-    let area = admin_area::optional_scope(db, filter.area_code.as_deref()).await?;
+    let area = reference.optional_area_scope(db, filter.area_code.as_deref()).await?;
     let query = centre::Entity::find().filter(filter.condition(area.as_ref(), access)?);
     let direction = order.direction.into();
     let query = match order.field {

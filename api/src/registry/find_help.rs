@@ -25,10 +25,11 @@ use sea_orm::{
 use super::{
     Window,
     access::LocationAccess,
-    admin_area::{self, AreaScope},
+    admin_area::AreaScope,
     capacity::{CapacityRecord, Freshness},
     centre::{CentreSummary, receiving},
     geo::Near,
+    reference::ReferenceCache,
     row::Row,
     search,
     service::{ServiceSummary, covering, offered},
@@ -341,13 +342,14 @@ pub struct HelpSearch {
 /// Prepares the search for `need` as a caller with `access` sees it.
 pub async fn search(
     db: &impl ConnectionTrait,
+    reference: &ReferenceCache,
     need: HelpNeed,
     access: LocationAccess,
     freshness: Freshness,
     lang: Lang,
 ) -> Result<HelpSearch, AppError> {
     need.validate()?;
-    let area = admin_area::optional_scope(db, need.area_code.as_deref()).await?;
+    let area = reference.optional_area_scope(db, need.area_code.as_deref()).await?;
     Ok(HelpSearch {
         need,
         area,

@@ -18,8 +18,9 @@ use serde_json::{Value, json};
 use super::{
     Direction, Listing,
     access::{Action, Viewer},
-    admin_area, audit, centre,
+    audit, centre,
     events::Events,
+    reference::ReferenceCache,
     search,
     text::Lang,
     validate::{MAX_NAME_CHARS, MAX_TEXT_CHARS, Problems},
@@ -77,6 +78,7 @@ pub fn fill_derived(m: &mut organization::Model) {
 /// The live organizations matching `filter`, in `order`.
 pub async fn list(
     db: &impl ConnectionTrait,
+    reference: &ReferenceCache,
     filter: &OrganizationFilter,
     order: OrganizationOrder,
 ) -> Result<Listing<organization::Entity>, AppError> {
@@ -87,7 +89,7 @@ pub async fn list(
     if !filter.kinds.is_empty() {
         cond = cond.add(organization::Column::Kind.is_in(filter.kinds.iter().copied()));
     }
-    if let Some(area) = admin_area::optional_scope(db, filter.area_code.as_deref()).await? {
+    if let Some(area) = reference.optional_area_scope(db, filter.area_code.as_deref()).await? {
         cond = cond.add(organization::Column::Id.in_subquery(centre::organizations_with_centre_in(&area)));
     }
     if let Some(since) = filter.updated_since {

@@ -19,6 +19,7 @@ use super::{
     admin_area::{self, AreaScope},
     capacity::Freshness,
     centre::receiving,
+    reference::ReferenceCache,
     service::offered,
     service_at_centre as placement,
 };
@@ -118,11 +119,12 @@ fn totals((maximum, available, capacities, stale): Sums) -> Totals {
 /// `None`), grouped as asked.
 pub async fn overview(
     db: &impl ConnectionTrait,
+    reference: &ReferenceCache,
     area_code: Option<&str>,
     group_by: GroupBy,
     freshness: Freshness,
 ) -> Result<Overview, AppError> {
-    let scope = admin_area::optional_scope(db, area_code).await?;
+    let scope = reference.optional_area_scope(db, area_code).await?;
     let area = scope.as_ref();
     let stale_before = freshness.stale_before();
     let total = with_sums(live_capacities(area), stale_before)
@@ -188,7 +190,7 @@ async fn by_area(
         let bucket = buckets.iter().find(|b| centre_area.path.starts_with(&b.path)).copied();
         // A centre registered at the scope area itself (not in a child) is
         // reported under the scope area.
-        let bucket = bucket.or_else(|| area.map(|scope| &scope.area));
+        let bucket = bucket.or_else(|| area.map(|scope| &*scope.area));
         if let Some(bucket) = bucket {
             sums.entry(bucket.id).or_default().add(totals((m, a, n, st)));
         }

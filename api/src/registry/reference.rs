@@ -1,7 +1,8 @@
 //! Reference data kept by each replica: administrative areas and
 //! organizations, which nearly every list of centres and services names and
 //! which change a few times a year. Kept, they cost a list no statement:
-//! findHelp went from three statements to one.
+//! findHelp went from three statements to one, and a list filtered by an
+//! area code (the centres page) from four to three.
 //!
 //! What is kept is the stored record, read from the database; what a caller
 //! may see of it is decided per request, as for any record. Capacities and
@@ -12,16 +13,19 @@
 //! channel (see [`super::events`]), which PostgreSQL delivers on commit. A
 //! replica that lost the channel empties its cache when it listens again,
 //! as it may have missed an edit. Areas are only ever added (by bulk
-//! loads), and a new id is never in a cache: nothing records an absence.
+//! loads), and a new id or code is never in a cache: nothing records an
+//! absence.
 
 use std::{
     collections::HashMap,
+    hash::Hash,
     sync::{Arc, Mutex},
 };
 
 use entity::{admin_area, organization};
 use sea_orm::{ConnectionTrait, prelude::Uuid};
 
+use super::admin_area::AreaScope;
 use crate::error::AppError;
 
 /// Records a table keeps at most; beyond, the rest is read each time.
@@ -30,8 +34,10 @@ const MAX_RECORDS: usize = 20_000;
 /// This replica's areas and organizations.
 #[derive(Default)]
 pub struct ReferenceCache {
-    areas: Table<admin_area::Model>,
-    organizations: Table<organization::Model>,
+    areas: Table<Uuid, admin_area::Model>,
+    /// The same areas by code, as filters name them.
+    areas_by_code: Table<String, admin_area::Model>,
+    organizations: Table<Uuid, organization::Model>,
 }
 
 impl ReferenceCache {
@@ -44,6 +50,37 @@ impl ReferenceCache {
         self.areas
             .get(ids, async |missing| super::admin_area::by_ids(db, missing).await)
             .await
+    }
+
+    /// The area a caller's filter names by `code`, with everything inside
+    /// it; an unknown or malformed code is bad input.
+    pub async fn area_scope(&self, db: &impl ConnectionTrait, code: &str) -> Result<AreaScope, AppError> {
+        super::validate::area_code("areaCode", code)?;
+        let key = [code.to_owned()];
+        let found = self
+            .areas_by_code
+            .get(&key, async |missing| {
+                let codes: Vec<&str> = missing.iter().map(String::as_str).collect();
+                let areas = super::admin_area::by_codes(db, &codes).await?;
+                Ok(areas.into_iter().map(|area| (area.code.clone(), area)).collect())
+            })
+            .await?;
+        let area = found
+            .get(code)
+            .ok_or_else(|| AppError::bad_input(format!("unknown admin area code {code:?}")))?;
+        Ok(AreaScope { area: area.clone() })
+    }
+
+    /// [`ReferenceCache::area_scope`] of an optional code.
+    pub async fn optional_area_scope(
+        &self,
+        db: &impl ConnectionTrait,
+        code: Option<&str>,
+    ) -> Result<Option<AreaScope>, AppError> {
+        match code {
+            Some(code) => self.area_scope(db, code).await.map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Organizations by id, from the cache where it has them.
@@ -60,22 +97,23 @@ impl ReferenceCache {
     /// Forgets everything: reference data has changed.
     pub fn invalidate(&self) {
         self.areas.clear();
+        self.areas_by_code.clear();
         self.organizations.clear();
     }
 }
 
-struct Table<T> {
-    state: Mutex<State<T>>,
+struct Table<K, T> {
+    state: Mutex<State<K, T>>,
 }
 
-struct State<T> {
+struct State<K, T> {
     /// Counts the clearings, so that a read that began before one cannot
     /// put what it read (perhaps the old version) into the cleared cache.
     generation: u64,
-    records: HashMap<Uuid, Arc<T>>,
+    records: HashMap<K, Arc<T>>,
 }
 
-impl<T> Default for Table<T> {
+impl<K, T> Default for Table<K, T> {
     fn default() -> Self {
         Self {
             state: Mutex::new(State {
@@ -86,19 +124,19 @@ impl<T> Default for Table<T> {
     }
 }
 
-impl<T> Table<T> {
-    /// The records with these ids: those kept, and the others from `fetch`
+impl<K: Eq + Hash + Clone, T> Table<K, T> {
+    /// The records with these keys: those kept, and the others from `fetch`
     /// (then kept, unless the table was cleared meanwhile).
     async fn get(
         &self,
-        ids: &[Uuid],
-        fetch: impl AsyncFnOnce(&[Uuid]) -> Result<HashMap<Uuid, T>, AppError>,
-    ) -> Result<HashMap<Uuid, Arc<T>>, AppError> {
+        ids: &[K],
+        fetch: impl AsyncFnOnce(&[K]) -> Result<HashMap<K, T>, AppError>,
+    ) -> Result<HashMap<K, Arc<T>>, AppError> {
         let (mut found, missing, generation) = self.kept(ids);
         if missing.is_empty() {
             return Ok(found);
         }
-        let fetched: HashMap<Uuid, Arc<T>> = fetch(&missing)
+        let fetched: HashMap<K, Arc<T>> = fetch(&missing)
             .await?
             .into_iter()
             .map(|(id, record)| (id, Arc::new(record)))
@@ -108,29 +146,29 @@ impl<T> Table<T> {
         Ok(found)
     }
 
-    fn kept(&self, ids: &[Uuid]) -> (HashMap<Uuid, Arc<T>>, Vec<Uuid>, u64) {
+    fn kept(&self, ids: &[K]) -> (HashMap<K, Arc<T>>, Vec<K>, u64) {
         let state = self.lock();
         let mut found = HashMap::with_capacity(ids.len());
         let mut missing = Vec::new();
         for id in ids {
             match state.records.get(id) {
                 Some(record) => {
-                    found.insert(*id, record.clone());
+                    found.insert(id.clone(), record.clone());
                 }
-                None => missing.push(*id),
+                None => missing.push(id.clone()),
             }
         }
         (found, missing, state.generation)
     }
 
-    fn keep(&self, read_in_generation: u64, fetched: &HashMap<Uuid, Arc<T>>) {
+    fn keep(&self, read_in_generation: u64, fetched: &HashMap<K, Arc<T>>) {
         let mut state = self.lock();
         if state.generation != read_in_generation {
             return;
         }
         let room = MAX_RECORDS.saturating_sub(state.records.len());
         for (id, record) in fetched.iter().take(room) {
-            state.records.insert(*id, record.clone());
+            state.records.insert(id.clone(), record.clone());
         }
     }
 
@@ -140,7 +178,7 @@ impl<T> Table<T> {
         state.records.clear();
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State<T>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State<K, T>> {
         // A panic while holding the lock leaves a map that is still whole.
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -152,7 +190,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_read_begun_before_a_clearing_keeps_nothing() {
-        let table = Table::<&str>::default();
+        let table = Table::<Uuid, &str>::default();
         let id = Uuid::from_u128(1);
         let (_, missing, generation) = table.kept(&[id]);
         assert_eq!(missing, vec![id]);

@@ -23,6 +23,7 @@ use super::{
     access::{Action, Viewer},
     admin_area::{self as area, AreaScope},
     audit,
+    reference::ReferenceCache,
     row::Row,
     search, service_at_centre as placement,
     text::Lang,
@@ -198,11 +199,12 @@ impl ServiceFilter {
 /// The live services matching `filter`, in `order`.
 pub async fn list(
     db: &impl ConnectionTrait,
+    reference: &ReferenceCache,
     filter: &ServiceFilter,
     order: ServiceOrder,
 ) -> Result<Listing<service::Entity>, AppError> {
     filter.validate()?;
-    let area = area::optional_scope(db, filter.area_code.as_deref()).await?;
+    let area = reference.optional_area_scope(db, filter.area_code.as_deref()).await?;
     let direction = order.direction.into();
     let sort = match (order.field, order.lang) {
         (ServiceOrderField::Name, Lang::Ru) => service::Column::NameSortRu,

@@ -35,6 +35,10 @@ pub struct Loaders {
     pub service_centres: DataLoader<centre::CentreIdsOfService, HashMapCache>,
     pub capacity: DataLoader<capacity::CapacityById, HashMapCache>,
     pub service_at_centre: DataLoader<service_at_centre::ServiceAtCentreById, HashMapCache>,
+    /// This replica's areas and organizations, which the area and
+    /// organization loaders read through, and which resolve the area codes
+    /// that filters name.
+    pub reference: Arc<ReferenceCache>,
 }
 
 /// A loader that waits async-graphql's 1 ms for more keys. Without the
@@ -64,6 +68,7 @@ impl Loaders {
             service_centres: loader(centre::CentreIdsOfService(db.clone())),
             capacity: loader(capacity::CapacityById(db.clone())),
             service_at_centre: loader(service_at_centre::ServiceAtCentreById(db.clone())),
+            reference: reference.clone(),
         }
     }
 

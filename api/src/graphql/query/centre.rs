@@ -134,7 +134,7 @@ impl CentreQuery {
         let access = viewer.location_access();
         let query = fingerprint(&("centres", &filter, order, &access));
         let db = ctx.db()?;
-        let listing = &registry::centre::list(db, &filter, order, &access).await?;
+        let listing = &registry::centre::list(db, ctx.reference()?, &filter, order, &access).await?;
         let args = PageArgs::new(first, after, last, before);
         paginate(
             ctx,

@@ -89,9 +89,16 @@ impl FindHelpQuery {
         let with_capacities = [selection.field("nodes"), selection.field("edges").field("node")]
             .iter()
             .any(|matches| matches.field("capacity").exists());
-        let search = &registry::find_help::search(db, need, access, ctx.freshness(), ctx.lang(None).into())
-            .await?
-            .with_capacities(with_capacities);
+        let search = &registry::find_help::search(
+            db,
+            ctx.reference()?,
+            need,
+            access,
+            ctx.freshness(),
+            ctx.lang(None).into(),
+        )
+        .await?
+        .with_capacities(with_capacities);
         paginate(
             ctx,
             PageArgs::new(first, after, None, None),

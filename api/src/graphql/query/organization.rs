@@ -101,7 +101,7 @@ impl OrganizationQuery {
             None => domain::OrganizationOrder::by_name(lang),
         };
         let query = fingerprint(&("organizations", &filter, order));
-        let listing = registry::organization::list(ctx.db()?, &filter, order).await?;
+        let listing = registry::organization::list(ctx.db()?, ctx.reference()?, &filter, order).await?;
         let args = PageArgs::new(first, after, last, before);
         list(ctx, args, query, listing, |m| Organization(Arc::new(m)))
             .await

@@ -28,8 +28,14 @@ impl CapacityOverviewQuery {
         area_code: Option<String>,
         #[graphql(default_with = "CapacityGroupBy::Area")] group_by: CapacityGroupBy,
     ) -> Result<CapacityOverview, AppError> {
-        let overview =
-            registry::overview::overview(ctx.db()?, area_code.as_deref(), group_by.into(), ctx.freshness()).await?;
+        let overview = registry::overview::overview(
+            ctx.db()?,
+            ctx.reference()?,
+            area_code.as_deref(),
+            group_by.into(),
+            ctx.freshness(),
+        )
+        .await?;
         Ok(CapacityOverview(overview))
     }
 

@@ -122,7 +122,7 @@ impl ServiceQuery {
             None => domain::ServiceOrder::by_name(lang),
         };
         let query = fingerprint(&("services", &filter, order));
-        let listing = registry::service::list(ctx.db()?, &filter, order).await?;
+        let listing = registry::service::list(ctx.db()?, ctx.reference()?, &filter, order).await?;
         let args = PageArgs::new(first, after, last, before);
         let lang = ctx.lang(None);
         list(ctx, args, query, listing, |m| Service::of_record(Arc::new(m), lang))

@@ -11,7 +11,7 @@ use crate::{
         ids::{self, NodeKind},
         types::{capacity::Capacity, enums::ServiceCategory},
     },
-    registry::{admin_area, events::CapacityFilter},
+    registry::events::CapacityFilter,
 };
 
 /// Which changes to hear of; every field narrows, none means all.
@@ -59,7 +59,7 @@ impl CapacitySubscription {
 /// The filter in registry terms: ids decoded, the area resolved to its path.
 async fn capacity_filter(ctx: &Context<'_>, input: CapacityChangedFilter) -> Result<CapacityFilter, AppError> {
     let area_path = match input.area_code.as_deref() {
-        Some(code) => Some(admin_area::scope(ctx.db()?, code).await?.area.path),
+        Some(code) => Some(ctx.reference()?.area_scope(ctx.db()?, code).await?.area.path.clone()),
         None => None,
     };
     let centre_id = input
