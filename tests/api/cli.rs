@@ -295,6 +295,8 @@ fn the_pool_size_flag_reaches_the_settings() {
     assert_eq!(settings.expect("valid").database.pool_size(), 7);
     let default = parse(&["kamkor", "--database-url", "postgres://db/k", "migrate"]);
     assert_eq!(default.expect("valid").database.pool_size(), 16);
+    let embedded = parse(&["kamkor", "--database-url", "sqlite://k.db?mode=rwc", "migrate"]);
+    assert_eq!(embedded.expect("valid").database.pool_size(), 8);
     let zero = parse(&["kamkor", "--database-max-connections", "0"]);
     assert!(zero.expect_err("refused").contains("at least 1"));
 }

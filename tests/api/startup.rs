@@ -61,7 +61,11 @@ async fn pool_size_is_configurable(backend: Backend) {
     };
     database.max_connections = None;
     let db = api::database::connect(&database).await.expect("connect");
-    assert_eq!(max(&db), 16);
+    let default = match backend {
+        Backend::Sqlite => 8,
+        Backend::Postgres => 16,
+    };
+    assert_eq!(max(&db), default);
     database.max_connections = Some(3);
     let db = api::database::connect(&database).await.expect("connect");
     assert_eq!(max(&db), 3);
