@@ -13,6 +13,10 @@ use crate::config::{DatabaseSettings, redact_url};
 /// same one; this is "kamkor" in ASCII.
 pub(crate) const SETUP_LOCK_KEY: i64 = 0x6b61_6d6b_6f72;
 
+/// A pooled connection idle this long is checked before it is handed out;
+/// a busy one is not (see [`connect`]).
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(5);
+
 /// Opens a connection pool. SQLite gets WAL (readers never wait for the
 /// writer), a busy timeout and foreign keys; PostgreSQL a statement timeout.
 /// Lost connections are replaced by the pool as they are needed, so service
@@ -25,6 +29,7 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(settings.acquire_timeout)
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
         .sqlx_logging(false)
         .map_sqlx_postgres_opts(move |opts| opts.options([("statement_timeout", statement_timeout.as_str())]))
         .map_sqlx_sqlite_opts(|opts| {
