@@ -34,7 +34,7 @@ pub struct Cli {
     #[arg(long, env = "KAMKOR_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true, hide_env_values = true)]
     pub database_url: String,
 
-    /// Database connections per process (default: 16).
+    /// Database connections per process (default: 16 on PostgreSQL, 8 on SQLite).
     #[arg(long, env = "KAMKOR_DATABASE_MAX_CONNECTIONS", global = true)]
     pub database_max_connections: Option<u32>,
 
