@@ -129,8 +129,8 @@ async fn find_by_ids<E: EntityTrait>(
     Ok(rows.into_iter().map(|row| (key(&row), row)).collect())
 }
 
-/// The SQL text of look-ups by primary key, kept by record type, engine
-/// and number of ids, which are all it depends on. sea-query builds the
+/// The SQL text of look-ups by primary key, kept by record type, key
+/// column, engine and number of ids, which are all it depends on. sea-query builds the
 /// statement of a whole record expression by expression, every column
 /// allocated and dropped again: that was a fifth of the server's
 /// instructions for a `node` look-up (callgrind).
@@ -141,20 +141,20 @@ mod by_ids {
         sync::{Arc, LazyLock, Mutex},
     };
 
-    use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, prelude::Uuid};
+    use sea_orm::{ColumnTrait, DbBackend, EntityTrait, IdenStatic, QueryFilter, QueryTrait, prelude::Uuid};
 
     /// Longer lists are rare (a page holds at most 100 records) and are
     /// built each time, so that the texts kept stay few and short.
     const KEPT_UP_TO_IDS: usize = 100;
 
-    type Key = (TypeId, u8, usize);
+    type Key = (TypeId, &'static str, u8, usize);
 
     static KEPT: LazyLock<Mutex<HashMap<Key, Arc<str>>>> = LazyLock::new(Default::default);
 
     /// The statement selecting the records of `E` whose `id` is one of `n`
     /// parameters.
     pub fn sql<E: EntityTrait>(backend: DbBackend, id: E::Column, n: usize) -> Arc<str> {
-        let key = (TypeId::of::<E>(), engine(backend), n);
+        let key = (TypeId::of::<E>(), id.as_str(), engine(backend), n);
         if let Some(sql) = KEPT.lock().ok().and_then(|kept| kept.get(&key).cloned()) {
             return sql;
         }
@@ -209,6 +209,10 @@ mod by_ids {
             assert_ne!(
                 sql::<centre::Entity>(DbBackend::Postgres, centre::Column::Id, 2),
                 sql::<centre::Entity>(DbBackend::Sqlite, centre::Column::Id, 2)
+            );
+            assert_eq!(
+                *sql::<centre::Entity>(DbBackend::Postgres, centre::Column::OrganizationId, 2),
+                built::<centre::Entity>(DbBackend::Postgres, centre::Column::OrganizationId, 2)
             );
         }
     }
