@@ -106,6 +106,22 @@ fn migrate_and_seed_an_empty_database_once() {
 }
 
 #[test]
+fn logs_written_to_a_pipe_carry_no_colour_codes() {
+    let (url, path) = temp_sqlite();
+    let seed = Command::new(env!("CARGO_BIN_EXE_kamkor"))
+        .args(["seed", "--demo"])
+        .env("KAMKOR_DATABASE_URL", &url)
+        .env("RUST_LOG", "info")
+        .output()
+        .expect("kamkor runs");
+    assert!(seed.status.success(), "{}", String::from_utf8_lossy(&seed.stderr));
+    let log = String::from_utf8_lossy(&seed.stderr);
+    assert!(log.contains("loaded the demo data"), "{log}");
+    assert!(!log.contains('\u{1b}'), "escape codes in {log:?}");
+    remove_sqlite(&path);
+}
+
+#[test]
 fn bad_configuration_fails_with_one_clear_line() {
     assert_one_line_error(&kamkor(&["migrate"], "mysql://localhost/kamkor"), "not supported");
     assert_one_line_error(
