@@ -71,6 +71,30 @@ async fn pool_size_is_configurable(backend: Backend) {
     assert_eq!(max(&db), 3);
 }
 
+/// A connection in use is handed out again without a round trip first:
+/// only one idle for a while is checked (`database::connect`).
+async fn busy_connections_are_not_pinged_on_checkout(backend: Backend) {
+    let Some((database, _guard)) = fresh_database(backend).await else {
+        return;
+    };
+    let db = api::database::connect(&database).await.expect("connect");
+    let pings_every_checkout = match backend {
+        Backend::Sqlite => db.get_sqlite_connection_pool().options().get_test_before_acquire(),
+        Backend::Postgres => db.get_postgres_connection_pool().options().get_test_before_acquire(),
+    };
+    assert!(!pings_every_checkout);
+}
+
+#[tokio::test]
+async fn sqlite_busy_connections_are_not_pinged_on_checkout() {
+    busy_connections_are_not_pinged_on_checkout(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_busy_connections_are_not_pinged_on_checkout() {
+    busy_connections_are_not_pinged_on_checkout(Backend::Postgres).await;
+}
+
 #[tokio::test]
 async fn sqlite_pool_size_is_configurable() {
     pool_size_is_configurable(Backend::Sqlite).await;
