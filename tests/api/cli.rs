@@ -6,10 +6,15 @@ use std::{
 };
 
 fn kamkor(args: &[&str], database_url: &str) -> Output {
+    kamkor_logging(args, database_url, "error")
+}
+
+/// `kamkor` with its logs filtered by `rust_log`.
+fn kamkor_logging(args: &[&str], database_url: &str, rust_log: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kamkor"))
         .args(args)
         .env("KAMKOR_DATABASE_URL", database_url)
-        .env("RUST_LOG", "error")
+        .env("RUST_LOG", rust_log)
         .output()
         .expect("kamkor runs")
 }
@@ -108,12 +113,7 @@ fn migrate_and_seed_an_empty_database_once() {
 #[test]
 fn logs_written_to_a_pipe_carry_no_colour_codes() {
     let (url, path) = temp_sqlite();
-    let seed = Command::new(env!("CARGO_BIN_EXE_kamkor"))
-        .args(["seed", "--demo"])
-        .env("KAMKOR_DATABASE_URL", &url)
-        .env("RUST_LOG", "info")
-        .output()
-        .expect("kamkor runs");
+    let seed = kamkor_logging(&["seed", "--demo"], &url, "info");
     assert!(seed.status.success(), "{}", String::from_utf8_lossy(&seed.stderr));
     let log = String::from_utf8_lossy(&seed.stderr);
     assert!(log.contains("loaded the demo data"), "{log}");
