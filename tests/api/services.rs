@@ -79,3 +79,103 @@ both!(services_filters, |app| async move {
             .is_empty()
     );
 });
+
+/// The fields of a service that lists read only when a request selects one
+/// of them (`Service::detail_selected`).
+const SERVICE_DETAILS: &str = "ageMin ageMax status isFree isDemo archivedAt version createdAt updatedAt";
+
+/// Each service's details by id, from the services list (whole records).
+async fn details_by_id(app: &crate::helpers::TestApp) -> std::collections::HashMap<String, Value> {
+    let data = app
+        .data(
+            &format!("{{ services(first: 100) {{ nodes {{ id {SERVICE_DETAILS} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    nodes(&data, "services")
+        .iter()
+        .map(|s| (s["id"].as_str().unwrap_or_default().to_owned(), s.clone()))
+        .collect()
+}
+
+/// The services of a whole response, in order.
+type ServicesOf = fn(&Value) -> Vec<Value>;
+
+fn centre_services(response: &Value) -> Vec<Value> {
+    nodes(&response["data"], "centres")
+        .iter()
+        .flat_map(|c| c["services"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+fn matched_services(response: &Value) -> Vec<Value> {
+    nodes(&response["data"], "findHelp")
+        .iter()
+        .map(|m| m["service"].clone())
+        .collect()
+}
+
+both!(
+    lists_of_services_read_their_details_only_when_selected,
+    |app| async move {
+        let truth = details_by_id(&app).await;
+        assert!(truth.len() >= 40);
+        // A centre's services and findHelp's matches; SELECTION is the
+        // services' selection.
+        let lists: [(&str, &str, ServicesOf); 2] = [
+            (
+                "centres",
+                "{ centres(first: 30) { nodes { services { SELECTION } } } }",
+                centre_services,
+            ),
+            (
+                "findHelp",
+                "{ findHelp(need: { availableOnly: false }, first: 30) { nodes { service { SELECTION } } } }",
+                matched_services,
+            ),
+        ];
+        let fragment = " fragment details on Service { version ageMin }";
+        for (list, template, services) in lists {
+            let query = |selection: &str| template.replace("SELECTION", selection);
+            let (brief, names) = app
+                .count_statements(app.query(&query("id name category"), json!({})))
+                .await;
+            let detailed = query(&format!("id name {SERVICE_DETAILS}"));
+            let (full, with_details) = app.count_statements(app.query(&detailed, json!({}))).await;
+            let through_fragment = query("id name ...details") + fragment;
+            let (fragmented, with_fragment) = app.count_statements(app.query(&through_fragment, json!({}))).await;
+            for page in [&names, &with_details, &with_fragment] {
+                assert!(page.get("errors").is_none(), "{list}: {page:#}");
+            }
+            // The details come with the list, not from each service's record:
+            // each of them alone, all of them, and through a fragment.
+            for field in SERVICE_DETAILS.split(' ') {
+                let (alone, page) = app
+                    .count_statements(app.query(&query(&format!("id {field}")), json!({})))
+                    .await;
+                assert!(page.get("errors").is_none(), "{list}: {page:#}");
+                assert_eq!(alone, brief, "{list}: {alone} statements with {field}, {brief} without");
+            }
+            assert_eq!(full, brief, "{list}: {full} statements with details, {brief} without");
+            assert_eq!(fragmented, brief, "{list}: a fragment's details come with the list too");
+            let (names, with_details) = (services(&names), services(&with_details));
+            assert!(names.len() >= 20, "{list}: {} services", names.len());
+            assert_eq!(
+                names.iter().map(|s| &s["id"]).collect::<Vec<_>>(),
+                with_details.iter().map(|s| &s["id"]).collect::<Vec<_>>(),
+                "{list}: the same services either way"
+            );
+            for service in with_details.iter().chain(&services(&with_fragment)) {
+                let id = service["id"].as_str().unwrap_or_default();
+                let Some(expected) = truth.get(id) else {
+                    panic!("{list}: service {id} is not in the services list");
+                };
+                for (field, value) in service.as_object().into_iter().flatten() {
+                    if field != "name" {
+                        assert_eq!(value, &expected[field.as_str()], "{list}: {field} of {id}");
+                    }
+                }
+            }
+        }
+    }
+);

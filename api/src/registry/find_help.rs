@@ -32,7 +32,7 @@ use super::{
     reference::ReferenceCache,
     row::Row,
     search,
-    service::{ServiceSummary, covering, offered},
+    service::{Detail, ServiceSummary, covering, offered},
     service_at_centre as placement,
     text::Lang,
     validate,
@@ -96,10 +96,10 @@ pub struct Places {
 impl HelpMatchRow {
     /// The columns after the distance, in the order [`HelpMatchRow::read`]
     /// reads them.
-    fn columns(lang: Lang, with_capacities: bool) -> Vec<SimpleExpr> {
+    fn columns(lang: Lang, service_detail: Detail, with_capacities: bool) -> Vec<SimpleExpr> {
         let capacity = |c: capacity::Column| -> SimpleExpr { Expr::col((capacity::Entity, c)) };
         let mut columns = vec![Expr::col((service_at_centre::Entity, service_at_centre::Column::Id))];
-        columns.extend(ServiceSummary::columns(lang));
+        columns.extend(ServiceSummary::columns(lang, service_detail));
         columns.extend(CentreSummary::columns(lang));
         columns.extend([
             capacity(capacity::Column::Id),
@@ -114,10 +114,10 @@ impl HelpMatchRow {
 
     /// A match from a row of the ranking query: its distance, then
     /// [`HelpMatchRow::columns`].
-    fn read(row: &Row<'_>, lang: Lang, with_capacities: bool) -> Result<Self, DbErr> {
+    fn read(row: &Row<'_>, lang: Lang, service_detail: Detail, with_capacities: bool) -> Result<Self, DbErr> {
         let distance_km = row.next()?;
         let service_at_centre_id = row.next()?;
-        let service = ServiceSummary::read(row, lang)?;
+        let service = ServiceSummary::read(row, lang, service_detail)?;
         let centre = CentreSummary::read(row, lang)?;
         let places = match (row.next()?, row.next()?, row.next()?) {
             (Some(capacity_id), Some(available), Some(updated)) => Some(Places {
@@ -335,6 +335,7 @@ pub struct HelpSearch {
     /// The language the matches' names are read in.
     lang: Lang,
     with_capacities: bool,
+    service_detail: Detail,
     /// Counts older than this rank after fresh ones.
     stale_before: DateTime<Utc>,
 }
@@ -356,6 +357,7 @@ pub async fn search(
         access,
         lang,
         with_capacities: false,
+        service_detail: Detail::Full,
         stale_before: freshness.stale_before(),
     })
 }
@@ -365,6 +367,12 @@ impl HelpSearch {
     /// only when the caller will show them).
     pub fn with_capacities(mut self, with: bool) -> Self {
         self.with_capacities = with;
+        self
+    }
+
+    /// Reads the services' details only with [`Detail::Full`].
+    pub fn with_service_detail(mut self, detail: Detail) -> Self {
+        self.service_detail = detail;
         self
     }
 
@@ -410,7 +418,7 @@ impl HelpSearch {
     /// a [`HelpMatchRow`].
     fn ranked(&self, circle_km: Option<f64>) -> Result<Select<service_at_centre::Entity>, AppError> {
         let mut query = self.need.matching(self.area.as_ref(), &self.access, circle_km)?;
-        for column in HelpMatchRow::columns(self.lang, self.with_capacities) {
+        for column in HelpMatchRow::columns(self.lang, self.service_detail, self.with_capacities) {
             query = query.expr(column);
         }
         if self.need.near.is_some() {
@@ -440,8 +448,11 @@ impl HelpSearch {
             .offset(window.offset)
             .limit(window.limit)
             .build(db.get_database_backend());
-        let (lang, with_capacities) = (self.lang, self.with_capacities);
-        super::row::read_all(db, statement, |row| HelpMatchRow::read(row, lang, with_capacities)).await
+        let (lang, detail, with_capacities) = (self.lang, self.service_detail, self.with_capacities);
+        super::row::read_all(db, statement, |row| {
+            HelpMatchRow::read(row, lang, detail, with_capacities)
+        })
+        .await
     }
 }
 

@@ -259,6 +259,15 @@ pub struct ServiceSummary {
     /// The name in `lang` (see [`text::localize`](super::text::localize)).
     pub name: String,
     pub lang: Lang,
+    /// `None` when the list was read without them ([`Detail::Brief`]).
+    pub details: Option<ServiceDetails>,
+}
+
+/// The small fields of a service that a list reads only when its request
+/// selects one of them: a page of names and categories leaves out eight
+/// columns a row, three of them timestamps that are parsed one by one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ServiceDetails {
     pub age_min: Option<i32>,
     pub age_max: Option<i32>,
     pub status: ServiceStatus,
@@ -271,45 +280,62 @@ pub struct ServiceSummary {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Whether a list of services reads their [`ServiceDetails`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Detail {
+    Brief,
+    Full,
+}
+
 impl ServiceSummary {
     /// The columns of a summary, in the order [`ServiceSummary::read`] reads them.
-    pub fn columns(lang: Lang) -> Vec<SimpleExpr> {
+    pub fn columns(lang: Lang, detail: Detail) -> Vec<SimpleExpr> {
         use service::Column as C;
         let column = |c: C| -> SimpleExpr { Expr::col((service::Entity, c)) };
-        vec![
+        let mut columns = vec![
             column(C::Id),
             column(C::OrganizationId),
             column(C::Category),
             super::text::localized_sql(column(C::Name), lang),
-            column(C::AgeMin),
-            column(C::AgeMax),
-            column(C::Status),
-            column(C::Fees).is_null(),
-            column(C::IsDemo),
-            column(C::ArchivedAt),
-            column(C::Version),
-            column(C::CreatedAt),
-            column(C::UpdatedAt),
-        ]
+        ];
+        if detail == Detail::Full {
+            columns.extend([
+                column(C::AgeMin),
+                column(C::AgeMax),
+                column(C::Status),
+                column(C::Fees).is_null(),
+                column(C::IsDemo),
+                column(C::ArchivedAt),
+                column(C::Version),
+                column(C::CreatedAt),
+                column(C::UpdatedAt),
+            ]);
+        }
+        columns
     }
 
     /// A summary from the next columns of `row`, selected by [`ServiceSummary::columns`].
-    pub fn read(row: &Row<'_>, lang: Lang) -> Result<Self, DbErr> {
+    pub fn read(row: &Row<'_>, lang: Lang, detail: Detail) -> Result<Self, DbErr> {
         Ok(Self {
             id: row.next()?,
             organization_id: row.next()?,
             category: row.next_enum()?,
             name: row.next::<Option<String>>()?.unwrap_or_default(),
             lang,
-            age_min: row.next()?,
-            age_max: row.next()?,
-            status: row.next_enum()?,
-            free: row.next()?,
-            is_demo: row.next()?,
-            archived_at: row.next()?,
-            version: row.next()?,
-            created_at: row.next()?,
-            updated_at: row.next()?,
+            details: match detail {
+                Detail::Brief => None,
+                Detail::Full => Some(ServiceDetails {
+                    age_min: row.next()?,
+                    age_max: row.next()?,
+                    status: row.next_enum()?,
+                    free: row.next()?,
+                    is_demo: row.next()?,
+                    archived_at: row.next()?,
+                    version: row.next()?,
+                    created_at: row.next()?,
+                    updated_at: row.next()?,
+                }),
+            },
         })
     }
 
@@ -321,6 +347,14 @@ impl ServiceSummary {
             category: model.category,
             name: super::text::localize(&model.name, lang).unwrap_or_default().to_owned(),
             lang,
+            details: Some(ServiceDetails::of(model)),
+        }
+    }
+}
+
+impl ServiceDetails {
+    pub fn of(model: &service::Model) -> Self {
+        Self {
             age_min: model.age_min,
             age_max: model.age_max,
             status: model.status,
@@ -340,11 +374,12 @@ pub async fn offered_at(
     db: &impl ConnectionTrait,
     centre_ids: &[Uuid],
     lang: Lang,
+    detail: Detail,
 ) -> Result<HashMap<Uuid, Vec<ServiceSummary>>, AppError> {
     let mut query = service::Entity::find()
         .select_only()
         .column(service_at_centre::Column::CentreId);
-    for column in ServiceSummary::columns(lang) {
+    for column in ServiceSummary::columns(lang, detail) {
         query = query.expr(column);
     }
     let query = query
@@ -358,7 +393,7 @@ pub async fn offered_at(
         .order_by_asc(service::Column::NameSortKy)
         .order_by_asc(service::Column::Id);
     let rows = super::row::read_all(db, query.build(db.get_database_backend()), |row| {
-        Ok((row.next::<Uuid>()?, ServiceSummary::read(row, lang)?))
+        Ok((row.next::<Uuid>()?, ServiceSummary::read(row, lang, detail)?))
     })
     .await?;
     Ok(super::group_by(rows))

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::{DatabaseConnection, prelude::Uuid};
 
-use crate::registry::{reference::ReferenceCache, text::Lang};
+use crate::registry::{reference::ReferenceCache, service::Detail, text::Lang};
 
 /// The loaders of one request.
 pub struct Loaders {
@@ -26,7 +26,10 @@ pub struct Loaders {
     pub organization_centres: DataLoader<centre::CentreIdsOfOrganization, HashMapCache>,
     pub organization_services: DataLoader<service::ServiceIdsOfOrganization, HashMapCache>,
     pub centre: DataLoader<centre::CentreById, HashMapCache>,
+    /// A centre's services with their details, and without them (for lists
+    /// that select none, see `types::service::Service::detail_selected`).
     pub centre_services: DataLoader<service::ServicesOfCentre, HashMapCache>,
+    pub centre_services_brief: DataLoader<service::ServicesOfCentre, HashMapCache>,
     pub centre_capacities: DataLoader<capacity::CapacitiesOfCentre, HashMapCache>,
     pub centre_languages: DataLoader<centre::LanguagesOfCentre, HashMapCache>,
     pub service: DataLoader<service::ServiceById, HashMapCache>,
@@ -59,7 +62,8 @@ impl Loaders {
             organization_centres: loader(centre::CentreIdsOfOrganization(db.clone())),
             organization_services: loader(service::ServiceIdsOfOrganization(db.clone())),
             centre: loader(centre::CentreById(db.clone())),
-            centre_services: loader(service::ServicesOfCentre(db.clone(), lang)),
+            centre_services: loader(service::ServicesOfCentre(db.clone(), lang, Detail::Full)),
+            centre_services_brief: loader(service::ServicesOfCentre(db.clone(), lang, Detail::Brief)),
             centre_capacities: loader(capacity::CapacitiesOfCentre(db.clone())),
             centre_languages: loader(centre::LanguagesOfCentre(db.clone())),
             service: loader(service::ServiceById(db.clone())),
@@ -84,6 +88,7 @@ impl Loaders {
         loaders.organization_services.enable_all_cache(false);
         loaders.centre.enable_all_cache(false);
         loaders.centre_services.enable_all_cache(false);
+        loaders.centre_services_brief.enable_all_cache(false);
         loaders.centre_capacities.enable_all_cache(false);
         loaders.centre_languages.enable_all_cache(false);
         loaders.service.enable_all_cache(false);

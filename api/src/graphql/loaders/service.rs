@@ -7,7 +7,11 @@ use sea_orm::{DatabaseConnection, prelude::Uuid};
 use super::{registry_loader, shared_lists};
 use crate::{
     error::AppError,
-    registry::{self, service::ServiceSummary, text::Lang},
+    registry::{
+        self,
+        service::{Detail, ServiceSummary},
+        text::Lang,
+    },
 };
 
 registry_loader!(
@@ -21,15 +25,15 @@ registry_loader!(
 );
 
 /// The live services offered at a centre, by Kyrgyz name, summarised in
-/// the request's language.
-pub struct ServicesOfCentre(pub DatabaseConnection, pub Lang);
+/// the request's language, with or without their details.
+pub struct ServicesOfCentre(pub DatabaseConnection, pub Lang, pub Detail);
 
 impl Loader<Uuid> for ServicesOfCentre {
     type Value = Arc<[Arc<ServiceSummary>]>;
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        registry::service::offered_at(&self.0, keys, self.1)
+        registry::service::offered_at(&self.0, keys, self.1, self.2)
             .await
             .map(shared_lists)
             .map_err(Arc::new)

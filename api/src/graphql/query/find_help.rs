@@ -9,6 +9,7 @@ use crate::{
         types::{
             enums::{Gender, ServiceCategory, TargetGroup, to_db},
             help_match::{HelpMatch, HelpMatchConnection},
+            service::Service,
         },
     },
     registry::{self, find_help::HelpNeed},
@@ -86,9 +87,9 @@ impl FindHelpQuery {
         let query = fingerprint(&("findHelp", &need, &access));
         let db = ctx.db()?;
         let selection = ctx.look_ahead();
-        let with_capacities = [selection.field("nodes"), selection.field("edges").field("node")]
-            .iter()
-            .any(|matches| matches.field("capacity").exists());
+        let matches = [selection.field("nodes"), selection.field("edges").field("node")];
+        let with_capacities = matches.iter().any(|m| m.field("capacity").exists());
+        let service_detail = Service::detail_selected(&matches.map(|m| m.field("service")));
         let search = &registry::find_help::search(
             db,
             ctx.reference()?,
@@ -98,7 +99,8 @@ impl FindHelpQuery {
             ctx.lang(None).into(),
         )
         .await?
-        .with_capacities(with_capacities);
+        .with_capacities(with_capacities)
+        .with_service_detail(service_detail);
         paginate(
             ctx,
             PageArgs::new(first, after, None, None),

@@ -17,7 +17,7 @@ use super::{
 use crate::{
     error::AppError,
     graphql::{connection::connection_type, context::ContextExt, ids},
-    registry::{self, access::Viewer, centre::CentreSummary},
+    registry::{self, access::Viewer, centre::CentreSummary, service::Detail},
 };
 
 /// A centre as the caller may see it: its summary (read with the list it
@@ -212,7 +212,12 @@ impl Centre {
 
     /// The services offered here, by Kyrgyz name.
     async fn services(&self, ctx: &Context<'_>) -> Result<Vec<Service>, AppError> {
-        let services = ctx.loaders()?.centre_services.load_one(self.summary.id).await?;
+        let loaders = ctx.loaders()?;
+        let loader = match Service::detail_selected(&[ctx.look_ahead()]) {
+            Detail::Full => &loaders.centre_services,
+            Detail::Brief => &loaders.centre_services_brief,
+        };
+        let services = loader.load_one(self.summary.id).await?;
         Ok(services
             .map(|list| list.iter().cloned().map(Service::new).collect())
             .unwrap_or_default())

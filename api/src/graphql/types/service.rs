@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Lookahead, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{service, values::LocalizedText};
 use sea_orm::prelude::Uuid;
@@ -21,7 +21,7 @@ use crate::{
     },
     registry::{
         self,
-        service::{ServiceSummary, kind_of},
+        service::{Detail, ServiceDetails, ServiceSummary, kind_of},
     },
 };
 
@@ -79,6 +79,27 @@ impl Service {
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("service {id} vanished within a request")))
     }
 
+    /// The fields of a [`ServiceDetails`], from the summary when its list read
+    /// them, else from the whole record.
+    async fn details(&self, ctx: &Context<'_>) -> Result<ServiceDetails, AppError> {
+        match self.summary.details {
+            Some(details) => Ok(details),
+            None => Ok(ServiceDetails::of(&*self.record(ctx).await?)),
+        }
+    }
+
+    /// Whether a list of services, whose selections are `services`, reads
+    /// their details: only when one of the fields resolved from them is
+    /// selected (through fragments too). Directives are not evaluated, so
+    /// a field skipped by `@include` still counts: that costs columns,
+    /// never a wrong answer.
+    pub fn detail_selected(services: &[Lookahead<'_>]) -> Detail {
+        let selected = services
+            .iter()
+            .any(|service| DETAIL_FIELDS.iter().any(|field| service.field(field).exists()));
+        if selected { Detail::Full } else { Detail::Brief }
+    }
+
     /// A text field of the whole record in the language asked for.
     async fn text(
         &self,
@@ -90,6 +111,21 @@ impl Service {
         Ok(field(&record).and_then(|t| in_lang(t, ctx.lang(lang))))
     }
 }
+
+/// The fields of `Service` resolved from [`ServiceDetails`]. A name missing
+/// here still answers right, from the whole record, at the price of a
+/// statement (`tests/api/services.rs` counts them).
+const DETAIL_FIELDS: [&str; 9] = [
+    "ageMin",
+    "ageMax",
+    "status",
+    "isFree",
+    "isDemo",
+    "archivedAt",
+    "version",
+    "createdAt",
+    "updatedAt",
+];
 
 /// The terms of a state cash benefit.
 #[derive(SimpleObject, Clone, Debug)]
@@ -161,8 +197,8 @@ impl Service {
     }
 
     /// True when the service costs the family nothing.
-    async fn is_free(&self) -> bool {
-        self.summary.free
+    async fn is_free(&self, ctx: &Context<'_>) -> Result<bool, AppError> {
+        Ok(self.details(ctx).await?.free)
     }
 
     /// The fees, when not free.
@@ -179,13 +215,13 @@ impl Service {
     }
 
     /// Youngest eligible age, in years.
-    async fn age_min(&self) -> Option<i32> {
-        self.summary.age_min
+    async fn age_min(&self, ctx: &Context<'_>) -> Result<Option<i32>, AppError> {
+        Ok(self.details(ctx).await?.age_min)
     }
 
     /// Oldest eligible age, in years.
-    async fn age_max(&self) -> Option<i32> {
-        self.summary.age_max
+    async fn age_max(&self, ctx: &Context<'_>) -> Result<Option<i32>, AppError> {
+        Ok(self.details(ctx).await?.age_max)
     }
 
     /// The organization providing the service.
@@ -253,34 +289,34 @@ impl Service {
     }
 
     /// Whether the service is currently offered.
-    async fn status(&self) -> ServiceStatus {
-        self.summary.status.into()
+    async fn status(&self, ctx: &Context<'_>) -> Result<ServiceStatus, AppError> {
+        Ok(self.details(ctx).await?.status.into())
     }
 
     /// True for demo records, which are not official figures.
-    async fn is_demo(&self) -> bool {
-        self.summary.is_demo
+    async fn is_demo(&self, ctx: &Context<'_>) -> Result<bool, AppError> {
+        Ok(self.details(ctx).await?.is_demo)
     }
 
     /// When the record was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.summary.created_at
+    async fn created_at(&self, ctx: &Context<'_>) -> Result<DateTime<Utc>, AppError> {
+        Ok(self.details(ctx).await?.created_at)
     }
 
     /// When the record last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.summary.updated_at
+    async fn updated_at(&self, ctx: &Context<'_>) -> Result<DateTime<Utc>, AppError> {
+        Ok(self.details(ctx).await?.updated_at)
     }
 
     /// Optimistic-concurrency version, incremented by every change.
-    async fn version(&self) -> i32 {
-        self.summary.version
+    async fn version(&self, ctx: &Context<'_>) -> Result<i32, AppError> {
+        Ok(self.details(ctx).await?.version)
     }
 
     /// When the service was archived; null while it is live (only admins
     /// see archived records).
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.summary.archived_at
+    async fn archived_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>, AppError> {
+        Ok(self.details(ctx).await?.archived_at)
     }
 
     /// Every language of every text field, for editors.
