@@ -17,6 +17,17 @@ pub(crate) const SETUP_LOCK_KEY: i64 = 0x6b61_6d6b_6f72;
 /// a busy one is not (see [`connect`]).
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(5);
 
+/// Rows a SQLite connection's thread may hand over before the request
+/// takes them. sqlx's default of 50 made the thread stop and wait to be
+/// woken in the middle of most loader batches (a `centres` page's services
+/// are about 100 rows), although every statement's rows are collected whole
+/// anyway: a larger buffer only moves where they wait, not how many are held.
+/// 1,024 holds a loader batch of the largest page (100 centres) at ten
+/// services a centre; a larger batch waits as before. Measured with `kamkor
+/// bench` (SQLite, 50,000 services, alternating runs): the `centres` page
+/// 177/172 -> 179/198 req/s, its CPU per page 10.3/10.6 -> 9.7/8.9 ms.
+const SQLITE_ROW_BUFFER: usize = 1024;
+
 /// Opens a connection pool. SQLite gets WAL (readers never wait for the
 /// writer), a busy timeout and foreign keys; PostgreSQL a statement timeout.
 /// Lost connections are replaced by the pool as they are needed, so service
@@ -41,6 +52,7 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
                 // Loaders' `IN (?, …)` lists make a statement per list length;
                 // a smaller cache of prepared statements bounds their memory.
                 .statement_cache_capacity(32)
+                .row_buffer_size(SQLITE_ROW_BUFFER)
         });
     Database::connect(options)
         .await
