@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+
 use entity::{
     admin_area, capacity, capacity_event, centre,
     enums::{AuditAction, CapacityUnit},
@@ -63,8 +65,90 @@ pub struct CapacityRecord {
     pub centre_id: Uuid,
 }
 
+/// A capacity as the API shows it: its figures, its version and its
+/// placement. Reads leave out the columns only the audit log shows (who
+/// counted, when the row was created and changed): two timestamps a row,
+/// each parsed from text on SQLite.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CapacityView {
+    pub id: Uuid,
+    pub service_at_centre_id: Uuid,
+    pub unit: CapacityUnit,
+    pub maximum: i32,
+    pub available: i32,
+    pub waitlist: i32,
+    /// When the places were last counted.
+    pub updated: DateTime<Utc>,
+    pub version: i32,
+    pub service_id: Uuid,
+    pub centre_id: Uuid,
+}
+
+impl From<&CapacityRecord> for CapacityView {
+    fn from(record: &CapacityRecord) -> Self {
+        let c = &record.capacity;
+        Self {
+            id: c.id,
+            service_at_centre_id: c.service_at_centre_id,
+            unit: c.unit,
+            maximum: c.maximum,
+            available: c.available,
+            waitlist: c.waitlist,
+            updated: c.updated,
+            version: c.version,
+            service_id: record.service_id,
+            centre_id: record.centre_id,
+        }
+    }
+}
+
+impl CapacityView {
+    /// The columns of a view but its service and centre, in the order
+    /// [`CapacityView::read`] reads them.
+    pub fn columns() -> Vec<SimpleExpr> {
+        Self::COLUMNS
+            .into_iter()
+            .map(|c| Expr::col((capacity::Entity, c)))
+            .collect()
+    }
+
+    const COLUMNS: [capacity::Column; 8] = [
+        capacity::Column::Id,
+        capacity::Column::ServiceAtCentreId,
+        capacity::Column::Unit,
+        capacity::Column::Maximum,
+        capacity::Column::Available,
+        capacity::Column::Waitlist,
+        capacity::Column::Updated,
+        capacity::Column::Version,
+    ];
+
+    /// A view from the next columns of `row`, selected by
+    /// [`CapacityView::columns`], of the placement of `service_id` at
+    /// `centre_id`; `None` when its id is null (a left join found none).
+    pub fn read(row: &Row<'_>, service_id: Uuid, centre_id: Uuid) -> Result<Option<Self>, DbErr> {
+        let Some(id) = row.next()? else {
+            // The other columns are null too.
+            (1..Self::COLUMNS.len()).try_for_each(|_| row.next::<Option<&str>>().map(drop))?;
+            return Ok(None);
+        };
+        Ok(Some(Self {
+            id,
+            service_at_centre_id: row.next()?,
+            unit: row.next_enum()?,
+            maximum: row.next()?,
+            available: row.next()?,
+            waitlist: row.next()?,
+            updated: row.next()?,
+            version: row.next()?,
+            service_id,
+            centre_id,
+        }))
+    }
+}
+
 /// The columns of a capacity, in the order [`read_model`] reads them.
-pub fn model_columns() -> Vec<SimpleExpr> {
+fn model_columns() -> Vec<SimpleExpr> {
     use capacity::Column as C;
     [
         C::Id,
@@ -86,7 +170,7 @@ pub fn model_columns() -> Vec<SimpleExpr> {
 
 /// A capacity from the next columns of `row`, selected by
 /// [`model_columns`]; `None` when its id is null (a left join found none).
-pub fn read_model(row: &Row<'_>) -> Result<Option<capacity::Model>, DbErr> {
+fn read_model(row: &Row<'_>) -> Result<Option<capacity::Model>, DbErr> {
     let Some(id) = row.next()? else {
         // The other columns are null too.
         (0..10).try_for_each(|_| row.next::<Option<&str>>().map(drop))?;
@@ -130,24 +214,43 @@ fn read_record(row: &Row<'_>) -> Result<CapacityRecord, DbErr> {
     })
 }
 
+/// Capacity views with their service and centre, read by [`read_view`].
+fn views_with_placement() -> Select<capacity::Entity> {
+    let mut query = capacity::Entity::find()
+        .select_only()
+        .join(JoinType::InnerJoin, capacity::Relation::ServiceAtCentre.def())
+        .column(service_at_centre::Column::ServiceId)
+        .column(service_at_centre::Column::CentreId);
+    for column in CapacityView::columns() {
+        query = query.expr(column);
+    }
+    query
+}
+
+/// A view selected by [`views_with_placement`].
+fn read_view(row: &Row<'_>) -> Result<CapacityView, DbErr> {
+    let (service_id, centre_id) = (row.next()?, row.next()?);
+    CapacityView::read(row, service_id, centre_id)?.ok_or_else(|| DbErr::Type("a capacity without an id".into()))
+}
+
 /// Capacities by id.
-pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, CapacityRecord>, AppError> {
-    let query = with_placement().filter(capacity::Column::Id.is_in(ids.iter().copied()));
-    let rows = super::row::read_all(db, query.build(db.get_database_backend()), read_record).await?;
-    Ok(rows.into_iter().map(|row| (row.capacity.id, row)).collect())
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, CapacityView>, AppError> {
+    let query = views_with_placement().filter(capacity::Column::Id.is_in(ids.iter().copied()));
+    let rows = super::row::read_all(db, query.build(db.get_database_backend()), read_view).await?;
+    Ok(rows.into_iter().map(|view| (view.id, view)).collect())
 }
 
 /// The capacities of each centre's live services.
 pub async fn of_centres(
     db: &impl ConnectionTrait,
     centre_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<CapacityRecord>>, AppError> {
-    let query = with_placement()
+) -> Result<HashMap<Uuid, Vec<CapacityView>>, AppError> {
+    let query = views_with_placement()
         .filter(service_at_centre::Column::CentreId.is_in(centre_ids.iter().copied()))
         .filter(placement::live())
         .order_by_asc(capacity::Column::Id);
-    let rows = super::row::read_all(db, query.build(db.get_database_backend()), read_record).await?;
-    Ok(super::group_by(rows.into_iter().map(|row| (row.centre_id, row))))
+    let rows = super::row::read_all(db, query.build(db.get_database_backend()), read_view).await?;
+    Ok(super::group_by(rows.into_iter().map(|view| (view.centre_id, view))))
 }
 
 /// The live placements of the centre of the enclosing query, joined to

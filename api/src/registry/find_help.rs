@@ -26,7 +26,7 @@ use super::{
     Window,
     access::LocationAccess,
     admin_area::AreaScope,
-    capacity::{CapacityRecord, Freshness},
+    capacity::{CapacityView, Freshness},
     centre::{CentreSummary, receiving},
     geo::Near,
     reference::ReferenceCache,
@@ -78,7 +78,7 @@ pub struct HelpMatchRow {
     pub places: Option<Places>,
     /// The whole capacity, when the search was asked for it
     /// ([`HelpSearch::with_capacities`]).
-    pub capacity: Option<CapacityRecord>,
+    pub capacity: Option<CapacityView>,
     /// The distance from `near` the caller is shown, when a point was given
     /// and the centre has a location.
     pub distance_km: Option<f64>,
@@ -107,7 +107,7 @@ impl HelpMatchRow {
             capacity(capacity::Column::Updated),
         ]);
         if with_capacities {
-            columns.extend(super::capacity::model_columns());
+            columns.extend(CapacityView::columns());
         }
         columns
     }
@@ -128,11 +128,7 @@ impl HelpMatchRow {
             _ => None,
         };
         let capacity = if with_capacities {
-            super::capacity::read_model(row)?.map(|capacity| CapacityRecord {
-                capacity,
-                service_id: service.id,
-                centre_id: centre.id,
-            })
+            CapacityView::read(row, service.id, centre.id)?
         } else {
             None
         };

@@ -1,12 +1,12 @@
 use super::registry_loader;
-use crate::registry::{self, capacity::CapacityRecord};
+use crate::registry::{self, capacity::CapacityView};
 
 registry_loader!(
     /// Capacities by id.
-    CapacityById: CapacityRecord = registry::capacity::by_ids
+    CapacityById: CapacityView = registry::capacity::by_ids
 );
 
 registry_loader!(
     /// The capacities counted at a centre.
-    CapacitiesOfCentre: [CapacityRecord] = registry::capacity::of_centres
+    CapacitiesOfCentre: [CapacityView] = registry::capacity::of_centres
 );

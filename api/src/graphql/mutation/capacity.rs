@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use crate::{
@@ -138,7 +136,7 @@ impl CapacityMutation {
         )
         .await?;
         Ok(CreateCapacityPayload {
-            capacity: Capacity(Arc::new(record)),
+            capacity: Capacity::of(&record),
         })
     }
 
@@ -166,7 +164,7 @@ impl CapacityMutation {
         )
         .await?;
         Ok(UpdateCapacityPayload {
-            capacity: Capacity(Arc::new(record)),
+            capacity: Capacity::of(&record),
         })
     }
 
@@ -179,7 +177,7 @@ impl CapacityMutation {
             .pop()
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a count recorded nothing")))?;
         Ok(SetCapacityPayload {
-            capacity: Capacity(Arc::new(record)),
+            capacity: Capacity::of(&record),
         })
     }
 
@@ -200,7 +198,7 @@ impl CapacityMutation {
             .collect::<Result<Vec<_>, _>>()?;
         let saved = domain::set(ctx.db()?, ctx.viewer()?, ctx.events()?, counts).await?;
         Ok(SetCapacitiesPayload {
-            capacities: saved.into_iter().map(|r| Capacity(Arc::new(r))).collect(),
+            capacities: saved.iter().map(Capacity::of).collect(),
         })
     }
 }

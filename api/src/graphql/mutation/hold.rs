@@ -39,7 +39,7 @@ impl From<Held> for HoldPayload {
     fn from(held: Held) -> Self {
         Self {
             hold: Hold(held.hold),
-            capacity: Capacity(std::sync::Arc::new(held.capacity)),
+            capacity: Capacity::of(&held.capacity),
         }
     }
 }

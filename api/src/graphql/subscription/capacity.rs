@@ -44,7 +44,7 @@ impl CapacitySubscription {
         let receiver = ctx.events()?.subscribe();
         Ok(BroadcastStream::new(receiver).filter_map(move |received| {
             let item = match received {
-                Ok(event) if filter.matches(&event) => Some(Ok(Capacity(std::sync::Arc::new(event.record())))),
+                Ok(event) if filter.matches(&event) => Some(Ok(Capacity::of(&event.record()))),
                 Ok(_) => None,
                 Err(BroadcastStreamRecvError::Lagged(missed)) => Some(Err(async_graphql::Error::new(format!(
                     "this subscriber fell behind and missed {missed} changes; re-read the capacities it shows"

@@ -234,7 +234,7 @@ impl Centre {
     /// Free places summed over all of the centre's capacities.
     async fn available_places(&self, ctx: &Context<'_>) -> Result<i32, AppError> {
         let records = ctx.loaders()?.centre_capacities.load_one(self.summary.id).await?;
-        Ok(records.map_or(0, |list| list.iter().map(|r| r.capacity.available).sum()))
+        Ok(records.map_or(0, |list| list.iter().map(|r| r.available).sum()))
     }
 
     /// True for demo records, which are not official figures.
