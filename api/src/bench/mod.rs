@@ -71,9 +71,13 @@ pub struct BenchArgs {
 
 pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
     // The benchmark's own connections may wait their turn (the server's
-    // give up after a second, to answer outages at once).
+    // give up after a second, to answer outages at once), and its bulk
+    // load runs statements far longer than a request's limit allows: on a
+    // slow machine one COPY batch of the million-service data set took
+    // longer than the server's statement timeout.
     let mut own = settings.database.clone();
     own.acquire_timeout = Duration::from_secs(30);
+    own.statement_timeout = Duration::from_secs(600);
     let db = database::connect(&own).await?;
     database::migrate(&db).await?;
     let generated_in_seconds = prepare_data(&db, &args).await?;
