@@ -147,70 +147,41 @@ impl CapacityView {
     }
 }
 
-/// The columns of a capacity, in the order [`read_model`] reads them.
-fn model_columns() -> Vec<SimpleExpr> {
-    use capacity::Column as C;
-    [
-        C::Id,
-        C::ServiceAtCentreId,
-        C::Unit,
-        C::Maximum,
-        C::Available,
-        C::Waitlist,
-        C::Updated,
-        C::UpdatedBy,
-        C::Version,
-        C::CreatedAt,
-        C::UpdatedAt,
-    ]
-    .into_iter()
-    .map(|c| Expr::col((capacity::Entity, c)))
-    .collect()
-}
+/// The columns of a whole record that a view leaves out, in the order
+/// [`read_record`] reads them after the view's.
+const AUDIT_COLUMNS: [capacity::Column; 3] = [
+    capacity::Column::UpdatedBy,
+    capacity::Column::CreatedAt,
+    capacity::Column::UpdatedAt,
+];
 
-/// A capacity from the next columns of `row`, selected by
-/// [`model_columns`]; `None` when its id is null (a left join found none).
-fn read_model(row: &Row<'_>) -> Result<Option<capacity::Model>, DbErr> {
-    let Some(id) = row.next()? else {
-        // The other columns are null too.
-        (0..10).try_for_each(|_| row.next::<Option<&str>>().map(drop))?;
-        return Ok(None);
-    };
-    Ok(Some(capacity::Model {
-        id,
-        service_at_centre_id: row.next()?,
-        unit: row.next_enum()?,
-        maximum: row.next()?,
-        available: row.next()?,
-        waitlist: row.next()?,
-        updated: row.next()?,
-        updated_by: row.next()?,
-        version: row.next()?,
-        created_at: row.next()?,
-        updated_at: row.next()?,
-    }))
-}
-
-/// Capacities with their service and centre, read by [`read_record`].
+/// Whole capacities with their service and centre, read by [`read_record`].
 fn with_placement() -> Select<capacity::Entity> {
-    let mut query = capacity::Entity::find()
-        .select_only()
-        .join(JoinType::InnerJoin, capacity::Relation::ServiceAtCentre.def());
-    for column in model_columns() {
-        query = query.expr(column);
-    }
-    query
-        .column(service_at_centre::Column::ServiceId)
-        .column(service_at_centre::Column::CentreId)
+    AUDIT_COLUMNS
+        .into_iter()
+        .fold(views_with_placement(), |query, column| query.column(column))
 }
 
-/// A capacity with its service and centre, selected by [`with_placement`].
+/// A capacity with its service and centre, selected by [`with_placement`]:
+/// its view, then the audit columns.
 fn read_record(row: &Row<'_>) -> Result<CapacityRecord, DbErr> {
-    let capacity = read_model(row)?.ok_or_else(|| DbErr::Type("a capacity without an id".into()))?;
+    let view = read_view(row)?;
     Ok(CapacityRecord {
-        capacity,
-        service_id: row.next()?,
-        centre_id: row.next()?,
+        capacity: capacity::Model {
+            id: view.id,
+            service_at_centre_id: view.service_at_centre_id,
+            unit: view.unit,
+            maximum: view.maximum,
+            available: view.available,
+            waitlist: view.waitlist,
+            updated: view.updated,
+            version: view.version,
+            updated_by: row.next()?,
+            created_at: row.next()?,
+            updated_at: row.next()?,
+        },
+        service_id: view.service_id,
+        centre_id: view.centre_id,
     })
 }
 
