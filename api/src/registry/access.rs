@@ -319,6 +319,18 @@ impl LocationAccess {
         }
     }
 
+    /// The narrowest search circle whose rows can settle a page for this
+    /// caller (see [`LocationAccess::shown_beyond_km`]): where hidden
+    /// locations are shown in whole kilometres, no circle of half a
+    /// kilometre or less settles even a row at the point itself, since a
+    /// hidden row just outside it would be shown at 0 km too.
+    pub fn narrowest_settling_km(&self) -> f64 {
+        match self {
+            Self::Exact => 0.0,
+            Self::Public | Self::ExactFor(_) => 0.501,
+        }
+    }
+
     /// SQL: the distance in km from `near` that the caller is shown: whole
     /// kilometres for locations they may not see, else metres (three
     /// decimals). Rankings sort on this very value.

@@ -391,7 +391,8 @@ impl HelpSearch {
         // candidates instead of thousands.
         let limit_km = near.radius_km.unwrap_or(f64::INFINITY);
         let wanted = std::cmp::max(window.offset + window.limit, 1);
-        let mut radius_km = FIRST_CIRCLE.radius_km(wanted);
+        // A circle too narrow to settle anything would only cost a statement.
+        let mut radius_km = FIRST_CIRCLE.radius_km(wanted).max(self.access.narrowest_settling_km());
         while radius_km < limit_km {
             let rows = self.fetch(db, Some(radius_km), window).await?;
             let full = rows.len() as u64 >= window.limit;
@@ -467,6 +468,23 @@ fn next_growth(window: Window, found: u64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_narrowest_first_circle_settles_a_row_at_the_point() {
+        for access in [
+            LocationAccess::Public,
+            LocationAccess::Exact,
+            LocationAccess::ExactFor(vec![]),
+        ] {
+            let narrowest = access.narrowest_settling_km().max(FirstCircle::MIN_KM);
+            // A page whose rows are all at the point settles in that circle…
+            assert!(0.0 < access.shown_beyond_km(narrowest), "{access:?}");
+            // …and in no circle a tenth narrower, for callers shown whole kilometres.
+            if access != LocationAccess::Exact {
+                assert!(0.0 >= access.shown_beyond_km(narrowest * 0.9), "{access:?}");
+            }
+        }
+    }
 
     #[test]
     fn the_first_circle_follows_the_pages_served() {
