@@ -21,6 +21,7 @@ mod m20261125_000010_create_capacity_event;
 mod m20261125_000011_create_audit_entry;
 mod m20261129_000012_create_hold;
 mod m20261129_000013_create_change_log;
+mod m20261202_000014_cover_service_at_centre_by_centre;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000011_create_audit_entry::Migration),
             Box::new(m20261129_000012_create_hold::Migration),
             Box::new(m20261129_000013_create_change_log::Migration),
+            Box::new(m20261202_000014_cover_service_at_centre_by_centre::Migration),
         ]
     }
 }
