@@ -28,10 +28,19 @@ const IDLE_BEFORE_PING: Duration = Duration::from_secs(5);
 /// 177/172 -> 179/198 req/s, its CPU per page 10.3/10.6 -> 9.7/8.9 ms.
 const SQLITE_ROW_BUFFER: usize = 1024;
 
+/// How long start-up waits for the database's first connection. A request
+/// waits for a pooled connection only `acquire_timeout` (a second by
+/// default), which is right for a request but too short for a server that
+/// starts beside a database still starting, or on a machine so loaded that
+/// opening the first SQLite connection takes longer than a second.
+const FIRST_CONNECTION_WAIT: Duration = Duration::from_secs(10);
+
 /// Opens a connection pool. SQLite gets WAL (readers never wait for the
 /// writer), a busy timeout and foreign keys; PostgreSQL a statement timeout.
 /// Lost connections are replaced by the pool as they are needed, so service
-/// resumes by itself when the database returns.
+/// resumes by itself when the database returns. The pool opens lazily and
+/// start-up then waits up to [`FIRST_CONNECTION_WAIT`] for a first
+/// connection, so a slow start is not mistaken for a missing database.
 pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(settings.url.clone());
     let statement_timeout = format!("{}", settings.statement_timeout.as_millis());
@@ -40,6 +49,7 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(settings.acquire_timeout)
+        .connect_lazy(true)
         .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
         .sqlx_logging(false)
         .map_sqlx_postgres_opts(move |opts| opts.options([("statement_timeout", statement_timeout.as_str())]))
@@ -54,9 +64,25 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
                 .statement_cache_capacity(32)
                 .row_buffer_size(SQLITE_ROW_BUFFER)
         });
-    Database::connect(options)
-        .await
-        .map_err(|err| anyhow::anyhow!("cannot open database {}: {}", redact_url(&settings.url), one_line(&err)))
+    let opened = match Database::connect(options).await {
+        Ok(db) => wait_for_first_connection(&db).await.map(|()| db),
+        Err(err) => Err(err),
+    };
+    opened.map_err(|err| anyhow::anyhow!("cannot open database {}: {}", redact_url(&settings.url), one_line(&err)))
+}
+
+/// Pings until the database answers or [`FIRST_CONNECTION_WAIT`] has
+/// passed. Only the pool's own time-out is retried (sqlx already retries a
+/// refused connection within it); any other error is final at once.
+async fn wait_for_first_connection(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    let deadline = std::time::Instant::now() + FIRST_CONNECTION_WAIT;
+    loop {
+        match db.ping().await {
+            Err(sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout))
+                if std::time::Instant::now() < deadline => {}
+            answered => return answered,
+        }
+    }
 }
 
 /// Brings the schema up to date. On PostgreSQL several replicas may start at

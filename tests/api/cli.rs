@@ -173,6 +173,65 @@ fn serve_stops_gracefully_on_sigterm_and_ctrl_c() {
     }
 }
 
+/// A server started before its database is up (a PostgreSQL still
+/// starting beside it) waits for the database instead of failing: here the
+/// database's port refuses connections for its first two seconds.
+#[tokio::test]
+async fn serve_waits_for_a_database_that_is_still_starting() {
+    let Some((settings, _database)) = crate::helpers::fresh_database(crate::helpers::Backend::Postgres).await else {
+        return;
+    };
+    let mut url = url::Url::parse(&settings.url).expect("a URL");
+    let upstream = format!("{}:{}", url.host_str().expect("a host"), url.port().unwrap_or(5432));
+    // A port nothing listens on yet: connections to it are refused.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("address")
+        .port();
+    url.set_host(Some("127.0.0.1")).expect("host");
+    url.set_port(Some(port)).expect("port");
+    let delay = std::time::Duration::from_secs(2);
+    std::thread::spawn(move || {
+        std::thread::sleep(delay);
+        forward(
+            TcpListener::bind(("127.0.0.1", port)).expect("the port is still free"),
+            upstream,
+        );
+    });
+    let started = std::time::Instant::now();
+    let database_url = url.to_string();
+    let (mut child, port, banner) = tokio::task::spawn_blocking(move || serve(&["--no-demo"], &database_url, "error"))
+        .await
+        .expect("serve");
+    assert!(
+        started.elapsed() >= delay,
+        "listened before its database was up: {banner}"
+    );
+    let response = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/graphql"))
+        .json(&serde_json::json!({ "query": "{ adminAreas { code } }" }))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), 200);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Forwards every connection `listener` accepts to `upstream`, byte for byte.
+fn forward(listener: TcpListener, upstream: String) {
+    for client in listener.incoming().map_while(Result::ok) {
+        let Ok(server) = std::net::TcpStream::connect(&upstream) else {
+            continue;
+        };
+        let (mut client_in, mut server_in) = (client.try_clone().expect("clone"), server.try_clone().expect("clone"));
+        let (mut client_out, mut server_out) = (client, server);
+        std::thread::spawn(move || std::io::copy(&mut client_in, &mut server_out));
+        std::thread::spawn(move || std::io::copy(&mut server_in, &mut client_out));
+    }
+}
+
 /// `kamkor bench` generates data, loads a real server, measures each query
 /// and its ceiling, and reports them (here through its JSON file).
 async fn bench_reports_every_query_and_its_ceiling(backend: crate::helpers::Backend, centres: usize, services: usize) {
