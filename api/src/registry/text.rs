@@ -26,14 +26,13 @@ impl Lang {
 
 impl Lang {
     /// The languages a text falls back to, in order: this one, then
-    /// Kyrgyz, Russian and English.
-    fn fallbacks(self) -> [&'static str; 4] {
-        let own = match self {
-            Self::Ky => "'ky'",
-            Self::Ru => "'ru'",
-            Self::En => "'en'",
-        };
-        [own, "'ky'", "'ru'", "'en'"]
+    /// Kyrgyz, Russian and English, each once.
+    fn fallbacks(self) -> [&'static str; 3] {
+        match self {
+            Self::Ky => ["'ky'", "'ru'", "'en'"],
+            Self::Ru => ["'ru'", "'ky'", "'en'"],
+            Self::En => ["'en'", "'ky'", "'ru'"],
+        }
     }
 }
 
