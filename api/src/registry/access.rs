@@ -319,15 +319,17 @@ impl LocationAccess {
         }
     }
 
-    /// The narrowest search circle whose rows can settle a page for this
-    /// caller (see [`LocationAccess::shown_beyond_km`]): where hidden
-    /// locations are shown in whole kilometres, no circle of half a
-    /// kilometre or less settles even a row at the point itself, since a
-    /// hidden row just outside it would be shown at 0 km too.
-    pub fn narrowest_settling_km(&self) -> f64 {
+    /// The narrowest search circle that settles a page ending at a row
+    /// shown `km` away (see [`LocationAccess::shown_beyond_km`]): just past
+    /// the row, and where hidden locations are shown in whole kilometres,
+    /// past the half kilometre above the row's whole kilometres too, or a
+    /// hidden row just outside the circle could be shown as near. At 0 km,
+    /// the narrowest circle that can settle any page.
+    pub fn settling_circle_km(&self, km: f64) -> f64 {
+        let step = 2.0 * METRES_ROUNDING_KM;
         match self {
-            Self::Exact => 0.0,
-            Self::Public | Self::ExactFor(_) => 0.501,
+            Self::Exact => km + step,
+            Self::Public | Self::ExactFor(_) => (km + step).max(km.floor() + 0.5 + step),
         }
     }
 

@@ -392,7 +392,7 @@ impl HelpSearch {
         let limit_km = near.radius_km.unwrap_or(f64::INFINITY);
         let wanted = std::cmp::max(window.offset + window.limit, 1);
         // A circle too narrow to settle anything would only cost a statement.
-        let mut radius_km = FIRST_CIRCLE.radius_km(wanted).max(self.access.narrowest_settling_km());
+        let mut radius_km = FIRST_CIRCLE.radius_km(wanted).max(self.access.settling_circle_km(0.0));
         while radius_km < limit_km {
             let rows = self.fetch(db, Some(radius_km), window).await?;
             let full = rows.len() as u64 >= window.limit;
@@ -404,7 +404,7 @@ impl HelpSearch {
                 // Full, but a row just outside could still be shown as near
                 // as the last: a circle whose bound passes the last row
                 // settles it (its window can only end nearer).
-                Some(last) if full => radius_km = (last + 0.001).max(last.floor() + 0.501),
+                Some(last) if full => radius_km = self.access.settling_circle_km(last),
                 _ => radius_km *= next_growth(window, rows.len() as u64),
             }
         }
@@ -470,18 +470,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_narrowest_first_circle_settles_a_row_at_the_point() {
+    fn the_settling_circle_is_the_narrowest_that_settles_its_row() {
         for access in [
             LocationAccess::Public,
             LocationAccess::Exact,
             LocationAccess::ExactFor(vec![]),
         ] {
-            let narrowest = access.narrowest_settling_km().max(FirstCircle::MIN_KM);
+            let narrowest = access.settling_circle_km(0.0).max(FirstCircle::MIN_KM);
             // A page whose rows are all at the point settles in that circle…
             assert!(0.0 < access.shown_beyond_km(narrowest), "{access:?}");
             // …and in no circle a tenth narrower, for callers shown whole kilometres.
             if access != LocationAccess::Exact {
                 assert!(0.0 >= access.shown_beyond_km(narrowest * 0.9), "{access:?}");
+            }
+            // A page ending further out settles in the circle for its last row.
+            for km in [0.0, 0.3, 0.5, 0.7, 1.0, 1.499, 2.5, 12.25] {
+                let circle = access.settling_circle_km(km);
+                assert!(km < access.shown_beyond_km(circle), "{access:?} at {km} km: {circle}");
+                assert!(circle > km, "{access:?} at {km} km: {circle}");
             }
         }
     }
