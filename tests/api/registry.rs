@@ -184,3 +184,196 @@ both!(a_manager_locates_their_own_shelter_only, |app| async move {
     assert!(!finds(around(own), LocationAccess::Public).await);
     assert!(finds(around(other), LocationAccess::Exact).await);
 });
+
+/// A point on no demo centre's doorstep, and on the grid that confidential
+/// locations are coarsened to, where the test places its centres.
+const DENSE: Point = Point {
+    latitude: 41.8,
+    longitude: 76.8,
+};
+
+/// Where the test searches: 0.3 km north of [`DENSE`], so that the coarsened
+/// public location of every shelter there lies under half a kilometre away
+/// and is shown at 0 km to anonymous callers, ahead of visible centres
+/// nearer than it.
+const SEARCHED: Point = Point {
+    latitude: 41.8027,
+    longitude: 76.8,
+};
+
+/// Places 90 centres within about a kilometre of [`DENSE`], a third of
+/// them confidential shelters (their public locations coarsened to
+/// [`DENSE`] as they are stored), each offering one live service with or
+/// without a count. Returns the shelters.
+async fn add_dense_centres(db: &sea_orm::DatabaseConnection) -> Vec<sea_orm::prelude::Uuid> {
+    use entity::{
+        admin_area, capacity, centre, enums::CapacityUnit, enums::CentreStatus, enums::GendersServed, organization,
+        service, service_at_centre, values::LocalizedText, values::Phones,
+    };
+    use sea_orm::prelude::Uuid;
+
+    let area = admin_area::Entity::find()
+        .one(db)
+        .await
+        .expect("areas")
+        .expect("an area");
+    let organization = organization::Entity::find()
+        .one(db)
+        .await
+        .expect("orgs")
+        .expect("an organization");
+    let services: Vec<service::Model> = service::Entity::find()
+        .all(db)
+        .await
+        .expect("services")
+        .into_iter()
+        .filter(|s| s.archived_at.is_none() && s.status == entity::enums::ServiceStatus::Active)
+        .collect();
+    let now = registry::now();
+    // Evenly spread, reproducible offsets: multiples of two irrational
+    // numbers, so that latitudes and longitudes do not line up.
+    let spread = |i: usize, step: f64| ((i as f64 + 0.5) * step).fract() - 0.5;
+    let mut batch = registry::batch::Batch::default();
+    let mut confidential = Vec::new();
+    for i in 0..90 {
+        let id = Uuid::new_v4();
+        let (latitude, longitude) = (
+            DENSE.latitude + spread(i, 0.618_033_988_75) * 0.02,
+            DENSE.longitude + spread(i, 0.414_213_562_37) * 0.025,
+        );
+        let hidden = i % 3 == 0;
+        if hidden {
+            confidential.push(id);
+        }
+        batch.centres.push(centre::Model {
+            id,
+            organization_id: organization.id,
+            kind: CentreKind::Crisis,
+            name: LocalizedText {
+                ky: Some(format!("Тыгыз {i}")),
+                ru: None,
+                en: None,
+            },
+            description: None,
+            admin_area_id: area.id,
+            address: None,
+            latitude: Some(latitude),
+            longitude: Some(longitude),
+            public_latitude: Some(latitude),
+            public_longitude: Some(longitude),
+            address_confidential: hidden,
+            phones: Phones::default(),
+            email: None,
+            opening_hours: None,
+            accessibility: None,
+            age_min: None,
+            age_max: None,
+            genders: GendersServed::Any,
+            status: CentreStatus::Active,
+            search_text: String::new(),
+            name_sort_ky: String::new(),
+            name_sort_ru: String::new(),
+            is_demo: true,
+            archived_at: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        });
+        let placement = Uuid::new_v4();
+        batch.placements.push(service_at_centre::Model {
+            id: placement,
+            service_id: services[i % services.len()].id,
+            centre_id: id,
+            notes: None,
+            archived_at: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        });
+        if i % 4 != 0 {
+            batch.capacities.push(capacity::Model {
+                id: Uuid::new_v4(),
+                service_at_centre_id: placement,
+                unit: CapacityUnit::Place,
+                maximum: 10,
+                available: (i % 7) as i32,
+                waitlist: 0,
+                updated: now,
+                updated_by: None,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            });
+        }
+    }
+    batch.insert(db).await.expect("dense centres insert");
+    confidential
+}
+
+// Pages near a point, each searched in growing circles (hidden shelters in
+// a wider circle of their own), list exactly the rows of the one query
+// without circles, in its order, for every kind of caller.
+both!(
+    circle_searches_page_exactly_as_the_query_without_circles,
+    |app| async move {
+        let confidential = add_dense_centres(&app.db).await;
+        let managed = LocationAccess::ExactFor(confidential.iter().step_by(2).copied().collect());
+        for access in [LocationAccess::Public, LocationAccess::Exact, managed] {
+            let need = HelpNeed {
+                near: Some(Near {
+                    point: SEARCHED,
+                    radius_km: Some(2.0),
+                }),
+                ..Default::default()
+            };
+            let search = registry::find_help::search(
+                &app.db,
+                &Default::default(),
+                need,
+                access.clone(),
+                Default::default(),
+                Lang::Ky,
+            )
+            .await
+            .expect("a valid need");
+            // A window this long starts with a circle wider than the 2 km asked
+            // for, so it is the query without circles.
+            let whole = search
+                .page(
+                    &app.db,
+                    Window {
+                        offset: 0,
+                        limit: 100_000_000,
+                    },
+                )
+                .await
+                .expect("a page");
+            assert!(whole.len() >= 60, "{access:?}: {} matches", whole.len());
+            if access == LocationAccess::Public {
+                let hidden_at_zero = whole
+                    .iter()
+                    .take_while(|row| row.distance_km == Some(0.0))
+                    .filter(|row| row.centre.address_confidential)
+                    .count();
+                assert!(hidden_at_zero > 0, "no hidden shelter shown at 0 km");
+            }
+            let ids = |rows: &[HelpMatchRow]| rows.iter().map(|r| r.service_at_centre_id).collect::<Vec<_>>();
+            for size in [1, 2, 3, 5, 8, 20] {
+                let mut paged = Vec::new();
+                loop {
+                    let window = Window {
+                        offset: paged.len() as u64,
+                        limit: size,
+                    };
+                    let page = search.page(&app.db, window).await.expect("a page");
+                    let done = (page.len() as u64) < size;
+                    paged.extend(page);
+                    if done {
+                        break;
+                    }
+                }
+                assert_eq!(ids(&paged), ids(&whole), "{access:?}, pages of {size}");
+            }
+        }
+    }
+);

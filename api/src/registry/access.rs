@@ -305,32 +305,50 @@ impl LocationAccess {
         }
     }
 
-    /// A bound below every distance this caller is shown for a row that
-    /// lies farther than `radius_km`: such a row is shown at least
-    /// `radius_km` less the rounding of metres, or, when hidden, in whole
-    /// kilometres at least `ceil(radius_km - 0.5)` (whichever way halves
-    /// round). Rankings near a point search growing circles and stop at the
-    /// first whose rows fill a page strictly below this bound.
+    /// SQL: the rows within the search circle `circle` (its radius set) for
+    /// rankings near a point. Rows whose location the caller may not see
+    /// are shown in whole kilometres, so a hidden row 0.4 km away is shown
+    /// at 0 km and ranks before a visible one at 0.2 km: hidden rows are
+    /// searched in a wider circle of their own ([`hidden_circle_km`]) that
+    /// holds every one shown nearer than the visible circle's bound (no
+    /// wider than the search circle when that ends in the second half of a
+    /// kilometre). Both
+    /// circles lie in the wider one's bounding box, which the coordinate
+    /// indexes serve; the rest of the wider circle costs only the hidden
+    /// rows, few among many, instead of every row in it.
+    pub fn circle_sql(&self, circle: &Near) -> Option<SimpleExpr> {
+        let radius_km = circle.radius_km?;
+        let (latitude, longitude) = self.coordinates_sql();
+        let hidden_km = hidden_circle_km(radius_km);
+        let Some(hidden) = self.hidden_sql().filter(|_| hidden_km > radius_km) else {
+            return circle.within_radius_sql(latitude, longitude);
+        };
+        let squared = circle.squared_distance_sql(latitude.clone(), longitude.clone());
+        let visible_row = squared.clone().lte(Expr::val(radius_km * radius_km));
+        let hidden_row = hidden.and(squared.lte(Expr::val(hidden_km * hidden_km)));
+        Some(
+            circle
+                .bounding_box_sql(latitude, longitude, hidden_km)
+                .and(visible_row.or(hidden_row)),
+        )
+    }
+
+    /// A bound below every distance this caller is shown for a row outside
+    /// the search circle of `radius_km` ([`LocationAccess::circle_sql`]): a
+    /// visible row outside is shown at least `radius_km` less the rounding
+    /// of metres, a hidden row outside its wider circle no nearer (see
+    /// [`hidden_circle_km`]). Rankings near a point search growing circles
+    /// and stop at the first whose rows fill a page strictly below this
+    /// bound.
     pub fn shown_beyond_km(&self, radius_km: f64) -> f64 {
-        let visible = radius_km - METRES_ROUNDING_KM;
-        match self {
-            Self::Exact => visible,
-            Self::Public | Self::ExactFor(_) => visible.min((radius_km - 0.5).ceil()),
-        }
+        radius_km - METRES_ROUNDING_KM
     }
 
     /// The narrowest search circle that settles a page ending at a row
     /// shown `km` away (see [`LocationAccess::shown_beyond_km`]): just past
-    /// the row, and where hidden locations are shown in whole kilometres,
-    /// past the half kilometre above the row's whole kilometres too, or a
-    /// hidden row just outside the circle could be shown as near. At 0 km,
-    /// the narrowest circle that can settle any page.
+    /// the row.
     pub fn settling_circle_km(&self, km: f64) -> f64 {
-        let step = 2.0 * METRES_ROUNDING_KM;
-        match self {
-            Self::Exact => km + step,
-            Self::Public | Self::ExactFor(_) => (km + step).max(km.floor() + 0.5 + step),
-        }
+        km + 2.0 * METRES_ROUNDING_KM
     }
 
     /// SQL: the distance in km from `near` that the caller is shown: whole
@@ -347,6 +365,17 @@ impl LocationAccess {
     }
 }
 
+/// The circle that hidden rows are searched in beside a search circle of
+/// `radius_km`: wide enough that every hidden row outside it is shown (in
+/// whole kilometres, whichever way halves round) at least as far as a
+/// visible row outside the search circle. With `k` the whole kilometres
+/// below that bound, a hidden row beyond `k + 0.5` km is shown at `k + 1`
+/// or more.
+pub fn hidden_circle_km(radius_km: f64) -> f64 {
+    let whole_km_below = (radius_km - METRES_ROUNDING_KM).floor();
+    radius_km.max(whole_km_below + 0.5 + 2.0 * METRES_ROUNDING_KM)
+}
+
 /// SQL `ROUND(x)`, half away from zero on SQLite, to even on PostgreSQL's
 /// doubles; either way the value shown is the value sorted on.
 fn round(value: SimpleExpr) -> SimpleExpr {
@@ -356,6 +385,38 @@ fn round(value: SimpleExpr) -> SimpleExpr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whole kilometres as either engine rounds a half: away from zero
+    /// (SQLite) or to even (PostgreSQL's `double precision`).
+    fn whole_km(km: f64) -> [f64; 2] {
+        [km.round(), km.round_ties_even()]
+    }
+
+    #[test]
+    fn no_hidden_row_outside_its_circle_is_shown_nearer_than_the_bound() {
+        for step in 0..4000 {
+            let radius_km = 0.05 + f64::from(step) * 0.001;
+            let bound = LocationAccess::Public.shown_beyond_km(radius_km);
+            let hidden_km = hidden_circle_km(radius_km);
+            assert!(hidden_km >= radius_km);
+            for beyond in [1e-9, 1e-6, 0.01, 0.3] {
+                for shown in whole_km(hidden_km + beyond) {
+                    assert!(
+                        shown >= bound,
+                        "r {radius_km}: hidden at {} shown {shown} < {bound}",
+                        hidden_km + beyond
+                    );
+                }
+            }
+            // …and the circle is no wider than that needs.
+            if hidden_km > radius_km {
+                assert!(
+                    whole_km(hidden_km - 0.002).iter().any(|&shown| shown < bound),
+                    "r {radius_km}"
+                );
+            }
+        }
+    }
 
     fn centre(confidential: bool) -> centre::Model {
         crate::seed::demo::sample_centre(confidential)
