@@ -64,11 +64,13 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
                 .statement_cache_capacity(32)
                 .row_buffer_size(SQLITE_ROW_BUFFER)
         });
-    let opened = match Database::connect(options).await {
-        Ok(db) => wait_for_first_connection(&db).await.map(|()| db),
-        Err(err) => Err(err),
+    let opened = async {
+        let db = Database::connect(options).await?;
+        wait_for_first_connection(&db).await.map(|()| db)
     };
-    opened.map_err(|err| anyhow::anyhow!("cannot open database {}: {}", redact_url(&settings.url), one_line(&err)))
+    opened
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot open database {}: {}", redact_url(&settings.url), one_line(&err)))
 }
 
 /// Pings until the database answers or [`FIRST_CONNECTION_WAIT`] has

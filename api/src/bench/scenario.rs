@@ -305,7 +305,10 @@ fn centres_page_sql(d: Dialect) -> String {
 /// shelters); the radius asked for settles it anyway.
 const PROBE_RADII_KM: [f64; 3] = [1.0, 2.0, 3.5];
 
-/// For anonymous callers, as `LocationAccess::shown_beyond_km` computes it.
+/// For anonymous callers, the bound below which the rows of one probe circle
+/// settle a page: the ceiling searches hidden rows in the same circle (the
+/// API gives them a wider one of their own), so a hidden row just outside
+/// is shown in whole kilometres, at least `ceil(radius_km - 0.5)`.
 fn shown_beyond_km(radius_km: f64) -> f64 {
     (radius_km - 0.0005).min((radius_km - 0.5).ceil())
 }

@@ -333,24 +333,6 @@ impl LocationAccess {
         )
     }
 
-    /// A bound below every distance this caller is shown for a row outside
-    /// the search circle of `radius_km` ([`LocationAccess::circle_sql`]): a
-    /// visible row outside is shown at least `radius_km` less the rounding
-    /// of metres, a hidden row outside its wider circle no nearer (see
-    /// [`hidden_circle_km`]). Rankings near a point search growing circles
-    /// and stop at the first whose rows fill a page strictly below this
-    /// bound.
-    pub fn shown_beyond_km(&self, radius_km: f64) -> f64 {
-        radius_km - METRES_ROUNDING_KM
-    }
-
-    /// The narrowest search circle that settles a page ending at a row
-    /// shown `km` away (see [`LocationAccess::shown_beyond_km`]): just past
-    /// the row.
-    pub fn settling_circle_km(&self, km: f64) -> f64 {
-        km + 2.0 * METRES_ROUNDING_KM
-    }
-
     /// SQL: the distance in km from `near` that the caller is shown: whole
     /// kilometres for locations they may not see, else metres (three
     /// decimals). Rankings sort on this very value.
@@ -363,6 +345,22 @@ impl LocationAccess {
             Some(hidden) => Expr::case(hidden, round(distance)).finally(metres).into(),
         }
     }
+}
+
+/// A bound below every distance any caller is shown for a row outside the
+/// search circle of `radius_km` ([`LocationAccess::circle_sql`]): a visible
+/// row outside is shown at least `radius_km` less the rounding of metres, a
+/// hidden row outside its wider circle no nearer (see [`hidden_circle_km`]).
+/// Rankings near a point search growing circles and stop at the first whose
+/// rows fill a page strictly below this bound.
+pub fn shown_beyond_km(radius_km: f64) -> f64 {
+    radius_km - METRES_ROUNDING_KM
+}
+
+/// The narrowest search circle that settles a page ending at a row shown
+/// `km` away (see [`shown_beyond_km`]): just past the row.
+pub fn settling_circle_km(km: f64) -> f64 {
+    km + 2.0 * METRES_ROUNDING_KM
 }
 
 /// The circle that hidden rows are searched in beside a search circle of
@@ -396,7 +394,7 @@ mod tests {
     fn no_hidden_row_outside_its_circle_is_shown_nearer_than_the_bound() {
         for step in 0..4000 {
             let radius_km = 0.05 + f64::from(step) * 0.001;
-            let bound = LocationAccess::Public.shown_beyond_km(radius_km);
+            let bound = shown_beyond_km(radius_km);
             let hidden_km = hidden_circle_km(radius_km);
             assert!(hidden_km >= radius_km);
             for beyond in [1e-9, 1e-6, 0.01, 0.3] {

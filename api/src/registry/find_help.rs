@@ -24,7 +24,7 @@ use sea_orm::{
 
 use super::{
     Window,
-    access::LocationAccess,
+    access::{self, LocationAccess},
     admin_area::AreaScope,
     capacity::{CapacityView, Freshness},
     centre::{CentreSummary, receiving},
@@ -387,25 +387,24 @@ impl HelpSearch {
         // Nearest first, a page needs only the closest rows: search growing
         // circles and stop at the first one whose rows fill the window with
         // distances that no row outside the circle can undercut or tie (see
-        // `LocationAccess::shown_beyond_km`), so that the window is the same
+        // `access::shown_beyond_km`), so that the window is the same
         // as the full query's. In a dense city this sorts a few dozen
         // candidates instead of thousands.
         let limit_km = near.radius_km.unwrap_or(f64::INFINITY);
         let wanted = std::cmp::max(window.offset + window.limit, 1);
-        // A circle too narrow to settle anything would only cost a statement.
-        let mut radius_km = FIRST_CIRCLE.radius_km(wanted).max(self.access.settling_circle_km(0.0));
+        let mut radius_km = FIRST_CIRCLE.radius_km(wanted);
         while radius_km < limit_km {
             let rows = self.fetch(db, Some(radius_km), window).await?;
             let full = rows.len() as u64 >= window.limit;
             match rows.last().and_then(|row| row.distance_km) {
-                Some(last) if full && last < self.access.shown_beyond_km(radius_km) => {
+                Some(last) if full && last < access::shown_beyond_km(radius_km) => {
                     FIRST_CIRCLE.learn(wanted, last);
                     return Ok(rows);
                 }
                 // Full, but a row just outside could still be shown as near
                 // as the last: a circle whose bound passes the last row
                 // settles it (its window can only end nearer).
-                Some(last) if full => radius_km = self.access.settling_circle_km(last),
+                Some(last) if full => radius_km = access::settling_circle_km(last),
                 _ => radius_km *= next_growth(window, rows.len() as u64),
             }
         }
@@ -471,16 +470,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_settling_circle_settles_its_row_for_every_caller() {
-        for access in [
-            LocationAccess::Public,
-            LocationAccess::Exact,
-            LocationAccess::ExactFor(vec![]),
-        ] {
-            for km in [0.0, 0.3, 0.5, 0.7, 1.0, 1.499, 2.5, 12.25] {
-                let circle = access.settling_circle_km(km).max(FirstCircle::MIN_KM);
-                assert!(km < access.shown_beyond_km(circle), "{access:?} at {km} km: {circle}");
-            }
+    fn the_settling_circle_settles_its_row() {
+        for km in [0.0, 0.3, 0.5, 0.7, 1.0, 1.499, 2.5, 12.25] {
+            let circle = access::settling_circle_km(km).max(FirstCircle::MIN_KM);
+            assert!(km < access::shown_beyond_km(circle), "at {km} km: {circle}");
         }
     }
 
