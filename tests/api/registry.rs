@@ -5,7 +5,7 @@ use api::registry::{
     self, Direction, Window,
     access::LocationAccess,
     centre::{CentreFilter, CentreOrder, CentreOrderField},
-    find_help::{HelpMatchRow, HelpNeed},
+    find_help::{HelpMatchRow, HelpNeed, HelpSearch},
     geo::{Near, Point},
     text::Lang,
 };
@@ -26,15 +26,9 @@ fn near(radius_km: f64) -> Near {
     }
 }
 
-/// Every match near Bishkek, in one window or in windows of `size`.
-async fn matches(db: &sea_orm::DatabaseConnection, access: &LocationAccess, size: u64) -> Vec<HelpMatchRow> {
-    let need = HelpNeed {
-        child_age: Some(9),
-        near: Some(near(30.0)),
-        available_only: false,
-        ..Default::default()
-    };
-    let search = registry::find_help::search(
+/// `need` as a caller with `access` searches for it.
+async fn search_as(db: &sea_orm::DatabaseConnection, access: &LocationAccess, need: HelpNeed) -> HelpSearch {
+    registry::find_help::search(
         db,
         &Default::default(),
         need,
@@ -43,7 +37,11 @@ async fn matches(db: &sea_orm::DatabaseConnection, access: &LocationAccess, size
         Lang::Ky,
     )
     .await
-    .expect("a valid need");
+    .expect("a valid need")
+}
+
+/// Every match of `search`, read in windows of `size`.
+async fn in_windows(db: &sea_orm::DatabaseConnection, search: &HelpSearch, size: u64) -> Vec<HelpMatchRow> {
     let mut all = Vec::new();
     loop {
         let window = Window {
@@ -57,6 +55,17 @@ async fn matches(db: &sea_orm::DatabaseConnection, access: &LocationAccess, size
             return all;
         }
     }
+}
+
+/// Every match near Bishkek, in one window or in windows of `size`.
+async fn matches(db: &sea_orm::DatabaseConnection, access: &LocationAccess, size: u64) -> Vec<HelpMatchRow> {
+    let need = HelpNeed {
+        child_age: Some(9),
+        near: Some(near(30.0)),
+        available_only: false,
+        ..Default::default()
+    };
+    in_windows(db, &search_as(db, access, need).await, size).await
 }
 
 /// What breaks ties between equal distances: counted places first, more
@@ -206,22 +215,26 @@ const SEARCHED: Point = Point {
 /// [`DENSE`] as they are stored), each offering one live service with or
 /// without a count. Returns the shelters.
 async fn add_dense_centres(db: &sea_orm::DatabaseConnection) -> Vec<sea_orm::prelude::Uuid> {
-    use entity::{
-        admin_area, capacity, centre, enums::CapacityUnit, enums::CentreStatus, enums::GendersServed, organization,
-        service, service_at_centre, values::LocalizedText, values::Phones,
-    };
+    use entity::{capacity, centre, enums::CentreStatus, enums::GendersServed, service, service_at_centre};
     use sea_orm::prelude::Uuid;
 
-    let area = admin_area::Entity::find()
+    // The demo's first centre, placement and capacity lend the fields the
+    // ranking does not read.
+    let centre = centre::Entity::find()
         .one(db)
         .await
-        .expect("areas")
-        .expect("an area");
-    let organization = organization::Entity::find()
+        .expect("centres")
+        .expect("a centre");
+    let placement = service_at_centre::Entity::find()
         .one(db)
         .await
-        .expect("orgs")
-        .expect("an organization");
+        .expect("placements")
+        .expect("a placement");
+    let count = capacity::Entity::find()
+        .one(db)
+        .await
+        .expect("capacities")
+        .expect("a capacity");
     let services: Vec<service::Model> = service::Entity::find()
         .all(db)
         .await
@@ -229,7 +242,6 @@ async fn add_dense_centres(db: &sea_orm::DatabaseConnection) -> Vec<sea_orm::pre
         .into_iter()
         .filter(|s| s.archived_at.is_none() && s.status == entity::enums::ServiceStatus::Active)
         .collect();
-    let now = registry::now();
     // Evenly spread, reproducible offsets: multiples of two irrational
     // numbers, so that latitudes and longitudes do not line up.
     let spread = |i: usize, step: f64| ((i as f64 + 0.5) * step).fract() - 0.5;
@@ -237,72 +249,44 @@ async fn add_dense_centres(db: &sea_orm::DatabaseConnection) -> Vec<sea_orm::pre
     let mut confidential = Vec::new();
     for i in 0..90 {
         let id = Uuid::new_v4();
-        let (latitude, longitude) = (
-            DENSE.latitude + spread(i, 0.618_033_988_75) * 0.02,
-            DENSE.longitude + spread(i, 0.414_213_562_37) * 0.025,
-        );
+        let latitude = DENSE.latitude + spread(i, 0.618_033_988_75) * 0.02;
+        let longitude = DENSE.longitude + spread(i, 0.414_213_562_37) * 0.025;
         let hidden = i % 3 == 0;
         if hidden {
             confidential.push(id);
         }
+        let mut name = centre.name.clone();
+        name.ky = Some(format!("Тыгыз {i}"));
         batch.centres.push(centre::Model {
             id,
-            organization_id: organization.id,
-            kind: CentreKind::Crisis,
-            name: LocalizedText {
-                ky: Some(format!("Тыгыз {i}")),
-                ru: None,
-                en: None,
-            },
-            description: None,
-            admin_area_id: area.id,
-            address: None,
+            name,
             latitude: Some(latitude),
             longitude: Some(longitude),
             public_latitude: Some(latitude),
             public_longitude: Some(longitude),
             address_confidential: hidden,
-            phones: Phones::default(),
-            email: None,
-            opening_hours: None,
-            accessibility: None,
             age_min: None,
             age_max: None,
             genders: GendersServed::Any,
             status: CentreStatus::Active,
-            search_text: String::new(),
-            name_sort_ky: String::new(),
-            name_sort_ru: String::new(),
-            is_demo: true,
             archived_at: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
+            ..centre.clone()
         });
-        let placement = Uuid::new_v4();
+        let placement_id = Uuid::new_v4();
         batch.placements.push(service_at_centre::Model {
-            id: placement,
+            id: placement_id,
             service_id: services[i % services.len()].id,
             centre_id: id,
-            notes: None,
             archived_at: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
+            ..placement.clone()
         });
         if i % 4 != 0 {
             batch.capacities.push(capacity::Model {
                 id: Uuid::new_v4(),
-                service_at_centre_id: placement,
-                unit: CapacityUnit::Place,
+                service_at_centre_id: placement_id,
                 maximum: 10,
                 available: (i % 7) as i32,
-                waitlist: 0,
-                updated: now,
-                updated_by: None,
-                version: 1,
-                created_at: now,
-                updated_at: now,
+                ..count.clone()
             });
         }
     }
@@ -326,28 +310,10 @@ both!(
                 }),
                 ..Default::default()
             };
-            let search = registry::find_help::search(
-                &app.db,
-                &Default::default(),
-                need,
-                access.clone(),
-                Default::default(),
-                Lang::Ky,
-            )
-            .await
-            .expect("a valid need");
+            let search = search_as(&app.db, &access, need).await;
             // A window this long starts with a circle wider than the 2 km asked
             // for, so it is the query without circles.
-            let whole = search
-                .page(
-                    &app.db,
-                    Window {
-                        offset: 0,
-                        limit: 100_000_000,
-                    },
-                )
-                .await
-                .expect("a page");
+            let whole = in_windows(&app.db, &search, 100_000_000).await;
             assert!(whole.len() >= 60, "{access:?}: {} matches", whole.len());
             if access == LocationAccess::Public {
                 let hidden_at_zero = whole
@@ -359,19 +325,7 @@ both!(
             }
             let ids = |rows: &[HelpMatchRow]| rows.iter().map(|r| r.service_at_centre_id).collect::<Vec<_>>();
             for size in [1, 2, 3, 5, 8, 20] {
-                let mut paged = Vec::new();
-                loop {
-                    let window = Window {
-                        offset: paged.len() as u64,
-                        limit: size,
-                    };
-                    let page = search.page(&app.db, window).await.expect("a page");
-                    let done = (page.len() as u64) < size;
-                    paged.extend(page);
-                    if done {
-                        break;
-                    }
-                }
+                let paged = in_windows(&app.db, &search, size).await;
                 assert_eq!(ids(&paged), ids(&whole), "{access:?}, pages of {size}");
             }
         }
