@@ -38,9 +38,9 @@ const FIRST_CONNECTION_WAIT: Duration = Duration::from_secs(10);
 /// Opens a connection pool. SQLite gets WAL (readers never wait for the
 /// writer), a busy timeout and foreign keys; PostgreSQL a statement timeout.
 /// Lost connections are replaced by the pool as they are needed, so service
-/// resumes by itself when the database returns. The pool opens lazily and
-/// start-up then waits up to [`FIRST_CONNECTION_WAIT`] for a first
-/// connection, so a slow start is not mistaken for a missing database.
+/// resumes by itself when the database returns. Start-up first opens one
+/// connection of its own, given up to [`FIRST_CONNECTION_WAIT`], so a slow
+/// start is not mistaken for a missing database; the pool then opens lazily.
 pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(settings.url.clone());
     let statement_timeout = format!("{}", settings.statement_timeout.as_millis());
@@ -65,26 +65,29 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
                 .row_buffer_size(SQLITE_ROW_BUFFER)
         });
     let opened = async {
-        let db = Database::connect(options).await?;
-        wait_for_first_connection(&db).await.map(|()| db)
+        open_first_connection(&options).await?;
+        Database::connect(options).await
     };
     opened
         .await
         .map_err(|err| anyhow::anyhow!("cannot open database {}: {}", redact_url(&settings.url), one_line(&err)))
 }
 
-/// Pings until the database answers or [`FIRST_CONNECTION_WAIT`] has
-/// passed. Only the pool's own time-out is retried (sqlx already retries a
-/// refused connection within it); any other error is final at once.
-async fn wait_for_first_connection(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
-    let deadline = std::time::Instant::now() + FIRST_CONNECTION_WAIT;
-    loop {
-        match db.ping().await {
-            Err(sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout))
-                if std::time::Instant::now() < deadline => {}
-            answered => return answered,
-        }
-    }
+/// Opens and closes one connection, given [`FIRST_CONNECTION_WAIT`] (sqlx
+/// retries a refused connection within it). Pinging through the lazy pool
+/// instead gave each attempt only a request's second: on a loaded machine
+/// the first opening of a new SQLite file (creating it, switching it to
+/// WAL) took longer, was cancelled, and began again from scratch, until
+/// start-up failed. Once this connection has done that work, the pool's
+/// own connections open an existing database.
+async fn open_first_connection(options: &ConnectOptions) -> Result<(), sea_orm::DbErr> {
+    let mut first = options.clone();
+    first
+        .max_connections(1)
+        .min_connections(0)
+        .acquire_timeout(FIRST_CONNECTION_WAIT)
+        .connect_lazy(false);
+    Database::connect(first).await?.close().await
 }
 
 /// Brings the schema up to date. On PostgreSQL several replicas may start at
