@@ -198,3 +198,90 @@ both!(centres_orderings, |app| async move {
         .await;
     assert_eq!(code, "BAD_USER_INPUT");
 });
+
+/// The fields of a capacity that a centre's list reads only when a request
+/// selects one of them (`Capacity::detail_selected`).
+const CAPACITY_DETAILS: [&str; 3] = ["waitlist", "version", "service { id }"];
+
+/// Every capacity of the first 30 centres, in order, with `selection`.
+fn capacities_of_centres(selection: &str) -> String {
+    format!("{{ centres(first: 30) {{ nodes {{ capacities {{ id {selection} }} }} }} }}")
+}
+
+fn listed_capacities(response: &Value) -> Vec<Value> {
+    nodes(&response["data"], "centres")
+        .iter()
+        .flat_map(|c| c["capacities"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+both!(centres_read_capacity_details_only_when_selected, |app| async move {
+    let (brief, counts) = app
+        .count_statements(app.query(
+            &capacities_of_centres("available maximum unit updated stale"),
+            json!({}),
+        ))
+        .await;
+    let all_details = CAPACITY_DETAILS.join(" ");
+    let (full, detailed) = app
+        .count_statements(app.query(&capacities_of_centres(&all_details), json!({})))
+        .await;
+    assert!(
+        counts.get("errors").is_none() && detailed.get("errors").is_none(),
+        "{detailed:#}"
+    );
+    let (counts, detailed) = (listed_capacities(&counts), listed_capacities(&detailed));
+    assert!(counts.len() >= 20, "{} capacities", counts.len());
+    assert_eq!(
+        counts.iter().map(|c| &c["id"]).collect::<Vec<_>>(),
+        detailed.iter().map(|c| &c["id"]).collect::<Vec<_>>(),
+        "the same capacities in the same order either way"
+    );
+    // Each detail comes with the list, not from each capacity by id;
+    // a service is then one more (batched) statement.
+    for field in ["waitlist", "version"] {
+        let (alone, page) = app
+            .count_statements(app.query(&capacities_of_centres(field), json!({})))
+            .await;
+        assert!(page.get("errors").is_none(), "{page:#}");
+        assert_eq!(alone, brief, "{alone} statements with {field}, {brief} without");
+    }
+    assert_eq!(
+        full,
+        brief + 1,
+        "details and services: {full} statements, {brief} without"
+    );
+    // The sum of free places shares the brief list: one statement for both.
+    let (summed, page) = app
+        .count_statements(app.query(
+            "{ centres(first: 30) { nodes { availablePlaces capacities { id available } } } }",
+            json!({}),
+        ))
+        .await;
+    assert!(page.get("errors").is_none(), "{page:#}");
+    assert_eq!(summed, brief, "availablePlaces beside brief capacities");
+    for centre in nodes(&page["data"], "centres") {
+        let listed: i64 = centre["capacities"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| c["available"].as_i64().unwrap_or_default())
+            .sum();
+        assert_eq!(centre["availablePlaces"].as_i64(), Some(listed), "{centre:#}");
+    }
+    // The details a list reads are the capacity's own, as a look-up by
+    // id reads them (at most 100 ids a look-up).
+    let detailed = &detailed[..detailed.len().min(100)];
+    let ids: Vec<&Value> = detailed.iter().map(|c| &c["id"]).collect();
+    let looked_up = app
+        .data(
+            &format!("query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ... on Capacity {{ id {all_details} }} }} }}"),
+            json!({ "ids": ids }),
+        )
+        .await;
+    assert_eq!(
+        looked_up["nodes"].as_array().map(Vec::as_slice),
+        Some(detailed),
+        "details from the list and by id"
+    );
+});

@@ -30,9 +30,9 @@ use super::{
     centre::{CentreSummary, receiving},
     geo::Near,
     reference::ReferenceCache,
-    row::Row,
+    row::{Detail, Row},
     search,
-    service::{Detail, ServiceSummary, covering, offered},
+    service::{ServiceSummary, covering, offered},
     service_at_centre as placement,
     text::Lang,
     validate,
@@ -107,7 +107,7 @@ impl HelpMatchRow {
             capacity(capacity::Column::Updated),
         ]);
         if with_capacities {
-            columns.extend(CapacityView::columns());
+            columns.extend(CapacityView::columns(Detail::Full));
         }
         columns
     }
@@ -128,7 +128,7 @@ impl HelpMatchRow {
             _ => None,
         };
         let capacity = if with_capacities {
-            CapacityView::read(row, service.id, centre.id)?
+            CapacityView::read(row, centre.id, Detail::Full)?
         } else {
             None
         };

@@ -24,7 +24,7 @@ use super::{
     admin_area::{self as area, AreaScope},
     audit,
     reference::ReferenceCache,
-    row::Row,
+    row::{Detail, Row},
     search, service_at_centre as placement,
     text::Lang,
     validate,
@@ -278,13 +278,6 @@ pub struct ServiceDetails {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-/// Whether a list of services reads their [`ServiceDetails`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Detail {
-    Brief,
-    Full,
 }
 
 impl ServiceSummary {

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::{DatabaseConnection, prelude::Uuid};
 
-use crate::registry::{reference::ReferenceCache, service::Detail, text::Lang};
+use crate::registry::{reference::ReferenceCache, row::Detail, text::Lang};
 
 /// The loaders of one request.
 pub struct Loaders {
@@ -30,7 +30,11 @@ pub struct Loaders {
     /// that select none, see `types::service::Service::detail_selected`).
     pub centre_services: DataLoader<service::ServicesOfCentre, HashMapCache>,
     pub centre_services_brief: DataLoader<service::ServicesOfCentre, HashMapCache>,
+    /// A centre's capacities with their details, and without them (for
+    /// lists that select none, see `types::capacity::Capacity::detail_selected`,
+    /// and for the sum of free places).
     pub centre_capacities: DataLoader<capacity::CapacitiesOfCentre, HashMapCache>,
+    pub centre_capacities_brief: DataLoader<capacity::CapacitiesOfCentre, HashMapCache>,
     pub centre_languages: DataLoader<centre::LanguagesOfCentre, HashMapCache>,
     pub service: DataLoader<service::ServiceById, HashMapCache>,
     pub service_target_groups: DataLoader<service::TargetGroupsOfService, HashMapCache>,
@@ -64,7 +68,8 @@ impl Loaders {
             centre: loader(centre::CentreById(db.clone())),
             centre_services: loader(service::ServicesOfCentre(db.clone(), lang, Detail::Full)),
             centre_services_brief: loader(service::ServicesOfCentre(db.clone(), lang, Detail::Brief)),
-            centre_capacities: loader(capacity::CapacitiesOfCentre(db.clone())),
+            centre_capacities: loader(capacity::CapacitiesOfCentre(db.clone(), Detail::Full)),
+            centre_capacities_brief: loader(capacity::CapacitiesOfCentre(db.clone(), Detail::Brief)),
             centre_languages: loader(centre::LanguagesOfCentre(db.clone())),
             service: loader(service::ServiceById(db.clone())),
             service_target_groups: loader(service::TargetGroupsOfService(db.clone())),
@@ -90,6 +95,7 @@ impl Loaders {
         loaders.centre_services.enable_all_cache(false);
         loaders.centre_services_brief.enable_all_cache(false);
         loaders.centre_capacities.enable_all_cache(false);
+        loaders.centre_capacities_brief.enable_all_cache(false);
         loaders.centre_languages.enable_all_cache(false);
         loaders.service.enable_all_cache(false);
         loaders.service_target_groups.enable_all_cache(false);

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
 
 use sea_orm::prelude::Uuid;
@@ -9,7 +9,10 @@ use super::{centre::Centre, enums::CapacityUnit, service::Service, service_at_ce
 use crate::{
     error::AppError,
     graphql::{context::ContextExt, ids},
-    registry::capacity::{CapacityRecord, CapacityView},
+    registry::{
+        capacity::{CapacityDetails, CapacityRecord, CapacityView},
+        row::Detail,
+    },
 };
 
 #[derive(Clone, Debug)]
@@ -28,13 +31,48 @@ impl Capacity {
         let Some(record) = loaders.capacity.load_one(id).await? else {
             return Ok(None);
         };
-        let link = loaders.service_at_centre.load_one(record.service_at_centre_id).await?;
+        let Some(details) = record.details else {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "capacity {id} read without its details"
+            )));
+        };
+        let link = loaders.service_at_centre.load_one(details.service_at_centre_id).await?;
         match link {
             Some(link) if service_at_centre::visible(ctx, &link).await? => Ok(Some(Self(record))),
             _ => Ok(None),
         }
     }
+
+    /// Whether a list of capacities, whose selections are `capacities`,
+    /// reads their details: only when one of the fields resolved from them
+    /// is selected (through fragments too; directives are not evaluated,
+    /// which costs columns, never a wrong answer).
+    pub fn detail_selected(capacities: &[Lookahead<'_>]) -> Detail {
+        let selected = capacities
+            .iter()
+            .any(|capacity| DETAIL_FIELDS.iter().any(|field| capacity.field(field).exists()));
+        if selected { Detail::Full } else { Detail::Brief }
+    }
+
+    /// The capacity's details: read with it, or else (a list read without
+    /// them) from the capacity by id.
+    async fn details(&self, ctx: &Context<'_>) -> Result<CapacityDetails, AppError> {
+        if let Some(details) = self.0.details {
+            return Ok(details);
+        }
+        ctx.loaders()?
+            .capacity
+            .load_one(self.0.id)
+            .await?
+            .and_then(|view| view.details)
+            .ok_or_else(|| AppError::not_found(format!("capacity {} is gone", self.0.id)))
+    }
 }
+
+/// The fields of `Capacity` resolved from [`CapacityDetails`]. A name
+/// missing here still answers right, from the capacity by id, at the price
+/// of a statement.
+const DETAIL_FIELDS: [&str; 3] = ["service", "waitlist", "version"];
 
 /// Places for one service at one centre, counted by the centre (HSDS
 /// `service_capacity`).
@@ -52,7 +90,7 @@ impl Capacity {
 
     /// The service the places are for.
     async fn service(&self, ctx: &Context<'_>) -> Result<Service, AppError> {
-        Service::load(ctx, self.0.service_id).await
+        Service::load(ctx, self.details(ctx).await?.service_id).await
     }
 
     /// What one place is: a bed, a room, a place in a group, a session.
@@ -71,8 +109,8 @@ impl Capacity {
     }
 
     /// Children waiting for a place.
-    async fn waitlist(&self) -> i32 {
-        self.0.waitlist
+    async fn waitlist(&self, ctx: &Context<'_>) -> Result<i32, AppError> {
+        Ok(self.details(ctx).await?.waitlist)
     }
 
     /// When the places were last counted.
@@ -88,7 +126,7 @@ impl Capacity {
     }
 
     /// Optimistic-concurrency version, incremented by every count.
-    async fn version(&self) -> i32 {
-        self.0.version
+    async fn version(&self, ctx: &Context<'_>) -> Result<i32, AppError> {
+        Ok(self.details(ctx).await?.version)
     }
 }

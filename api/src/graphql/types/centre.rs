@@ -17,7 +17,7 @@ use super::{
 use crate::{
     error::AppError,
     graphql::{connection::connection_type, context::ContextExt, ids},
-    registry::{self, access::Viewer, centre::CentreSummary, service::Detail},
+    registry::{self, access::Viewer, centre::CentreSummary, row::Detail},
 };
 
 /// A centre as the caller may see it: its summary (read with the list it
@@ -225,7 +225,12 @@ impl Centre {
 
     /// Places counted here, one per service that has places.
     async fn capacities(&self, ctx: &Context<'_>) -> Result<Vec<Capacity>, AppError> {
-        let records = ctx.loaders()?.centre_capacities.load_one(self.summary.id).await?;
+        let loaders = ctx.loaders()?;
+        let loader = match Capacity::detail_selected(&[ctx.look_ahead()]) {
+            Detail::Full => &loaders.centre_capacities,
+            Detail::Brief => &loaders.centre_capacities_brief,
+        };
+        let records = loader.load_one(self.summary.id).await?;
         Ok(records
             .map(|list| list.iter().cloned().map(Capacity).collect())
             .unwrap_or_default())
@@ -233,7 +238,9 @@ impl Centre {
 
     /// Free places summed over all of the centre's capacities.
     async fn available_places(&self, ctx: &Context<'_>) -> Result<i32, AppError> {
-        let records = ctx.loaders()?.centre_capacities.load_one(self.summary.id).await?;
+        // From the same list as `capacities` when that one reads no
+        // details, as partner apps' pages do: one statement, one snapshot.
+        let records = ctx.loaders()?.centre_capacities_brief.load_one(self.summary.id).await?;
         Ok(records.map_or(0, |list| list.iter().map(|r| r.available).sum()))
     }
 

@@ -21,7 +21,8 @@ use crate::{
     },
     registry::{
         self,
-        service::{Detail, ServiceDetails, ServiceSummary, kind_of},
+        row::Detail,
+        service::{ServiceDetails, ServiceSummary, kind_of},
     },
 };
 
