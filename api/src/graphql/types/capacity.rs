@@ -44,14 +44,9 @@ impl Capacity {
     }
 
     /// Whether a list of capacities, whose selections are `capacities`,
-    /// reads their details: only when one of the fields resolved from them
-    /// is selected (through fragments too; directives are not evaluated,
-    /// which costs columns, never a wrong answer).
+    /// reads their [`CapacityDetails`] (see `types::detail_selected`).
     pub fn detail_selected(capacities: &[Lookahead<'_>]) -> Detail {
-        let selected = capacities
-            .iter()
-            .any(|capacity| DETAIL_FIELDS.iter().any(|field| capacity.field(field).exists()));
-        if selected { Detail::Full } else { Detail::Brief }
+        super::detail_selected(capacities, &DETAIL_FIELDS)
     }
 
     /// The capacity's details: read with it, or else (a list read without

@@ -16,7 +16,21 @@ pub mod service;
 pub mod service_at_centre;
 pub mod text;
 
-use async_graphql::SimpleObject;
+use async_graphql::{Lookahead, SimpleObject};
+
+use crate::registry::row::Detail;
+
+/// Whether a list whose records' selections are `records` reads their
+/// details: only when one of `detail_fields`, the fields resolved from
+/// them, is selected (through fragments too). Directives are not evaluated,
+/// so a field skipped by `@include` still counts: that costs columns, never
+/// a wrong answer.
+fn detail_selected(records: &[Lookahead<'_>], detail_fields: &[&str]) -> Detail {
+    let selected = records
+        .iter()
+        .any(|record| detail_fields.iter().any(|field| record.field(field).exists()));
+    if selected { Detail::Full } else { Detail::Brief }
+}
 
 /// A phone number with its purpose.
 #[derive(SimpleObject, Clone, Debug)]

@@ -90,15 +90,9 @@ impl Service {
     }
 
     /// Whether a list of services, whose selections are `services`, reads
-    /// their details: only when one of the fields resolved from them is
-    /// selected (through fragments too). Directives are not evaluated, so
-    /// a field skipped by `@include` still counts: that costs columns,
-    /// never a wrong answer.
+    /// their [`ServiceDetails`] (see `types::detail_selected`).
     pub fn detail_selected(services: &[Lookahead<'_>]) -> Detail {
-        let selected = services
-            .iter()
-            .any(|service| DETAIL_FIELDS.iter().any(|field| service.field(field).exists()));
-        if selected { Detail::Full } else { Detail::Brief }
+        super::detail_selected(services, &DETAIL_FIELDS)
     }
 
     /// A text field of the whole record in the language asked for.
