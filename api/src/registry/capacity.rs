@@ -119,17 +119,20 @@ impl CapacityView {
     /// [`CapacityView::read`] reads them; the query joins the capacity's
     /// service at centre.
     pub fn columns(detail: Detail) -> Vec<SimpleExpr> {
-        let capacity = |c: capacity::Column| -> SimpleExpr { Expr::col((capacity::Entity, c)) };
-        let mut columns: Vec<SimpleExpr> = FIGURES.into_iter().map(capacity).collect();
+        let mut columns: Vec<SimpleExpr> = FIGURES.into_iter().map(|c| Expr::col((capacity::Entity, c))).collect();
         if detail == Detail::Full {
-            columns.extend([
-                Expr::col((service_at_centre::Entity, service_at_centre::Column::ServiceId)),
-                capacity(capacity::Column::ServiceAtCentreId),
-                capacity(capacity::Column::Waitlist),
-                capacity(capacity::Column::Version),
-            ]);
+            columns.extend(CapacityDetails::columns());
         }
         columns
+    }
+
+    /// How many columns [`CapacityView::columns`] selects.
+    fn column_count(detail: Detail) -> usize {
+        FIGURES.len()
+            + match detail {
+                Detail::Brief => 0,
+                Detail::Full => CapacityDetails::COLUMNS,
+            }
     }
 
     /// A view of a capacity at `centre_id` from the next columns of `row`,
@@ -137,8 +140,9 @@ impl CapacityView {
     /// (a left join found none).
     pub fn read(row: &Row<'_>, centre_id: Uuid, detail: Detail) -> Result<Option<Self>, DbErr> {
         let Some(id) = row.next()? else {
-            // The other columns are null too.
-            row.skip(Self::columns(detail).len() - 1);
+            // The other columns are null too, but for the placement's
+            // service, which the query joins whether or not it has places.
+            row.skip(Self::column_count(detail) - 1);
             return Ok(None);
         };
         Ok(Some(Self {
@@ -158,6 +162,22 @@ impl CapacityView {
                 }),
             },
         }))
+    }
+}
+
+impl CapacityDetails {
+    const COLUMNS: usize = 4;
+
+    /// The columns of the details, in the order [`CapacityView::read`]
+    /// reads them after the figures.
+    fn columns() -> [SimpleExpr; Self::COLUMNS] {
+        let capacity = |c: capacity::Column| -> SimpleExpr { Expr::col((capacity::Entity, c)) };
+        [
+            Expr::col((service_at_centre::Entity, service_at_centre::Column::ServiceId)),
+            capacity(capacity::Column::ServiceAtCentreId),
+            capacity(capacity::Column::Waitlist),
+            capacity(capacity::Column::Version),
+        ]
     }
 }
 
