@@ -216,20 +216,25 @@ fn listed_capacities(response: &Value) -> Vec<Value> {
 }
 
 both!(centres_read_capacity_details_only_when_selected, |app| async move {
-    let (brief, counts) = app
-        .count_statements(app.query(
+    let (brief_sql, counts) = app
+        .statements_run(app.query(
             &capacities_of_centres("available maximum unit updated stale"),
             json!({}),
         ))
         .await;
     let all_details = CAPACITY_DETAILS.join(" ");
-    let (full, detailed) = app
-        .count_statements(app.query(&capacities_of_centres(&all_details), json!({})))
+    let (full_sql, detailed) = app
+        .statements_run(app.query(&capacities_of_centres(&all_details), json!({})))
         .await;
     assert!(
         counts.get("errors").is_none() && detailed.get("errors").is_none(),
         "{detailed:#}"
     );
+    // The brief list leaves the details' columns out; the full one reads them.
+    let reads_waitlist = |sql: &[String]| sql.iter().any(|s| s.contains(r#""capacity"."waitlist""#));
+    assert!(!reads_waitlist(&brief_sql), "{brief_sql:#?}");
+    assert!(reads_waitlist(&full_sql), "{full_sql:#?}");
+    let (brief, full) = (brief_sql.len(), full_sql.len());
     let (counts, detailed) = (listed_capacities(&counts), listed_capacities(&detailed));
     assert!(counts.len() >= 20, "{} capacities", counts.len());
     assert_eq!(

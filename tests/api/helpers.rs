@@ -4,10 +4,7 @@
 
 use std::{
     io::Write,
-    sync::{
-        Arc, Once,
-        atomic::{AtomicUsize, Ordering},
-    },
+    sync::{Arc, Mutex, MutexGuard, Once, PoisonError},
 };
 
 use api::{
@@ -165,7 +162,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
-    statements: Arc<AtomicUsize>,
+    /// The SQL of each statement run since the last count.
+    statements: Arc<Mutex<Vec<String>>>,
     _database: TestDatabase,
 }
 
@@ -199,13 +197,15 @@ impl TestApp {
         let mut settings = Settings::for_database(database_settings);
         configure(&mut settings);
         let mut db = database::connect(&settings.database).await.expect("connect");
-        let statements = Arc::new(AtomicUsize::new(0));
-        let counter = statements.clone();
+        let statements = Arc::new(Mutex::new(Vec::new()));
+        let recorded = statements.clone();
         db.set_metric_callback(move |info| {
             // The hold-expiry sweep reads the holds every second in the
             // background: it is not part of any request.
-            if !info.statement.sql.contains(r#"FROM "hold""#) {
-                counter.fetch_add(1, Ordering::Relaxed);
+            if !info.statement.sql.contains(r#"FROM "hold""#)
+                && let Ok(mut recorded) = recorded.lock()
+            {
+                recorded.push(info.statement.sql.clone());
             }
         });
         let app = Application::build_with_db(&settings, db.clone())
@@ -282,9 +282,19 @@ impl TestApp {
 
     /// Counts the SQL statements the server runs while `f` runs.
     pub async fn count_statements<F: std::future::Future<Output = Value>>(&self, f: F) -> (usize, Value) {
-        self.statements.store(0, Ordering::SeqCst);
+        let (statements, value) = self.statements_run(f).await;
+        (statements.len(), value)
+    }
+
+    /// The SQL of each statement the server runs while `f` runs.
+    pub async fn statements_run<F: std::future::Future<Output = Value>>(&self, f: F) -> (Vec<String>, Value) {
+        self.recorded().clear();
         let value = f.await;
-        (self.statements.load(Ordering::SeqCst), value)
+        (std::mem::take(&mut *self.recorded()), value)
+    }
+
+    fn recorded(&self) -> MutexGuard<'_, Vec<String>> {
+        self.statements.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The global id of the centre whose Russian name contains `needle`.

@@ -137,11 +137,16 @@ both!(
         let fragment = " fragment details on Service { version ageMin }";
         for (list, template, services) in lists {
             let query = |selection: &str| template.replace("SELECTION", selection);
-            let (brief, names) = app
-                .count_statements(app.query(&query("id name category"), json!({})))
+            let (brief_sql, names) = app
+                .statements_run(app.query(&query("id name category"), json!({})))
                 .await;
             let detailed = query(&format!("id name {SERVICE_DETAILS}"));
-            let (full, with_details) = app.count_statements(app.query(&detailed, json!({}))).await;
+            let (full_sql, with_details) = app.statements_run(app.query(&detailed, json!({}))).await;
+            // The brief list leaves the details' columns out; the full one reads them.
+            let reads_ages = |sql: &[String]| sql.iter().any(|s| s.contains(r#""service"."age_min""#));
+            assert!(!reads_ages(&brief_sql), "{list}: {brief_sql:#?}");
+            assert!(reads_ages(&full_sql), "{list}: {full_sql:#?}");
+            let (brief, full) = (brief_sql.len(), full_sql.len());
             let through_fragment = query("id name ...details") + fragment;
             let (fragmented, with_fragment) = app.count_statements(app.query(&through_fragment, json!({}))).await;
             for page in [&names, &with_details, &with_fragment] {
