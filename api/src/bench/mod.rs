@@ -352,11 +352,7 @@ fn print_sql(scenarios: &[Scenario], costs: &[SqlCost]) {
     for (scenario, cost) in scenarios.iter().zip(costs) {
         println!("\n{}:", scenario.name);
         for (elapsed, sql) in &cost.statements {
-            println!(
-                "  {:>7.2} ms  {}",
-                elapsed.as_secs_f64() * 1e3,
-                sql.chars().take(160).collect::<String>()
-            );
+            println!("  {:>7.2} ms  {sql}", elapsed.as_secs_f64() * 1e3);
         }
     }
 }
