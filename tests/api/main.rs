@@ -30,6 +30,7 @@ mod observability;
 mod organizations;
 mod overview;
 mod permissions;
+mod plain_lists;
 mod playground;
 mod rate_limit;
 mod registry;

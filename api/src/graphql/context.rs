@@ -2,7 +2,7 @@
 //! loaders, the caller and their language. Missing data is an internal
 //! error, never a panic.
 
-use async_graphql::Context;
+use async_graphql::context::ContextBase;
 use sea_orm::DatabaseConnection;
 
 use super::{loaders::Loaders, rate_limit::Client, types::text::Lang};
@@ -66,7 +66,8 @@ fn missing(what: &str) -> AppError {
     AppError::Internal(anyhow::anyhow!("the request carries no {what}"))
 }
 
-impl ContextExt for Context<'_> {
+// Any context: a field's, or a selection's (see `plain`).
+impl<T> ContextExt for ContextBase<'_, T> {
     fn db(&self) -> Result<&DatabaseConnection, AppError> {
         self.data_opt::<DatabaseConnection>()
             .ok_or_else(|| missing("database connection"))

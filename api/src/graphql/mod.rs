@@ -10,6 +10,7 @@ pub mod limits;
 pub mod loaders;
 pub mod mutation;
 pub mod observe;
+pub mod plain;
 pub mod query;
 pub mod rate_limit;
 pub mod subscription;

@@ -434,7 +434,8 @@ struct WithoutData<'a> {
 }
 
 /// The body of a response, serialised straight from async-graphql's values
-/// (which keep the fields in the order the query asked for them).
+/// (an object's fields in the order they completed: the query's order,
+/// except that fields waiting for a loader come after those that did not).
 fn response_body(response: &Response, omit_data: bool) -> serde_json::Result<Vec<u8>> {
     if omit_data {
         serde_json::to_vec(&WithoutData {

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Lookahead, Object};
+use async_graphql::{Context, ContextSelectionSet, ID, InputType, Lookahead, Object, Value};
 use chrono::{DateTime, Utc};
 
 use sea_orm::prelude::Uuid;
@@ -8,7 +8,7 @@ use sea_orm::prelude::Uuid;
 use super::{centre::Centre, enums::CapacityUnit, service::Service, service_at_centre};
 use crate::{
     error::AppError,
-    graphql::{context::ContextExt, ids},
+    graphql::{context::ContextExt, ids, plain::PlainFields},
     registry::{
         capacity::{CapacityDetails, CapacityRecord, CapacityView},
         row::Detail,
@@ -43,6 +43,10 @@ impl Capacity {
         }
     }
 
+    fn global_id(&self) -> ID {
+        ids::encode(ids::NodeKind::Capacity, self.0.id)
+    }
+
     /// Whether a list of capacities, whose selections are `capacities`,
     /// reads their [`CapacityDetails`] (see `types::detail_selected`).
     pub fn detail_selected(capacities: &[Lookahead<'_>]) -> Detail {
@@ -64,6 +68,26 @@ impl Capacity {
     }
 }
 
+/// The fields a list of capacities answers from its views (see `plain`):
+/// the same values as the resolvers below, which `tests/api/centres.rs`
+/// compares field by field.
+impl PlainFields for Capacity {
+    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str) -> Option<Value> {
+        let view = &self.0;
+        Some(match field {
+            "id" => self.global_id().to_value(),
+            "unit" => CapacityUnit::from(view.unit).to_value(),
+            "maximum" => view.maximum.to_value(),
+            "available" => view.available.to_value(),
+            "updated" => view.updated.to_value(),
+            "stale" => ctx.freshness().is_stale(view.updated).to_value(),
+            "waitlist" => view.details?.waitlist.to_value(),
+            "version" => view.details?.version.to_value(),
+            _ => return None,
+        })
+    }
+}
+
 /// The fields of `Capacity` resolved from [`CapacityDetails`]. A name
 /// missing here still answers right, from the capacity by id, at the price
 /// of a statement.
@@ -75,7 +99,7 @@ const DETAIL_FIELDS: [&str; 3] = ["service", "waitlist", "version"];
 impl Capacity {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode(ids::NodeKind::Capacity, self.0.id)
+        self.global_id()
     }
 
     /// The centre where the places are.

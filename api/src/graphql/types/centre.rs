@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    graphql::{connection::connection_type, context::ContextExt, ids},
+    graphql::{connection::connection_type, context::ContextExt, ids, plain::PlainList},
     registry::{self, access::Viewer, centre::CentreSummary, row::Detail},
 };
 
@@ -211,7 +211,7 @@ impl Centre {
     }
 
     /// The services offered here, by Kyrgyz name.
-    async fn services(&self, ctx: &Context<'_>) -> Result<Vec<Service>, AppError> {
+    async fn services(&self, ctx: &Context<'_>) -> Result<PlainList<Service>, AppError> {
         let loaders = ctx.loaders()?;
         let loader = match Service::detail_selected(&[ctx.look_ahead()]) {
             Detail::Full => &loaders.centre_services,
@@ -224,7 +224,7 @@ impl Centre {
     }
 
     /// Places counted here, one per service that has places.
-    async fn capacities(&self, ctx: &Context<'_>) -> Result<Vec<Capacity>, AppError> {
+    async fn capacities(&self, ctx: &Context<'_>) -> Result<PlainList<Capacity>, AppError> {
         let loaders = ctx.loaders()?;
         let loader = match Capacity::detail_selected(&[ctx.look_ahead()]) {
             Detail::Full => &loaders.centre_capacities,

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Lookahead, Object, SimpleObject};
+use async_graphql::{Context, ContextSelectionSet, ID, InputType, Lookahead, Object, SimpleObject, Value};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{service, values::LocalizedText};
 use sea_orm::prelude::Uuid;
@@ -18,6 +18,7 @@ use crate::{
         connection::{PageArgs, connection_complexity, connection_type, fingerprint, related_page},
         context::ContextExt,
         ids,
+        plain::PlainFields,
     },
     registry::{
         self,
@@ -67,6 +68,15 @@ impl Service {
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("service {id} is referred to but missing")))
     }
 
+    fn global_id(&self) -> ID {
+        ids::encode(ids::NodeKind::Service, self.summary.id)
+    }
+
+    /// The summary's name, when it is in `lang`.
+    fn summary_name(&self, lang: Lang) -> Option<&str> {
+        (registry::text::Lang::from(lang) == self.summary.lang).then_some(self.summary.name.as_str())
+    }
+
     /// The whole record.
     async fn record(&self, ctx: &Context<'_>) -> Result<Arc<service::Model>, AppError> {
         if let Some(record) = &self.record {
@@ -104,6 +114,32 @@ impl Service {
     ) -> Result<Option<String>, AppError> {
         let record = self.record(ctx).await?;
         Ok(field(&record).and_then(|t| in_lang(t, ctx.lang(lang))))
+    }
+}
+
+/// The fields a list of services answers from its summaries (see `plain`):
+/// the same values as the resolvers below, which `tests/api/services.rs`
+/// compares field by field.
+impl PlainFields for Service {
+    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str) -> Option<Value> {
+        let summary = &self.summary;
+        let details = summary.details.as_ref();
+        Some(match field {
+            "id" => self.global_id().to_value(),
+            "name" => Value::String(self.summary_name(ctx.lang(None))?.to_owned()),
+            "kind" => ServiceKind::from(kind_of(summary.category)).to_value(),
+            "category" => ServiceCategory::from(summary.category).to_value(),
+            "ageMin" => details?.age_min.to_value(),
+            "ageMax" => details?.age_max.to_value(),
+            "status" => ServiceStatus::from(details?.status).to_value(),
+            "isFree" => details?.free.to_value(),
+            "isDemo" => details?.is_demo.to_value(),
+            "archivedAt" => details?.archived_at.to_value(),
+            "version" => details?.version.to_value(),
+            "createdAt" => details?.created_at.to_value(),
+            "updatedAt" => details?.updated_at.to_value(),
+            _ => return None,
+        })
     }
 }
 
@@ -146,14 +182,14 @@ pub struct Benefit {
 impl Service {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode(ids::NodeKind::Service, self.summary.id)
+        self.global_id()
     }
 
     /// The name, in `lang` or the request's language.
     async fn name(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Result<String, AppError> {
         let lang = ctx.lang(lang);
-        if registry::text::Lang::from(lang) == self.summary.lang {
-            return Ok(self.summary.name.clone());
+        if let Some(name) = self.summary_name(lang) {
+            return Ok(name.to_owned());
         }
         Ok(self.text(ctx, Some(lang), |m| Some(&m.name)).await?.unwrap_or_default())
     }

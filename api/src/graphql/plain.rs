@@ -1,0 +1,125 @@
+//! Lists whose items answer plain fields directly.
+//!
+//! async-graphql resolves every selected field of every object as a future
+//! of its own: one heap block per field, sized by the type's largest
+//! resolver (over a kilobyte for `Service`), a task in a set of futures, a
+//! map per object. A centre page's services and capacities are hundreds of
+//! objects whose selected fields are mostly copied from the row at hand, and
+//! that machinery cost more than reading the rows.
+//!
+//! A [`PlainList`] looks at its items' selection once. When every selected
+//! field is plain (one [`PlainFields::plain_field`] answers: no arguments,
+//! no directives, no sub-selection, no fragment), it builds each item's map
+//! itself; otherwise, or when an item cannot answer a field, the list is
+//! resolved the usual way. Both paths give the same values (the tests
+//! compare them field by field). One difference is deliberate: extensions'
+//! per-field `resolve` hooks do not run for plain fields (the server's
+//! extensions hook only request preparation, parsing and validation).
+
+use std::borrow::Cow;
+
+use async_graphql::{
+    ContextSelectionSet, Name, OutputType, Positioned, ServerResult, Value,
+    indexmap::IndexMap,
+    parser::types::{Field, Selection, SelectionSet},
+    registry::Registry,
+};
+
+/// An object type some of whose fields need no resolver: their value is at
+/// hand.
+pub trait PlainFields: OutputType {
+    /// The value of the field named `field`, selected without arguments;
+    /// `None` when its resolver must answer it.
+    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str) -> Option<Value>;
+}
+
+/// A list in the schema exactly as `Vec<T>`, resolved directly when its
+/// items' selection is plain.
+pub struct PlainList<T>(pub Vec<T>);
+
+impl<T> Default for PlainList<T> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<T> FromIterator<T> for PlainList<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}
+
+impl<T: PlainFields> OutputType for PlainList<T> {
+    fn type_name() -> Cow<'static, str> {
+        Vec::<T>::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        Vec::<T>::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        Vec::<T>::create_type_info(registry)
+    }
+
+    async fn resolve(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> ServerResult<Value> {
+        if let Some(list) =
+            plain_selection(&field.node.selection_set.node).and_then(|s| resolve_plain(&self.0, ctx, &s))
+        {
+            return Ok(list);
+        }
+        self.0.resolve(ctx, field).await
+    }
+}
+
+/// The selected fields as (response key, field name), when each is plain
+/// in form: a field without arguments, directives or sub-selection.
+fn plain_selection(selection: &SelectionSet) -> Option<Vec<(&Name, &str)>> {
+    selection
+        .items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(field) => {
+                let field = &field.node;
+                let plain = field.arguments.is_empty()
+                    && field.directives.is_empty()
+                    && field.selection_set.node.items.is_empty();
+                plain.then(|| (&field.response_key().node, field.name.node.as_str()))
+            }
+            Selection::FragmentSpread(_) | Selection::InlineFragment(_) => None,
+        })
+        .collect()
+}
+
+/// Every item's map of the selected fields, or `None` when an item cannot
+/// answer one of them.
+fn resolve_plain<T: PlainFields>(
+    items: &[T],
+    ctx: &ContextSelectionSet<'_>,
+    selection: &[(&Name, &str)],
+) -> Option<Value> {
+    // The keys are the same for every item: they are hashed once, into a
+    // map that each item's map starts as a copy of. A key selected twice
+    // names the same field (validation checks it) and keeps its first
+    // position, as async-graphql's own maps do.
+    let mut template = IndexMap::with_capacity(selection.len());
+    let slots: Vec<(usize, &str)> = selection
+        .iter()
+        .map(|&(key, field)| (template.insert_full(key.clone(), Value::Null).0, field))
+        .collect();
+    let mut list = Vec::with_capacity(items.len());
+    for item in items {
+        let mut object = template.clone();
+        for &(slot, field) in &slots {
+            let value = match field {
+                "__typename" => Value::String(item.introspection_type_name().into_owned()),
+                _ => item.plain_field(ctx, field)?,
+            };
+            if let Some((_, place)) = object.get_index_mut(slot) {
+                *place = value;
+            }
+        }
+        list.push(Value::Object(object));
+    }
+    Some(Value::List(list))
+}
