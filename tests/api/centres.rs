@@ -290,3 +290,103 @@ both!(centres_read_capacity_details_only_when_selected, |app| async move {
         "details from the list and by id"
     );
 });
+
+/// The fields of a centre that lists read only when a request selects one
+/// of them (`Centre::detail_selected`).
+const CENTRE_DETAILS: [&str; 9] = [
+    "ageMin",
+    "ageMax",
+    "genders",
+    "status",
+    "isDemo",
+    "archivedAt",
+    "version",
+    "createdAt",
+    "updatedAt",
+];
+
+/// The centres of a whole response, in order.
+type CentresOf = fn(&Value) -> Vec<Value>;
+
+fn listed_centres(response: &Value) -> Vec<Value> {
+    nodes(&response["data"], "centres").clone()
+}
+
+fn matched_centres(response: &Value) -> Vec<Value> {
+    nodes(&response["data"], "findHelp")
+        .iter()
+        .map(|m| m["centre"].clone())
+        .collect()
+}
+
+both!(
+    lists_of_centres_read_their_details_only_when_selected,
+    |app| async move {
+        let all_details = CENTRE_DETAILS.join(" ");
+        let lists: [(&str, &str, CentresOf); 2] = [
+            (
+                "centres",
+                "{ centres(first: 30) { nodes { SELECTION } } }",
+                listed_centres,
+            ),
+            (
+                "findHelp",
+                "{ findHelp(need: { availableOnly: false }, first: 30) { nodes { centre { SELECTION } } } }",
+                matched_centres,
+            ),
+        ];
+        for (list, template, centres) in lists {
+            let query = |selection: &str| template.replace("SELECTION", selection);
+            let (brief_sql, names) = app.statements_run(app.query(&query("id name kind"), json!({}))).await;
+            let (full_sql, detailed) = app
+                .statements_run(app.query(&query(&format!("id name {all_details}")), json!({})))
+                .await;
+            let through_fragment = query("id name ...details") + " fragment details on Centre { version ageMin }";
+            let (fragmented, with_fragment) = app.count_statements(app.query(&through_fragment, json!({}))).await;
+            for page in [&names, &detailed, &with_fragment] {
+                assert!(page.get("errors").is_none(), "{list}: {page:#}");
+            }
+            // The brief list leaves the details' columns out (`created_at` is
+            // in no filter or order); the full one reads them.
+            let reads_created = |sql: &[String]| sql.iter().any(|s| s.contains(r#""centre"."created_at""#));
+            assert!(!reads_created(&brief_sql), "{list}: {brief_sql:#?}");
+            assert!(reads_created(&full_sql), "{list}: {full_sql:#?}");
+            // Each detail comes with the list, not from each centre's record.
+            let brief = brief_sql.len();
+            for field in CENTRE_DETAILS {
+                let (alone, page) = app
+                    .count_statements(app.query(&query(&format!("id {field}")), json!({})))
+                    .await;
+                assert!(page.get("errors").is_none(), "{list}: {page:#}");
+                assert_eq!(alone, brief, "{list}: {alone} statements with {field}, {brief} without");
+            }
+            assert_eq!(full_sql.len(), brief, "{list}: details and the brief list");
+            assert_eq!(fragmented, brief, "{list}: a fragment's details come with the list too");
+            let (names, detailed) = (centres(&names), centres(&detailed));
+            assert!(names.len() >= 10, "{list}: {} centres", names.len());
+            assert_eq!(
+                names.iter().map(|c| &c["id"]).collect::<Vec<_>>(),
+                detailed.iter().map(|c| &c["id"]).collect::<Vec<_>>(),
+                "{list}: the same centres either way"
+            );
+            // The details a list reads are the centre's own, as a look-up by
+            // id reads them from the whole record.
+            let listed: Vec<Value> = detailed.iter().chain(&centres(&with_fragment)).cloned().collect();
+            let ids: Vec<&Value> = listed.iter().map(|c| &c["id"]).collect();
+            let looked_up = app
+                .data(
+                    &format!(
+                        "query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ... on Centre {{ id name {all_details} }} }} }}"
+                    ),
+                    json!({ "ids": ids }),
+                )
+                .await;
+            for (centre, expected) in listed.iter().zip(looked_up["nodes"].as_array().into_iter().flatten()) {
+                for (field, value) in centre.as_object().into_iter().flatten() {
+                    assert_eq!(value, &expected[field.as_str()], "{list}: {field} of {}", centre["id"]);
+                }
+            }
+            assert_eq!(looked_up["nodes"].as_array().map(Vec::len), Some(listed.len()));
+        }
+    }
+);

@@ -82,13 +82,27 @@ both!(services_filters, |app| async move {
 
 /// The fields of a service that lists read only when a request selects one
 /// of them (`Service::detail_selected`).
-const SERVICE_DETAILS: &str = "ageMin ageMax status isFree isDemo archivedAt version createdAt updatedAt";
+const SERVICE_DETAILS: [&str; 10] = [
+    "organization { id }",
+    "ageMin",
+    "ageMax",
+    "status",
+    "isFree",
+    "isDemo",
+    "archivedAt",
+    "version",
+    "createdAt",
+    "updatedAt",
+];
 
 /// Each service's details by id, from the services list (whole records).
 async fn details_by_id(app: &crate::helpers::TestApp) -> std::collections::HashMap<String, Value> {
     let data = app
         .data(
-            &format!("{{ services(first: 100) {{ nodes {{ id {SERVICE_DETAILS} }} }} }}"),
+            &format!(
+                "{{ services(first: 100) {{ nodes {{ id {} }} }} }}",
+                SERVICE_DETAILS.join(" ")
+            ),
             json!({}),
         )
         .await;
@@ -140,7 +154,7 @@ both!(
             let (brief_sql, names) = app
                 .statements_run(app.query(&query("id name category"), json!({})))
                 .await;
-            let detailed = query(&format!("id name {SERVICE_DETAILS}"));
+            let detailed = query(&format!("id name {}", SERVICE_DETAILS.join(" ")));
             let (full_sql, with_details) = app.statements_run(app.query(&detailed, json!({}))).await;
             // The brief list leaves the details' columns out; the full one reads them.
             let reads_ages = |sql: &[String]| sql.iter().any(|s| s.contains(r#""service"."age_min""#));
@@ -154,7 +168,7 @@ both!(
             }
             // The details come with the list, not from each service's record:
             // each of them alone, all of them, and through a fragment.
-            for field in SERVICE_DETAILS.split(' ') {
+            for field in SERVICE_DETAILS {
                 let (alone, page) = app
                     .count_statements(app.query(&query(&format!("id {field}")), json!({})))
                     .await;

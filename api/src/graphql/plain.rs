@@ -1,4 +1,4 @@
-//! Lists whose items answer plain fields directly.
+//! Objects, and lists of objects, that answer plain fields directly.
 //!
 //! async-graphql resolves every selected field of every object as a future
 //! of its own: one heap block per field, sized by the type's largest
@@ -7,7 +7,8 @@
 //! objects whose selected fields are mostly copied from the row at hand, and
 //! that machinery cost more than reading the rows.
 //!
-//! A [`PlainList`] looks at its items' selection once. When every selected
+//! A [`PlainList`] looks at its items' selection once ([`Plain`], at one
+//! object's). When every selected
 //! field is plain (one [`PlainFields::plain_field`] answers: no arguments,
 //! no directives, no sub-selection, no fragment), it builds each item's map
 //! itself; otherwise, or when an item cannot answer a field, the list is
@@ -31,6 +32,37 @@ pub trait PlainFields: OutputType {
     /// The value of the field named `field`, selected without arguments;
     /// `None` when its resolver must answer it.
     fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str) -> Option<Value>;
+}
+
+/// An object in the schema exactly as `T`, resolved directly when its
+/// selection is plain.
+pub struct Plain<T>(pub T);
+
+impl<T: PlainFields> OutputType for Plain<T> {
+    fn type_name() -> Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        T::qualified_type_name()
+    }
+
+    fn introspection_type_name(&self) -> Cow<'static, str> {
+        self.0.introspection_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        T::create_type_info(registry)
+    }
+
+    async fn resolve(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> ServerResult<Value> {
+        let plain = plain_selection(&field.node.selection_set.node)
+            .and_then(|selection| plain_objects(std::slice::from_ref(&self.0), ctx, &selection));
+        match plain.and_then(|mut objects| objects.pop()) {
+            Some(object) => Ok(object),
+            None => self.0.resolve(ctx, field).await,
+        }
+    }
 }
 
 /// A list in the schema exactly as `Vec<T>`, resolved directly when its
@@ -63,12 +95,12 @@ impl<T: PlainFields> OutputType for PlainList<T> {
     }
 
     async fn resolve(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> ServerResult<Value> {
-        if let Some(list) =
-            plain_selection(&field.node.selection_set.node).and_then(|s| resolve_plain(&self.0, ctx, &s))
-        {
-            return Ok(list);
+        let plain = plain_selection(&field.node.selection_set.node)
+            .and_then(|selection| plain_objects(&self.0, ctx, &selection));
+        match plain {
+            Some(objects) => Ok(Value::List(objects)),
+            None => self.0.resolve(ctx, field).await,
         }
-        self.0.resolve(ctx, field).await
     }
 }
 
@@ -93,11 +125,11 @@ fn plain_selection(selection: &SelectionSet) -> Option<Vec<(&Name, &str)>> {
 
 /// Every item's map of the selected fields, or `None` when an item cannot
 /// answer one of them.
-fn resolve_plain<T: PlainFields>(
+fn plain_objects<T: PlainFields>(
     items: &[T],
     ctx: &ContextSelectionSet<'_>,
     selection: &[(&Name, &str)],
-) -> Option<Value> {
+) -> Option<Vec<Value>> {
     // The keys are the same for every item: they are hashed once, into a
     // map that each item's map starts as a copy of. A key selected twice
     // names the same field (validation checks it) and keeps its first
@@ -121,5 +153,5 @@ fn resolve_plain<T: PlainFields>(
         }
         list.push(Value::Object(object));
     }
-    Some(Value::List(list))
+    Some(list)
 }

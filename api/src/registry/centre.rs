@@ -24,7 +24,7 @@ use super::{
     audit, capacity,
     geo::{Near, PublicGrid},
     reference::ReferenceCache,
-    row::Row,
+    row::{Detail, Row},
     search, service_at_centre as placement,
     text::Lang,
     validate,
@@ -99,6 +99,15 @@ pub struct CentreSummary {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub address_confidential: bool,
+    /// `None` when the list was read without them ([`Detail::Brief`]).
+    pub details: Option<CentreDetails>,
+}
+
+/// The small fields of a centre that a list reads only when its request
+/// selects one of them: a page of names and kinds leaves out nine columns a
+/// row, three of them timestamps that are parsed one by one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CentreDetails {
     pub age_min: Option<i32>,
     pub age_max: Option<i32>,
     pub genders: GendersServed,
@@ -112,10 +121,10 @@ pub struct CentreSummary {
 
 impl CentreSummary {
     /// The columns of a summary, in the order [`CentreSummary::read`] reads them.
-    pub fn columns(lang: Lang) -> Vec<SimpleExpr> {
+    pub fn columns(lang: Lang, detail: Detail) -> Vec<SimpleExpr> {
         use centre::Column as C;
         let column = |c: C| -> SimpleExpr { Expr::col((centre::Entity, c)) };
-        vec![
+        let mut columns = vec![
             column(C::Id),
             column(C::OrganizationId),
             column(C::Kind),
@@ -124,20 +133,25 @@ impl CentreSummary {
             column(C::Latitude),
             column(C::Longitude),
             column(C::AddressConfidential),
-            column(C::AgeMin),
-            column(C::AgeMax),
-            column(C::Genders),
-            column(C::Status),
-            column(C::IsDemo),
-            column(C::ArchivedAt),
-            column(C::Version),
-            column(C::CreatedAt),
-            column(C::UpdatedAt),
-        ]
+        ];
+        if detail == Detail::Full {
+            columns.extend([
+                column(C::AgeMin),
+                column(C::AgeMax),
+                column(C::Genders),
+                column(C::Status),
+                column(C::IsDemo),
+                column(C::ArchivedAt),
+                column(C::Version),
+                column(C::CreatedAt),
+                column(C::UpdatedAt),
+            ]);
+        }
+        columns
     }
 
     /// A summary from the next columns of `row`, selected by [`CentreSummary::columns`].
-    pub fn read(row: &Row<'_>, lang: Lang) -> Result<Self, DbErr> {
+    pub fn read(row: &Row<'_>, lang: Lang, detail: Detail) -> Result<Self, DbErr> {
         Ok(Self {
             id: row.next()?,
             organization_id: row.next()?,
@@ -148,15 +162,20 @@ impl CentreSummary {
             latitude: row.next()?,
             longitude: row.next()?,
             address_confidential: row.next()?,
-            age_min: row.next()?,
-            age_max: row.next()?,
-            genders: row.next_enum()?,
-            status: row.next_enum()?,
-            is_demo: row.next()?,
-            archived_at: row.next()?,
-            version: row.next()?,
-            created_at: row.next()?,
-            updated_at: row.next()?,
+            details: match detail {
+                Detail::Brief => None,
+                Detail::Full => Some(CentreDetails {
+                    age_min: row.next()?,
+                    age_max: row.next()?,
+                    genders: row.next_enum()?,
+                    status: row.next_enum()?,
+                    is_demo: row.next()?,
+                    archived_at: row.next()?,
+                    version: row.next()?,
+                    created_at: row.next()?,
+                    updated_at: row.next()?,
+                }),
+            },
         })
     }
 
@@ -172,6 +191,14 @@ impl CentreSummary {
             latitude: model.latitude,
             longitude: model.longitude,
             address_confidential: model.address_confidential,
+            details: Some(CentreDetails::of(model)),
+        }
+    }
+}
+
+impl CentreDetails {
+    pub fn of(model: &centre::Model) -> Self {
+        Self {
             age_min: model.age_min,
             age_max: model.age_max,
             genders: model.genders,

@@ -77,7 +77,7 @@ pub struct HelpMatchRow {
     /// `None` for services without places to count.
     pub places: Option<Places>,
     /// The whole capacity, when the search was asked for it
-    /// ([`HelpSearch::with_capacities`]).
+    /// ([`MatchDetail::capacities`]).
     pub capacity: Option<CapacityView>,
     /// The distance from `near` the caller is shown, when a point was given
     /// and the centre has a location.
@@ -96,17 +96,17 @@ pub struct Places {
 impl HelpMatchRow {
     /// The columns after the distance, in the order [`HelpMatchRow::read`]
     /// reads them.
-    fn columns(lang: Lang, service_detail: Detail, with_capacities: bool) -> Vec<SimpleExpr> {
+    fn columns(lang: Lang, detail: MatchDetail) -> Vec<SimpleExpr> {
         let capacity = |c: capacity::Column| -> SimpleExpr { Expr::col((capacity::Entity, c)) };
         let mut columns = vec![Expr::col((service_at_centre::Entity, service_at_centre::Column::Id))];
-        columns.extend(ServiceSummary::columns(lang, service_detail));
-        columns.extend(CentreSummary::columns(lang));
+        columns.extend(ServiceSummary::columns(lang, detail.service));
+        columns.extend(CentreSummary::columns(lang, detail.centre));
         columns.extend([
             capacity(capacity::Column::Id),
             capacity(capacity::Column::Available),
             capacity(capacity::Column::Updated),
         ]);
-        if with_capacities {
+        if detail.capacities {
             columns.extend(CapacityView::columns(Detail::Full));
         }
         columns
@@ -114,11 +114,11 @@ impl HelpMatchRow {
 
     /// A match from a row of the ranking query: its distance, then
     /// [`HelpMatchRow::columns`].
-    fn read(row: &Row<'_>, lang: Lang, service_detail: Detail, with_capacities: bool) -> Result<Self, DbErr> {
+    fn read(row: &Row<'_>, lang: Lang, detail: MatchDetail) -> Result<Self, DbErr> {
         let distance_km = row.next()?;
         let service_at_centre_id = row.next()?;
-        let service = ServiceSummary::read(row, lang, service_detail)?;
-        let centre = CentreSummary::read(row, lang)?;
+        let service = ServiceSummary::read(row, lang, detail.service)?;
+        let centre = CentreSummary::read(row, lang, detail.centre)?;
         let places = match (row.next()?, row.next()?, row.next()?) {
             (Some(capacity_id), Some(available), Some(updated)) => Some(Places {
                 capacity_id,
@@ -127,7 +127,7 @@ impl HelpMatchRow {
             }),
             _ => None,
         };
-        let capacity = if with_capacities {
+        let capacity = if detail.capacities {
             CapacityView::read(row, centre.id, Detail::Full)?
         } else {
             None
@@ -324,6 +324,29 @@ impl FirstCircle {
 const MIN_GROWTH: f64 = 1.5;
 const MAX_GROWTH: f64 = 4.0;
 
+/// What a search reads of each match beyond what every ranking needs.
+#[derive(Clone, Copy, Debug)]
+pub struct MatchDetail {
+    /// The services' details, or only their summaries.
+    pub service: Detail,
+    /// The centres' details, or only their summaries.
+    pub centre: Detail,
+    /// Each match's whole capacity (ten more columns a row, so only when
+    /// the caller will show them).
+    pub capacities: bool,
+}
+
+impl Default for MatchDetail {
+    /// Whole summaries, no capacities.
+    fn default() -> Self {
+        Self {
+            service: Detail::Full,
+            centre: Detail::Full,
+            capacities: false,
+        }
+    }
+}
+
 /// A validated need, its area resolved, ready to be counted and paged.
 pub struct HelpSearch {
     need: HelpNeed,
@@ -331,8 +354,7 @@ pub struct HelpSearch {
     access: LocationAccess,
     /// The language the matches' names are read in.
     lang: Lang,
-    with_capacities: bool,
-    service_detail: Detail,
+    detail: MatchDetail,
     /// Counts older than this rank after fresh ones.
     stale_before: DateTime<Utc>,
 }
@@ -353,23 +375,15 @@ pub async fn search(
         area,
         access,
         lang,
-        with_capacities: false,
-        service_detail: Detail::Full,
+        detail: MatchDetail::default(),
         stale_before: freshness.stale_before(),
     })
 }
 
 impl HelpSearch {
-    /// Reads each match's whole capacity too (ten more columns a row, so
-    /// only when the caller will show them).
-    pub fn with_capacities(mut self, with: bool) -> Self {
-        self.with_capacities = with;
-        self
-    }
-
-    /// Reads the services' details only with [`Detail::Full`].
-    pub fn with_service_detail(mut self, detail: Detail) -> Self {
-        self.service_detail = detail;
+    /// Reads of each match what `detail` names.
+    pub fn with_detail(mut self, detail: MatchDetail) -> Self {
+        self.detail = detail;
         self
     }
 
@@ -415,7 +429,7 @@ impl HelpSearch {
     /// a [`HelpMatchRow`].
     fn ranked(&self, circle_km: Option<f64>) -> Result<Select<service_at_centre::Entity>, AppError> {
         let mut query = self.need.matching(self.area.as_ref(), &self.access, circle_km)?;
-        for column in HelpMatchRow::columns(self.lang, self.service_detail, self.with_capacities) {
+        for column in HelpMatchRow::columns(self.lang, self.detail) {
             query = query.expr(column);
         }
         if self.need.near.is_some() {
@@ -445,11 +459,8 @@ impl HelpSearch {
             .offset(window.offset)
             .limit(window.limit)
             .build(db.get_database_backend());
-        let (lang, detail, with_capacities) = (self.lang, self.service_detail, self.with_capacities);
-        super::row::read_all(db, statement, |row| {
-            HelpMatchRow::read(row, lang, detail, with_capacities)
-        })
-        .await
+        let (lang, detail) = (self.lang, self.detail);
+        super::row::read_all(db, statement, |row| HelpMatchRow::read(row, lang, detail)).await
     }
 }
 

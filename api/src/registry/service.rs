@@ -254,7 +254,6 @@ pub async fn ids_by_organization(
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServiceSummary {
     pub id: Uuid,
-    pub organization_id: Uuid,
     pub category: ServiceCategory,
     /// The name in `lang` (see [`text::localize`](super::text::localize)).
     pub name: String,
@@ -264,10 +263,11 @@ pub struct ServiceSummary {
 }
 
 /// The small fields of a service that a list reads only when its request
-/// selects one of them: a page of names and categories leaves out eight
+/// selects one of them: a page of names and categories leaves out ten
 /// columns a row, three of them timestamps that are parsed one by one.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ServiceDetails {
+    pub organization_id: Uuid,
     pub age_min: Option<i32>,
     pub age_max: Option<i32>,
     pub status: ServiceStatus,
@@ -287,12 +287,12 @@ impl ServiceSummary {
         let column = |c: C| -> SimpleExpr { Expr::col((service::Entity, c)) };
         let mut columns = vec![
             column(C::Id),
-            column(C::OrganizationId),
             column(C::Category),
             super::text::localized_sql(column(C::Name), lang),
         ];
         if detail == Detail::Full {
             columns.extend([
+                column(C::OrganizationId),
                 column(C::AgeMin),
                 column(C::AgeMax),
                 column(C::Status),
@@ -311,13 +311,13 @@ impl ServiceSummary {
     pub fn read(row: &Row<'_>, lang: Lang, detail: Detail) -> Result<Self, DbErr> {
         Ok(Self {
             id: row.next()?,
-            organization_id: row.next()?,
             category: row.next_enum()?,
             name: row.next::<Option<String>>()?.unwrap_or_default(),
             lang,
             details: match detail {
                 Detail::Brief => None,
                 Detail::Full => Some(ServiceDetails {
+                    organization_id: row.next()?,
                     age_min: row.next()?,
                     age_max: row.next()?,
                     status: row.next_enum()?,
@@ -336,7 +336,6 @@ impl ServiceSummary {
     pub fn of(model: &service::Model, lang: Lang) -> Self {
         Self {
             id: model.id,
-            organization_id: model.organization_id,
             category: model.category,
             name: super::text::localize(&model.name, lang).unwrap_or_default().to_owned(),
             lang,
@@ -348,6 +347,7 @@ impl ServiceSummary {
 impl ServiceDetails {
     pub fn of(model: &service::Model) -> Self {
         Self {
+            organization_id: model.organization_id,
             age_min: model.age_min,
             age_max: model.age_max,
             status: model.status,

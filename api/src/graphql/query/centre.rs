@@ -134,6 +134,8 @@ impl CentreQuery {
         let access = viewer.location_access();
         let query = fingerprint(&("centres", &filter, order, &access));
         let db = ctx.db()?;
+        let selection = ctx.look_ahead();
+        let detail = Centre::detail_selected(&[selection.field("nodes"), selection.field("edges").field("node")]);
         let listing = &registry::centre::list(db, ctx.reference()?, &filter, order, &access).await?;
         let args = PageArgs::new(first, after, last, before);
         paginate(
@@ -142,9 +144,9 @@ impl CentreQuery {
             query,
             || listing.count(db),
             |window| async move {
-                let columns = CentreSummary::columns(lang);
+                let columns = CentreSummary::columns(lang, detail);
                 let summaries = listing
-                    .window_with(db, window, columns, |row| CentreSummary::read(row, lang))
+                    .window_with(db, window, columns, |row| CentreSummary::read(row, lang, detail))
                     .await?;
                 Ok(summaries.into_iter().map(|s| Centre::new(s, viewer)).collect())
             },

@@ -7,12 +7,16 @@ use crate::{
         connection::{PageArgs, fingerprint, listing_complexity, paginate},
         context::ContextExt,
         types::{
+            centre::Centre,
             enums::{Gender, ServiceCategory, TargetGroup, to_db},
             help_match::{HelpMatch, HelpMatchConnection},
             service::Service,
         },
     },
-    registry::{self, find_help::HelpNeed},
+    registry::{
+        self,
+        find_help::{HelpNeed, MatchDetail},
+    },
 };
 
 /// What a family or a social worker is looking for. All conditions combine
@@ -88,8 +92,11 @@ impl FindHelpQuery {
         let db = ctx.db()?;
         let selection = ctx.look_ahead();
         let matches = [selection.field("nodes"), selection.field("edges").field("node")];
-        let with_capacities = matches.iter().any(|m| m.field("capacity").exists());
-        let service_detail = Service::detail_selected(&matches.map(|m| m.field("service")));
+        let detail = MatchDetail {
+            service: Service::detail_selected(&matches.each_ref().map(|m| m.field("service"))),
+            centre: Centre::detail_selected(&matches.each_ref().map(|m| m.field("centre"))),
+            capacities: matches.iter().any(|m| m.field("capacity").exists()),
+        };
         let search = &registry::find_help::search(
             db,
             ctx.reference()?,
@@ -99,8 +106,7 @@ impl FindHelpQuery {
             ctx.lang(None).into(),
         )
         .await?
-        .with_capacities(with_capacities)
-        .with_service_detail(service_detail);
+        .with_detail(detail);
         paginate(
             ctx,
             PageArgs::new(first, after, None, None),

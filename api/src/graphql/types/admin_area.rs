@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ContextSelectionSet, ID, InputType, Object, Value};
 use entity::admin_area;
 use sea_orm::prelude::Uuid;
 
@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    graphql::{context::ContextExt, ids},
+    graphql::{context::ContextExt, ids, plain::PlainFields},
 };
 
 #[derive(Clone, Debug)]
@@ -28,13 +28,36 @@ impl AdminArea {
     }
 }
 
+impl AdminArea {
+    fn global_id(&self) -> ID {
+        ids::encode(ids::NodeKind::AdminArea, self.0.id)
+    }
+
+    fn name_in(&self, lang: Lang) -> String {
+        in_lang(&self.0.name, lang).unwrap_or_default()
+    }
+}
+
+/// The fields answered from the record at hand (see `plain`).
+impl PlainFields for AdminArea {
+    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str) -> Option<Value> {
+        Some(match field {
+            "id" => self.global_id().to_value(),
+            "code" => Value::String(self.0.code.clone()),
+            "name" => Value::String(self.name_in(ctx.lang(None))),
+            "level" => AreaLevel::from(self.0.level).to_value(),
+            _ => return None,
+        })
+    }
+}
+
 /// A Kyrgyz administrative unit: one of the 7 regions, the cities of Bishkek
 /// and Osh, or a district.
 #[Object]
 impl AdminArea {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode(ids::NodeKind::AdminArea, self.0.id)
+        self.global_id()
     }
 
     /// ISO 3166-2:KG code for regions and cities (e.g. `KG-GB`), own codes for
@@ -45,7 +68,7 @@ impl AdminArea {
 
     /// The name, in `lang` or the request's language.
     async fn name(&self, ctx: &Context<'_>, lang: Option<Lang>) -> String {
-        in_lang(&self.0.name, ctx.lang(lang)).unwrap_or_default()
+        self.name_in(ctx.lang(lang))
     }
 
     /// Region, city or district.

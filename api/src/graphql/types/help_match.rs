@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::{capacity::Capacity, centre::Centre, service::Service};
 use crate::{
     error::AppError,
-    graphql::{connection::connection_type, context::ContextExt},
+    graphql::{connection::connection_type, context::ContextExt, plain::Plain},
     registry::{
         access::Viewer,
         find_help::{HelpMatchRow, Places},
@@ -48,8 +48,8 @@ impl HelpMatch {
 #[Object]
 impl HelpMatch {
     /// The service that fits.
-    async fn service(&self) -> Service {
-        self.service.clone()
+    async fn service(&self) -> Plain<Service> {
+        Plain(self.service.clone())
     }
 
     /// Where it is delivered.

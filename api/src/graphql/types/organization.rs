@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ContextSelectionSet, ID, InputType, Object, Value};
 use chrono::{DateTime, Utc};
 use entity::organization;
 use sea_orm::prelude::Uuid;
@@ -18,6 +18,7 @@ use crate::{
         connection::{PageArgs, connection_complexity, connection_type, fingerprint, related_page},
         context::ContextExt,
         ids,
+        plain::PlainFields,
     },
 };
 
@@ -45,18 +46,48 @@ impl Organization {
     }
 }
 
+impl Organization {
+    fn global_id(&self) -> ID {
+        ids::encode(ids::NodeKind::Organization, self.0.id)
+    }
+
+    fn name_in(&self, lang: Lang) -> String {
+        in_lang(&self.0.name, lang).unwrap_or_default()
+    }
+}
+
+/// The fields answered from the record at hand (see `plain`).
+impl PlainFields for Organization {
+    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str) -> Option<Value> {
+        let m = &self.0;
+        Some(match field {
+            "id" => self.global_id().to_value(),
+            "name" => Value::String(self.name_in(ctx.lang(None))),
+            "kind" => OrganizationKind::from(m.kind).to_value(),
+            "email" => m.email.to_value(),
+            "website" => m.website.to_value(),
+            "isDemo" => m.is_demo.to_value(),
+            "createdAt" => m.created_at.to_value(),
+            "updatedAt" => m.updated_at.to_value(),
+            "version" => m.version.to_value(),
+            "archivedAt" => m.archived_at.to_value(),
+            _ => return None,
+        })
+    }
+}
+
 /// A provider of help: a state or municipal body, an NGO, an international
 /// partner or a private provider.
 #[Object]
 impl Organization {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode(ids::NodeKind::Organization, self.0.id)
+        self.global_id()
     }
 
     /// The name, in `lang` or the request's language.
     async fn name(&self, ctx: &Context<'_>, lang: Option<Lang>) -> String {
-        in_lang(&self.0.name, ctx.lang(lang)).unwrap_or_default()
+        self.name_in(ctx.lang(lang))
     }
 
     /// What kind of provider this is.

@@ -18,7 +18,7 @@ use crate::{
         connection::{PageArgs, connection_complexity, connection_type, fingerprint, related_page},
         context::ContextExt,
         ids,
-        plain::PlainFields,
+        plain::{Plain, PlainFields},
     },
     registry::{
         self,
@@ -146,7 +146,8 @@ impl PlainFields for Service {
 /// The fields of `Service` resolved from [`ServiceDetails`]. A name missing
 /// here still answers right, from the whole record, at the price of a
 /// statement (`tests/api/services.rs` counts them).
-const DETAIL_FIELDS: [&str; 9] = [
+const DETAIL_FIELDS: [&str; 10] = [
+    "organization",
     "ageMin",
     "ageMax",
     "status",
@@ -256,8 +257,9 @@ impl Service {
     }
 
     /// The organization providing the service.
-    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization, AppError> {
-        Organization::load(ctx, self.summary.organization_id).await
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Plain<Organization>, AppError> {
+        let id = self.details(ctx).await?.organization_id;
+        Organization::load(ctx, id).await.map(Plain)
     }
 
     /// The areas where the service is available (HSDS `service_area`).
