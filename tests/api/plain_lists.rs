@@ -1,5 +1,6 @@
-//! A centre's services and capacities answer plain selections themselves,
-//! without a resolver per field (`graphql::plain`). Their answers must be
+//! A centre's services and capacities, and single services, areas and
+//! organizations, answer plain selections themselves, without a resolver
+//! per field (`graphql::plain`). Their answers must be
 //! the resolvers' own: each selection is compared with the same selection
 //! inside an inline fragment, which takes async-graphql's usual path.
 
@@ -108,6 +109,42 @@ both!(plain_lists_answer_as_their_resolvers, |app| async move {
     assert_eq!(service.matches(r#""id":"#).count(), 1, "{service}");
 });
 
+/// Every field of `AdminArea` and of `Organization` answered from the record.
+const AREA_FIELDS: &str = "__typename id code name level";
+const ORGANIZATION_FIELDS: &str = "__typename id name kind email website isDemo createdAt updatedAt version archivedAt";
+
+/// findHelp's matches: a service, and a centre's area and organization,
+/// each one object.
+fn matches(service: &str, area: &str, organization: &str) -> String {
+    format!(
+        "{{ findHelp(need: {{ availableOnly: false }}, first: 30) {{ nodes {{ service {{ {service} }} \
+         centre {{ id area {{ {area} }} organization {{ {organization} }} }} }} }} }}"
+    )
+}
+
+both!(plain_objects_answer_as_their_resolvers, |app| async move {
+    let fragment = |on: &str, fields: &str| format!("... on {on} {{ {fields} }}");
+    for language in ["ky", "ru", "en"] {
+        let plain = response_text(
+            &app,
+            &matches(SERVICE_FIELDS, AREA_FIELDS, ORGANIZATION_FIELDS),
+            language,
+        )
+        .await;
+        let resolved = matches(
+            &fragment("Service", SERVICE_FIELDS),
+            &fragment("AdminArea", AREA_FIELDS),
+            &fragment("Organization", ORGANIZATION_FIELDS),
+        );
+        let resolved = response_text(&app, &resolved, language).await;
+        let body: Value = serde_json::from_str(&plain).expect("JSON");
+        let expected: Value = serde_json::from_str(&resolved).expect("JSON");
+        assert!(body.get("errors").is_none(), "{body:#}");
+        assert!(nodes(&body["data"], "findHelp").len() >= 20, "{body:#}");
+        assert_eq!(body, expected, "{language}");
+    }
+});
+
 // Test builds carry an extension whose per-field hook panics for a field
 // aliased `kamkorTestPanic`: a plain list never runs that hook, so the
 // request succeeds; through a fragment the resolvers run, and it fails.
@@ -129,6 +166,15 @@ both!(plain_lists_skip_the_resolvers, |app| async move {
     assert_eq!(status, StatusCode::OK, "{body:#}");
     assert!(!listed(&body["data"], "services").is_empty(), "{body:#}");
     let (status, body) = post(page_through_fragments("kamkorTestPanic: id", "id")).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body:#}");
+    let (status, body) = post(matches(
+        "kamkorTestPanic: id",
+        "kamkorTestPanic: code",
+        "kamkorTestPanic: name",
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body:#}");
+    let (status, body) = post(matches("id", "... on AdminArea { kamkorTestPanic: code }", "id")).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body:#}");
     // A field with an argument is the resolvers' too.
     let (status, body) = post(page("kamkorTestPanic: name(lang: RU)", "id")).await;
