@@ -7,15 +7,17 @@
 //! objects whose selected fields are mostly copied from the row at hand, and
 //! that machinery cost more than reading the rows.
 //!
-//! A [`PlainList`] looks at its items' selection once ([`Plain`], at one
-//! object's). When every selected
-//! field is plain (one [`PlainFields::plain_field`] answers: no arguments,
-//! no directives, no sub-selection, no fragment), it builds each item's map
-//! itself; otherwise, or when an item cannot answer a field, the list is
-//! resolved the usual way. Both paths give the same values (the tests
+//! A [`PlainList`] looks at its items' selection once ([`Plain`] at one
+//! object's). When every selected field is plain (one that
+//! [`PlainFields::plain_field`] answers, with no arguments, directives,
+//! sub-selection or fragment), it builds each item's map itself; otherwise,
+//! or when an item cannot answer a field, async-graphql resolves it the
+//! usual way. Both paths give the same values (the tests
 //! compare them field by field). One difference is deliberate: extensions'
-//! per-field `resolve` hooks do not run for plain fields (the server's
-//! extensions hook only request preparation, parsing and validation).
+//! per-field `resolve` hooks do not run for plain fields. The server's own
+//! extensions hook only request preparation, parsing and validation; the
+//! fault hooks of test builds do hook fields, which is how the tests tell
+//! the two paths apart.
 
 use std::borrow::Cow;
 

@@ -38,7 +38,8 @@ impl AdminArea {
     }
 }
 
-/// The fields answered from the record at hand (see `plain`).
+/// The fields answered from the record at hand (see `plain`; compared with
+/// the resolvers' by `tests/api/plain_lists.rs`).
 impl PlainFields for AdminArea {
     fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str) -> Option<Value> {
         Some(match field {

@@ -69,7 +69,7 @@ impl Capacity {
 }
 
 /// The fields a list of capacities answers from its views (see `plain`):
-/// the same values as the resolvers below, which `tests/api/centres.rs`
+/// the same values as the resolvers below, which `tests/api/plain_lists.rs`
 /// compares field by field.
 impl PlainFields for Capacity {
     fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str) -> Option<Value> {

@@ -56,7 +56,8 @@ impl Organization {
     }
 }
 
-/// The fields answered from the record at hand (see `plain`).
+/// The fields answered from the record at hand (see `plain`; compared with
+/// the resolvers' by `tests/api/plain_lists.rs`).
 impl PlainFields for Organization {
     fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str) -> Option<Value> {
         let m = &self.0;

@@ -117,9 +117,9 @@ impl Service {
     }
 }
 
-/// The fields a list of services answers from its summaries (see `plain`):
-/// the same values as the resolvers below, which `tests/api/services.rs`
-/// compares field by field.
+/// The fields a service answers from its summary (see `plain`): the same
+/// values as the resolvers below, which `tests/api/plain_lists.rs` compares
+/// field by field.
 impl PlainFields for Service {
     fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str) -> Option<Value> {
         let summary = &self.summary;
