@@ -58,7 +58,7 @@ both!(plain_lists_answer_as_their_resolvers, |app| async move {
         ("id name kind category", "id unit maximum available updated stale"),
         // Lists read with their details.
         (SERVICE_FIELDS, CAPACITY_FIELDS),
-        // A detail the list did not read is answered by the resolvers.
+        // Services read with their details beside brief capacities.
         ("id name status", "id available"),
     ];
     for language in ["ky", "ru", "en"] {
