@@ -5,6 +5,7 @@ mod helpers;
 
 mod admin_areas;
 mod auth;
+mod brief_children;
 mod browser;
 mod centres;
 mod cli;

@@ -273,10 +273,13 @@ pub async fn of_centres(
         .filter(placement::live());
     let rows = super::row::read_all(db, query.build(db.get_database_backend()), |row| read_view(row, detail)).await?;
     let mut lists = super::group_by(rows.into_iter().map(|view| (view.centre_id, view)));
-    lists
-        .values_mut()
-        .for_each(|list| list.sort_unstable_by_key(|view| view.id));
+    lists.values_mut().for_each(|list| sort_as_listed(list));
     Ok(lists)
+}
+
+/// Puts a centre's capacities in the order its lists show them: by id.
+pub fn sort_as_listed(views: &mut [CapacityView]) {
+    views.sort_unstable_by_key(|view| view.id);
 }
 
 /// The live placements of the centre of the enclosing query, joined to

@@ -9,6 +9,7 @@ pub mod access;
 pub mod admin_area;
 pub mod audit;
 pub mod batch;
+pub mod brief_children;
 pub mod capacity;
 pub mod centre;
 pub mod changes;

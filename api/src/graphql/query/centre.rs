@@ -135,10 +135,11 @@ impl CentreQuery {
         let query = fingerprint(&("centres", &filter, order, &access));
         let db = ctx.db()?;
         let selection = ctx.look_ahead();
-        let detail = Centre::detail_selected(&[selection.field("nodes"), selection.field("edges").field("node")]);
+        let centres = [selection.field("nodes"), selection.field("edges").field("node")];
+        let detail = Centre::detail_selected(&centres);
         let listing = &registry::centre::list(db, ctx.reference()?, &filter, order, &access).await?;
         let args = PageArgs::new(first, after, last, before);
-        paginate(
+        let page = paginate(
             ctx,
             args,
             query,
@@ -151,7 +152,9 @@ impl CentreQuery {
                 Ok(summaries.into_iter().map(|s| Centre::new(s, viewer)).collect())
             },
         )
-        .await
-        .map(CentreConnection)
+        .await?;
+        let ids: Vec<_> = page.edges.iter().map(|(_, centre)| centre.id_uuid()).collect();
+        Centre::read_brief_children(ctx, &ids, &centres).await?;
+        Ok(CentreConnection(page))
     }
 }

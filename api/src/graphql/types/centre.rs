@@ -25,6 +25,7 @@ use crate::{
     registry::{
         self,
         access::Viewer,
+        brief_children::Wanted,
         centre::{CentreDetails, CentreSummary},
         row::Detail,
     },
@@ -89,6 +90,50 @@ impl Centre {
     /// their [`CentreDetails`] (see `types::detail_selected`).
     pub fn detail_selected(centres: &[Lookahead<'_>]) -> Detail {
         super::detail_selected(centres, &DETAIL_FIELDS)
+    }
+
+    /// The centre's id.
+    pub fn id_uuid(&self) -> Uuid {
+        self.summary.id
+    }
+
+    /// Reads the brief services and capacities of a page of centres, when
+    /// `centres` (the page's selections of a centre) select them, in one
+    /// statement, into the request's loaders, where the centres' fields
+    /// then find them (see `registry::brief_children`). A list read with
+    /// its details still goes through its own loader.
+    pub async fn read_brief_children(
+        ctx: &Context<'_>,
+        ids: &[Uuid],
+        centres: &[Lookahead<'_>],
+    ) -> Result<(), AppError> {
+        let brief = |field: &str, detail: fn(&[Lookahead<'_>]) -> Detail| {
+            let lists: Vec<Lookahead<'_>> = centres.iter().map(|c| c.field(field)).collect();
+            lists.iter().any(Lookahead::exists) && detail(&lists) == Detail::Brief
+        };
+        let wanted = Wanted {
+            services: brief("services", Service::detail_selected),
+            // The sum of free places reads the brief capacities too.
+            capacities: brief("capacities", Capacity::detail_selected)
+                || centres.iter().any(|c| c.field("availablePlaces").exists()),
+        };
+        if !wanted.any() || ids.is_empty() {
+            return Ok(());
+        }
+        let lists = registry::brief_children::of_centres(ctx.db()?, ids, ctx.lang(None).into(), wanted).await?;
+        let (mut services, mut capacities) = (Vec::new(), Vec::new());
+        for (id, children) in lists {
+            if let Some(list) = children.services {
+                services.push((id, list.into_iter().map(Arc::new).collect()));
+            }
+            if let Some(list) = children.capacities {
+                capacities.push((id, list.into_iter().map(Arc::new).collect()));
+            }
+        }
+        let loaders = ctx.loaders()?;
+        loaders.centre_services_brief.feed_many(services).await;
+        loaders.centre_capacities_brief.feed_many(capacities).await;
+        Ok(())
     }
 
     /// The whole record, as the caller may see it.

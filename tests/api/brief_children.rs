@@ -1,0 +1,93 @@
+//! A page of centres reads its centres' brief services and capacities in
+//! one statement, assembled by the database as JSON
+//! (`registry::brief_children`); a single centre reads them through its
+//! loaders. Both must answer the same, and the page must take one
+//! statement for both lists.
+
+use serde_json::{Value, json};
+
+use crate::{
+    both,
+    fixture::Fixture,
+    helpers::{nodes, token, with_tokens},
+};
+
+const CHILDREN: &str =
+    "services { id name category } capacities { id unit maximum available updated stale } availablePlaces";
+
+both!(
+    a_page_reads_the_brief_lists_its_centres_would_read_alone,
+    configure = with_tokens,
+    |app| async move {
+        // An archived service and a name that JSON must escape.
+        let admin = token("admin", "registry-admin", &[]);
+        let f = Fixture::create(&app, &admin, "\"Кайрат\" \\ борбору").await;
+        let service = app
+            .data_as(
+                &admin,
+                "query($id: ID!) { node(id: $id) { ... on Service { version } } }",
+                json!({ "id": f.service }),
+            )
+            .await;
+        app.data_as(
+            &admin,
+            "mutation($id: ID!, $v: Int!) { archiveService(input: { id: $id, expectedVersion: $v }) { service { id } } }",
+            json!({ "id": f.service, "v": service["node"]["version"] }),
+        )
+        .await;
+
+        for language in ["ky", "ru", "en"] {
+            let headers = [("accept-language", language)];
+            let page = app
+                .query_with(
+                    &format!("{{ centres(first: 100) {{ nodes {{ id {CHILDREN} }} }} }}"),
+                    json!({}),
+                    &headers,
+                )
+                .await;
+            assert!(page.get("errors").is_none(), "{page:#}");
+            let centres = nodes(&page["data"], "centres");
+            assert!(centres.len() > 5, "{page:#}");
+            // A few centres a request: a field may have only so many aliases.
+            for (chunk, some) in centres.chunks(5).enumerate() {
+                let alone: Vec<String> = some
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("c{i}: centre(id: {}) {{ id {CHILDREN} }}", c["id"]))
+                    .collect();
+                let alone = app
+                    .query_with(&format!("{{ {} }}", alone.join(" ")), json!({}), &headers)
+                    .await;
+                assert!(alone.get("errors").is_none(), "{alone:#}");
+                for (i, centre) in some.iter().enumerate() {
+                    assert_eq!(
+                        centre,
+                        &alone["data"][format!("c{i}")],
+                        "{language}: centre {}",
+                        chunk * 5 + i
+                    );
+                }
+            }
+            let listed =
+                |field: &str| -> usize { centres.iter().map(|c| c[field].as_array().map_or(0, Vec::len)).sum() };
+            assert!(listed("services") >= 20 && listed("capacities") >= 10, "{page:#}");
+        }
+    }
+);
+
+both!(a_page_reads_both_brief_lists_in_one_statement, |app| async move {
+    let page = |children: &str| format!("{{ centres(first: 40) {{ nodes {{ id {children} }} }} }}");
+    let (bare, _) = app.count_statements(app.query(&page(""), json!({}))).await;
+    let (both, body): (usize, Value) = app.count_statements(app.query(&page(CHILDREN), json!({}))).await;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    assert_eq!(both, bare + 1, "{both} statements with both lists, {bare} without");
+    // A list with its details keeps its own statement.
+    let (full, _) = app
+        .count_statements(app.query(&page("services { id status } capacities { id }"), json!({})))
+        .await;
+    assert_eq!(
+        full,
+        bare + 2,
+        "{full} statements with detailed services, {bare} without"
+    );
+});
