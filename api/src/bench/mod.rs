@@ -28,7 +28,7 @@ use serde_json::Value;
 use self::{
     report::{CeilingReport, Report, ScenarioReport},
     scenario::Scenario,
-    server::ServerProcess,
+    server::{PrivateMemoryPeak, ServerProcess},
 };
 use crate::{
     config::{DatabaseSettings, RateLimitSettings, Settings},
@@ -106,6 +106,7 @@ pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
         server.pid()
     );
     let mut peak = server.peak_memory_kb();
+    let mut private_peak = None;
     let mut rows = Vec::new();
     for (scenario, cost) in scenarios.iter().zip(costs) {
         let row = measure(&db, &server, scenario, cost, &args).await?;
@@ -117,6 +118,7 @@ pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
                 .map_or_else(String::new, |p| format!(", {p:.0} % of its ceiling"))
         );
         peak = peak.max(row.peak_memory_kb);
+        private_peak = private_peak.max(row.peak_private_memory_kb);
         rows.push(row);
     }
     let report = Report {
@@ -129,6 +131,7 @@ pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
         generated_in_seconds,
         scenarios: rows,
         peak_memory_kb: peak,
+        peak_private_memory_kb: private_peak,
     };
     print!("{}", report.table());
     if let Some(path) = &args.json {
@@ -182,10 +185,16 @@ async fn measure(
     let duration = Duration::from_secs(args.seconds);
     let postgres = db.get_database_backend() == DbBackend::Postgres;
     server.reset_peak_memory();
+    let private_memory = PrivateMemoryPeak::start(server.pid());
     let cpu = CpuClock::start(server.cpu_time(), postgres);
+    let client_cpu = own_cpu_time();
     let load = load::http(&server.url, scenario, args.clients, duration).await?;
     let (server_cpu, database_cpu) = cpu.per_request(server.cpu_time(), load.requests);
+    let client_cpu = own_cpu_time()
+        .zip(client_cpu)
+        .map(|(to, from)| to.saturating_sub(from).as_secs_f64() * 1e3 / load.requests.max(1) as f64);
     let peak_memory_kb = server.peak_memory_kb();
+    let peak_private_memory_kb = private_memory.stop().await;
     let ceiling = match &scenario.ceiling {
         Some(ceiling) => {
             // SQLite works inside the process that calls it: here, this one.
@@ -210,7 +219,9 @@ async fn measure(
         sql_ms: cost.elapsed.as_secs_f64() * 1e3,
         server_cpu_ms_per_request: server_cpu,
         database_cpu_ms_per_request: database_cpu,
+        client_cpu_ms_per_request: client_cpu,
         peak_memory_kb,
+        peak_private_memory_kb,
         ceiling,
         percent_of_ceiling,
     })

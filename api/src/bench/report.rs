@@ -19,6 +19,8 @@ pub struct Report {
     pub scenarios: Vec<ScenarioReport>,
     /// The server's largest resident memory over the whole run, in kB.
     pub peak_memory_kb: Option<u64>,
+    /// The largest of the scenarios' private memory peaks, in kB.
+    pub peak_private_memory_kb: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -35,8 +37,15 @@ pub struct ScenarioReport {
     pub server_cpu_ms_per_request: Option<f64>,
     /// PostgreSQL's CPU time per request, when it runs on this machine.
     pub database_cpu_ms_per_request: Option<f64>,
-    /// The server's peak resident memory during this scenario, in kB.
+    /// The load generator's own CPU time per request: what it takes from
+    /// the cores it shares with the server.
+    pub client_cpu_ms_per_request: Option<f64>,
+    /// The server's peak resident memory during this scenario, in kB,
+    /// mapped database pages included (see `server::PrivateMemoryPeak`).
     pub peak_memory_kb: Option<u64>,
+    /// The peak of the server's private memory (heap and stacks) during
+    /// this scenario, sampled, in kB.
+    pub peak_private_memory_kb: Option<u64>,
     pub ceiling: Option<CeilingReport>,
     /// Requests per second as a share of the ceiling's, in percent.
     pub percent_of_ceiling: Option<f64>,
@@ -62,7 +71,7 @@ impl Report {
             self.engine, self.centres, self.services, self.clients, self.seconds, self.pool_size
         );
         out.push_str(&format!(
-            "{:<38} {:>7} {:>7} {:>7} {:>6} {:>7} {:>8} {:>8} {:>8} {:>8} {:>10}\n",
+            "{:<38} {:>7} {:>7} {:>7} {:>6} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>10}\n",
             "query",
             "req/s",
             "p50 ms",
@@ -71,13 +80,15 @@ impl Report {
             "SQL/req",
             "CPU ms",
             "DB CPU",
+            "load CPU",
             "peak MB",
+            "own MB",
             "kB/resp",
             "of ceiling"
         ));
         for s in &self.scenarios {
             out.push_str(&format!(
-                "{:<38} {:>7.0} {:>7.1} {:>7.1} {:>6} {:>7} {:>8} {:>8} {:>8} {:>8.1} {:>10}\n",
+                "{:<38} {:>7.0} {:>7.1} {:>7.1} {:>6} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8.1} {:>10}\n",
                 s.name,
                 s.load.requests_per_second,
                 s.load.p50_ms,
@@ -86,7 +97,9 @@ impl Report {
                 s.sql_statements,
                 or_dash(s.server_cpu_ms_per_request, 2),
                 or_dash(s.database_cpu_ms_per_request, 2),
+                or_dash(s.client_cpu_ms_per_request, 2),
                 mb(s.peak_memory_kb),
+                mb(s.peak_private_memory_kb),
                 s.load.bytes_per_response / 1024.0,
                 s.percent_of_ceiling
                     .map_or_else(|| "-".to_owned(), |p| format!("{p:.0} %")),
@@ -113,9 +126,12 @@ impl Report {
         }
         out.push_str(&format!(
             "\nCPU ms: the server's CPU time per request (SQLite works inside it); DB CPU: the database's \
-             (PostgreSQL's when it runs here; SQLite's in this process for a ceiling).\n\
-             Peak memory of the server over the run: {} MB.\n",
-            mb(self.peak_memory_kb)
+             (PostgreSQL's when it runs here; SQLite's in this process for a ceiling); load CPU: the load generator's.\n\
+             peak MB: the server's peak resident memory, which counts the SQLite file's mapped pages once per \
+             connection; own MB: its private memory (heap, stacks), the peak of samples every 5 ms.\n\
+             Peak memory of the server over the run: {} MB resident, {} MB own.\n",
+            mb(self.peak_memory_kb),
+            mb(self.peak_private_memory_kb)
         ));
         out
     }

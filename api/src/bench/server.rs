@@ -66,15 +66,10 @@ impl ServerProcess {
     }
 
     /// Peak resident memory since start or since [`ServerProcess::reset_peak_memory`], in kB.
+    /// It counts the pages of the SQLite database file each connection
+    /// maps, once per connection: see [`PrivateMemoryPeak`].
     pub fn peak_memory_kb(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
-        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-        line.trim_start_matches("VmHWM:")
-            .trim()
-            .trim_end_matches("kB")
-            .trim()
-            .parse()
-            .ok()
+        status_kb(self.pid(), "VmHWM:")
     }
 
     /// Starts measuring peak memory afresh (Linux: `clear_refs` 5).
@@ -85,6 +80,53 @@ impl ServerProcess {
     fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A field of `/proc/<pid>/status`, in kB.
+fn status_kb(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line.trim_start_matches(field)
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// The peak of a process's private resident memory (`RssAnon`: its heap
+/// and stacks), sampled every few milliseconds while it runs. The kernel
+/// keeps a peak only of all resident memory, which on SQLite includes the
+/// pages of the database file that each pooled connection maps: the same
+/// pages of the operating system's file cache, counted again for every
+/// connection that has touched them, and dropped by the kernel whenever
+/// it needs the memory.
+pub struct PrivateMemoryPeak {
+    stop: tokio::sync::oneshot::Sender<()>,
+    sampler: tokio::task::JoinHandle<Option<u64>>,
+}
+
+impl PrivateMemoryPeak {
+    const EVERY: Duration = Duration::from_millis(5);
+
+    pub fn start(pid: u32) -> Self {
+        let (stop, mut stopped) = tokio::sync::oneshot::channel();
+        let sampler = tokio::spawn(async move {
+            let mut peak = status_kb(pid, "RssAnon:");
+            while stopped.try_recv().is_err() {
+                peak = peak.max(status_kb(pid, "RssAnon:"));
+                tokio::time::sleep(Self::EVERY).await;
+            }
+            peak
+        });
+        Self { stop, sampler }
+    }
+
+    /// The peak seen since the start, in kB.
+    pub async fn stop(self) -> Option<u64> {
+        let _ = self.stop.send(());
+        self.sampler.await.ok().flatten()
     }
 }
 
