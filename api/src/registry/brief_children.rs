@@ -99,7 +99,7 @@ fn next_json<'r>(row: &Row<'r>) -> Result<&'r str, DbErr> {
 /// a JSON array of `[id, category, name]`, by Kyrgyz name as
 /// `service::offered_at` orders them.
 fn services_json(backend: DbBackend, lang: Lang) -> SimpleExpr {
-    let col = |c: service::Column| -> SimpleExpr { Expr::col((service::Entity, c)).into() };
+    let col = |c: service::Column| -> SimpleExpr { Expr::col((service::Entity, c)) };
     let list = json_list(
         backend,
         vec![
@@ -127,7 +127,7 @@ fn services_json(backend: DbBackend, lang: Lang) -> SimpleExpr {
 /// SQL: the capacities of the centre's live services (of the enclosing
 /// query), as a JSON array of `[id, unit, maximum, available, updated]`.
 fn capacities_json(backend: DbBackend) -> SimpleExpr {
-    let col = |c: entity::capacity::Column| -> SimpleExpr { Expr::col((entity::capacity::Entity, c)).into() };
+    let col = |c: entity::capacity::Column| -> SimpleExpr { Expr::col((entity::capacity::Entity, c)) };
     let list = json_list(
         backend,
         vec![
