@@ -125,7 +125,8 @@ fn services_json(backend: DbBackend, lang: Lang) -> SimpleExpr {
 }
 
 /// SQL: the capacities of the centre's live services (of the enclosing
-/// query), as a JSON array of `[id, unit, maximum, available, updated]`.
+/// query), as a JSON array of `[id, unit, maximum, available, updated]`,
+/// in no order: [`parse_capacities`] sorts them as the loader does.
 fn capacities_json(backend: DbBackend) -> SimpleExpr {
     let col = |c: entity::capacity::Column| -> SimpleExpr { Expr::col((entity::capacity::Entity, c)) };
     let list = json_list(
@@ -137,20 +138,9 @@ fn capacities_json(backend: DbBackend) -> SimpleExpr {
             col(entity::capacity::Column::Available),
             col(entity::capacity::Column::Updated),
         ],
-        vec![col(entity::capacity::Column::Id)],
+        vec![],
     );
-    let subquery = Query::select()
-        .expr(list)
-        .from(service_at_centre::Entity)
-        .inner_join(
-            entity::capacity::Entity,
-            Expr::col((entity::capacity::Entity, entity::capacity::Column::ServiceAtCentreId))
-                .equals((service_at_centre::Entity, service_at_centre::Column::Id)),
-        )
-        .and_where(of_enclosing_centre())
-        .and_where(placement::live())
-        .to_owned();
-    subquery.into()
+    capacity::capacities_of_enclosing_centre().expr(list).to_owned().into()
 }
 
 /// SQL: the placement belongs to the centre of the enclosing query.
@@ -159,15 +149,17 @@ fn of_enclosing_centre() -> SimpleExpr {
         .equals((centre::Entity, centre::Column::Id))
 }
 
-/// SQL: a JSON array, as text, of one array of `items` per row, in `order`.
+/// SQL: a JSON array, as text, of one array of `items` per row, in
+/// `order` (none when empty).
 fn json_list(backend: DbBackend, items: Vec<SimpleExpr>, order: Vec<SimpleExpr>) -> SimpleExpr {
-    let (item, by) = (
-        placeholders(backend, 1, items.len()),
-        placeholders(backend, items.len() + 1, order.len()),
-    );
+    let item = placeholders(backend, 1, items.len());
+    let by = match order.len() {
+        0 => String::new(),
+        n => format!(" ORDER BY {}", placeholders(backend, items.len() + 1, n)),
+    };
     let template = match backend {
-        DbBackend::Postgres => format!("(json_agg(json_build_array({item}) ORDER BY {by}))::text"),
-        _ => format!("json_group_array(json_array({item}) ORDER BY {by})"),
+        DbBackend::Postgres => format!("(json_agg(json_build_array({item}){by}))::text"),
+        _ => format!("json_group_array(json_array({item}){by})"),
     };
     Expr::cust_with_exprs(template, items.into_iter().chain(order))
 }

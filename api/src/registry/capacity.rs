@@ -283,8 +283,9 @@ pub fn sort_as_listed(views: &mut [CapacityView]) {
 }
 
 /// The live placements of the centre of the enclosing query, joined to
-/// their capacities, for the correlated subqueries below.
-fn capacities_of_enclosing_centre() -> sea_orm::sea_query::SelectStatement {
+/// their capacities, for correlated subqueries (below, and
+/// `brief_children`).
+pub(super) fn capacities_of_enclosing_centre() -> sea_orm::sea_query::SelectStatement {
     Query::select()
         .from(service_at_centre::Entity)
         .inner_join(
