@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::{
     both,
-    fixture::Fixture,
+    fixture::{Fixture, archive_service},
     helpers::{nodes, token, with_tokens},
 };
 
@@ -22,19 +22,7 @@ both!(
         // An archived service and a name that JSON must escape.
         let admin = token("admin", "registry-admin", &[]);
         let f = Fixture::create(&app, &admin, "\"Кайрат\" \\ борбору").await;
-        let service = app
-            .data_as(
-                &admin,
-                "query($id: ID!) { node(id: $id) { ... on Service { version } } }",
-                json!({ "id": f.service }),
-            )
-            .await;
-        app.data_as(
-            &admin,
-            "mutation($id: ID!, $v: Int!) { archiveService(input: { id: $id, expectedVersion: $v }) { service { id } } }",
-            json!({ "id": f.service, "v": service["node"]["version"] }),
-        )
-        .await;
+        archive_service(&app, &admin, &f.service).await;
 
         for language in ["ky", "ru", "en"] {
             let headers = [("accept-language", language)];

@@ -47,6 +47,23 @@ pub const CREATE_CAPACITY: &str = r#"mutation($centre: ID!, $service: ID!) {
   createCapacity(input: { centreId: $centre, serviceId: $service, unit: BED, maximum: 10, available: 3 }) {
     capacity { id version available } } }"#;
 
+/// Archives the service `id` at the version it has now.
+pub async fn archive_service(app: &TestApp, admin: &str, id: &str) {
+    let service = app
+        .data_as(
+            admin,
+            "query($id: ID!) { node(id: $id) { ... on Service { version } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    app.data_as(
+        admin,
+        "mutation($id: ID!, $v: Int!) { archiveService(input: { id: $id, expectedVersion: $v }) { service { id } } }",
+        json!({ "id": id, "v": service["node"]["version"] }),
+    )
+    .await;
+}
+
 impl Fixture {
     /// Makes the records, named after `name` (unique per test).
     pub async fn create(app: &TestApp, admin: &str, name: &str) -> Self {

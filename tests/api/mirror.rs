@@ -144,19 +144,7 @@ both!(
             json!({ "capacity": f.capacity, "places": 1 }),
         )
         .await;
-        let service = app
-            .data_as(
-                &admin,
-                "query($id: ID!) { node(id: $id) { ... on Service { version } } }",
-                json!({ "id": f.other_service }),
-            )
-            .await;
-        app.data_as(
-        &admin,
-        "mutation($id: ID!, $v: Int!) { archiveService(input: { id: $id, expectedVersion: $v }) { service { id } } }",
-        json!({ "id": f.other_service, "v": service["node"]["version"] }),
-    )
-    .await;
+        crate::fixture::archive_service(&app, &admin, &f.other_service).await;
         let demo_centre = app.centre_id("Балалык").await;
         let centre = app
             .data(
