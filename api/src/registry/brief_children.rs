@@ -1,6 +1,7 @@
 //! The services and capacities of a page of centres as lists show them
-//! without their details (`Detail::Brief`), read in one statement that
-//! has the database assemble each centre's two lists as JSON text.
+//! without their details (`Detail::Brief`), read with the page itself:
+//! the database assembles each centre's two lists as JSON text, in two
+//! more columns of the page's own statement.
 //!
 //! Why: a page of 20 centres carries about a hundred services and forty
 //! capacities. Read as rows, each of their six hundred values is copied
@@ -10,8 +11,6 @@
 //! pass each. The lists are exactly those of `service::offered_at` and
 //! `capacity::of_centres` (`tests/api/brief_children.rs` compares them).
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use entity::{
     centre,
@@ -19,7 +18,7 @@ use entity::{
     service, service_at_centre,
 };
 use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr,
+    DbBackend, DbErr,
     prelude::Uuid,
     sea_query::{Expr, ExprTrait, Query, SimpleExpr},
 };
@@ -31,7 +30,6 @@ use super::{
     service_at_centre as placement,
     text::{Lang, localized_sql},
 };
-use crate::error::AppError;
 
 /// Which of a centre's brief lists to read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -53,40 +51,32 @@ pub struct BriefChildren {
     pub capacities: Option<Vec<CapacityView>>,
 }
 
-/// The wanted brief lists of each of `centre_ids`, every centre included
-/// (with empty lists when it has nothing live), names in `lang`.
-pub async fn of_centres(
-    db: &impl ConnectionTrait,
-    centre_ids: &[Uuid],
-    lang: Lang,
-    wanted: Wanted,
-) -> Result<HashMap<Uuid, BriefChildren>, AppError> {
-    let backend = db.get_database_backend();
-    let mut query = Query::select();
-    query
-        .column((centre::Entity, centre::Column::Id))
-        .from(centre::Entity)
-        .and_where(Expr::col((centre::Entity, centre::Column::Id)).is_in(centre_ids.iter().copied()));
+/// SQL: the wanted brief lists of the centre of the enclosing query, as
+/// columns to follow its own (see `Listing::window_with`); [`read`] reads
+/// them back.
+pub fn columns(backend: DbBackend, lang: Lang, wanted: Wanted) -> Vec<SimpleExpr> {
+    let mut columns = Vec::with_capacity(2);
     if wanted.services {
-        query.expr(services_json(backend, lang));
+        columns.push(services_json(backend, lang));
     }
     if wanted.capacities {
-        query.expr(capacities_json(backend));
+        columns.push(capacities_json(backend));
     }
-    let rows = super::row::read_all(db, backend.build(&query), |row| {
-        let id = row.next::<Uuid>()?;
-        let services = wanted
-            .services
-            .then(|| parse_services(next_json(row)?, lang))
-            .transpose()?;
-        let capacities = wanted
-            .capacities
-            .then(|| parse_capacities(next_json(row)?, id))
-            .transpose()?;
-        Ok((id, BriefChildren { services, capacities }))
-    })
-    .await?;
-    Ok(rows.into_iter().collect())
+    columns
+}
+
+/// The wanted brief lists of the centre `centre_id`, from the row's next
+/// columns (those of [`columns`]); names in `lang`.
+pub fn read(row: &Row<'_>, centre_id: Uuid, lang: Lang, wanted: Wanted) -> Result<BriefChildren, DbErr> {
+    let services = wanted
+        .services
+        .then(|| parse_services(next_json(row)?, lang))
+        .transpose()?;
+    let capacities = wanted
+        .capacities
+        .then(|| parse_capacities(next_json(row)?, centre_id))
+        .transpose()?;
+    Ok(BriefChildren { services, capacities })
 }
 
 /// The next column, a JSON array as text; `[]` for NULL (PostgreSQL's

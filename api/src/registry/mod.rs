@@ -27,7 +27,7 @@ pub mod service_at_centre;
 pub mod text;
 pub mod validate;
 
-use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QuerySelect, Select};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QuerySelect, Select, sea_query::SimpleExpr};
 
 use crate::error::AppError;
 
@@ -85,23 +85,46 @@ where
     }
 
     /// One window, in order, of `columns` as `read` reads them (a record's
-    /// summary rather than the whole record).
+    /// summary rather than the whole record), each row followed by the
+    /// values of `correlated`: subqueries on the window's records, which
+    /// refer to them by the entity's own table name.
+    ///
+    /// With subqueries the window is read from a derived table of that
+    /// name, `SELECT t.*, (…) FROM (SELECT … LIMIT … OFFSET …) AS t`, so
+    /// that they run once for each record of the window, after the
+    /// database has filtered, sorted and cut it (on the table itself they
+    /// would run for every candidate before the sort). Neither engine
+    /// merges a derived table with an `OFFSET` into the outer query, and
+    /// both keep its order when the outer query neither joins nor sorts.
     pub async fn window_with<T>(
         &self,
         db: &impl ConnectionTrait,
         window: Window,
-        columns: Vec<sea_orm::sea_query::SimpleExpr>,
+        columns: Vec<SimpleExpr>,
+        correlated: Vec<SimpleExpr>,
         read: impl Fn(&row::Row<'_>) -> Result<T, sea_orm::DbErr>,
     ) -> Result<Vec<T>, AppError> {
-        use sea_orm::QueryTrait;
+        use sea_orm::{
+            QueryTrait,
+            sea_query::{Alias, Asterisk, Expr, Query},
+        };
         let mut query = self.0.clone().select_only();
         for column in columns {
             query = query.expr(column);
         }
-        let statement = query
-            .offset(window.offset)
-            .limit(window.limit)
-            .build(db.get_database_backend());
+        let query = query.offset(window.offset).limit(window.limit).into_query();
+        let backend = db.get_database_backend();
+        let statement = if correlated.is_empty() {
+            backend.build(&query)
+        } else {
+            let table = Alias::new(E::default().table_name());
+            let mut outer = Query::select();
+            outer
+                .expr(Expr::col((table.clone(), Asterisk)))
+                .exprs(correlated)
+                .from_subquery(query, table);
+            backend.build(&outer)
+        };
         row::read_all(db, statement, read).await
     }
 }

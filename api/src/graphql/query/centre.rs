@@ -14,7 +14,7 @@ use crate::{
         },
     },
     registry::{
-        self,
+        self, brief_children,
         centre::{self as domain, CentreSummary},
     },
 };
@@ -137,8 +137,11 @@ impl CentreQuery {
         let selection = ctx.look_ahead();
         let centres = [selection.field("nodes"), selection.field("edges").field("node")];
         let detail = Centre::detail_selected(&centres);
+        let wanted = Centre::brief_children_wanted(&centres);
         let listing = &registry::centre::list(db, ctx.reference()?, &filter, order, &access).await?;
         let args = PageArgs::new(first, after, last, before);
+        let mut brief_lists = Vec::new();
+        let page_lists = &mut brief_lists;
         let page = paginate(
             ctx,
             args,
@@ -146,15 +149,23 @@ impl CentreQuery {
             || listing.count(db),
             |window| async move {
                 let columns = CentreSummary::columns(lang, detail);
-                let summaries = listing
-                    .window_with(db, window, columns, |row| CentreSummary::read(row, lang, detail))
+                let lists = brief_children::columns(db.get_database_backend(), lang, wanted);
+                let rows = listing
+                    .window_with(db, window, columns, lists, |row| {
+                        let summary = CentreSummary::read(row, lang, detail)?;
+                        let lists = brief_children::read(row, summary.id, lang, wanted)?;
+                        Ok((summary, lists))
+                    })
                     .await?;
-                Ok(summaries.into_iter().map(|s| Centre::new(s, viewer)).collect())
+                let centres = rows.into_iter().map(|(summary, lists)| {
+                    page_lists.push((summary.id, lists));
+                    Centre::new(summary, viewer)
+                });
+                Ok(centres.collect())
             },
         )
         .await?;
-        let ids: Vec<_> = page.edges.iter().map(|(_, centre)| centre.id_uuid()).collect();
-        Centre::read_brief_children(ctx, &ids, &centres).await?;
+        Centre::feed_brief_children(ctx, brief_lists).await?;
         Ok(CentreConnection(page))
     }
 }

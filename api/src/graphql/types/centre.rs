@@ -25,7 +25,7 @@ use crate::{
     registry::{
         self,
         access::Viewer,
-        brief_children::Wanted,
+        brief_children::{BriefChildren, Wanted},
         centre::{CentreDetails, CentreSummary},
         row::Detail,
     },
@@ -97,30 +97,26 @@ impl Centre {
         self.summary.id
     }
 
-    /// Reads the brief services and capacities of a page of centres, when
-    /// `centres` (the page's selections of a centre) select them, in one
-    /// statement, into the request's loaders, where the centres' fields
-    /// then find them (see `registry::brief_children`). A list read with
-    /// its details still goes through its own loader.
-    pub async fn read_brief_children(
-        ctx: &Context<'_>,
-        ids: &[Uuid],
-        centres: &[Lookahead<'_>],
-    ) -> Result<(), AppError> {
+    /// Which brief lists a page of centres, whose selections are `centres`,
+    /// reads with the page itself (see `registry::brief_children`): its
+    /// services and capacities when they are selected without details. A
+    /// list read with its details goes through its own loader.
+    pub fn brief_children_wanted(centres: &[Lookahead<'_>]) -> Wanted {
         let brief = |field: &str, detail: fn(&[Lookahead<'_>]) -> Detail| {
             let lists: Vec<Lookahead<'_>> = centres.iter().map(|c| c.field(field)).collect();
             lists.iter().any(Lookahead::exists) && detail(&lists) == Detail::Brief
         };
-        let wanted = Wanted {
+        Wanted {
             services: brief("services", Service::detail_selected),
             // The sum of free places reads the brief capacities too.
             capacities: brief("capacities", Capacity::detail_selected)
                 || centres.iter().any(|c| c.field("availablePlaces").exists()),
-        };
-        if !wanted.any() || ids.is_empty() {
-            return Ok(());
         }
-        let lists = registry::brief_children::of_centres(ctx.db()?, ids, ctx.lang(None).into(), wanted).await?;
+    }
+
+    /// Hands the brief lists read with a page of centres to the request's
+    /// loaders, where the centres' fields then find them.
+    pub async fn feed_brief_children(ctx: &Context<'_>, lists: Vec<(Uuid, BriefChildren)>) -> Result<(), AppError> {
         let (mut services, mut capacities) = (Vec::new(), Vec::new());
         for (id, children) in lists {
             if let Some(list) = children.services {
@@ -131,8 +127,12 @@ impl Centre {
             }
         }
         let loaders = ctx.loaders()?;
-        loaders.centre_services_brief.feed_many(services).await;
-        loaders.centre_capacities_brief.feed_many(capacities).await;
+        if !services.is_empty() {
+            loaders.centre_services_brief.feed_many(services).await;
+        }
+        if !capacities.is_empty() {
+            loaders.centre_capacities_brief.feed_many(capacities).await;
+        }
         Ok(())
     }
 
