@@ -26,9 +26,54 @@ pub struct LoadResult {
 /// The outcome of one request: its body's size, or `None` for a failure.
 type Outcome = Option<usize>;
 
+/// What one or more runs of requests saw, kept whole so that runs can be
+/// added up before their percentiles are taken.
+#[derive(Debug, Default)]
+pub struct Samples {
+    latencies: Vec<Duration>,
+    errors: usize,
+    bytes: usize,
+    elapsed: Duration,
+}
+
+impl Samples {
+    /// Adds another run's requests and time to these.
+    pub fn absorb(&mut self, other: Samples) {
+        self.latencies.extend(other.latencies);
+        self.errors += other.errors;
+        self.bytes += other.bytes;
+        self.elapsed += other.elapsed;
+    }
+
+    /// The number of requests sent.
+    pub fn requests(&self) -> usize {
+        self.latencies.len()
+    }
+
+    /// Throughput, percentiles and sizes of all the runs together.
+    pub fn result(mut self) -> LoadResult {
+        self.latencies.sort_unstable();
+        let latencies = &self.latencies;
+        let percentile = |p: f64| {
+            latencies
+                .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+                .map_or(0.0, |d| d.as_secs_f64() * 1e3)
+        };
+        let answered = (latencies.len() - self.errors).max(1);
+        LoadResult {
+            requests: latencies.len(),
+            requests_per_second: latencies.len() as f64 / self.elapsed.as_secs_f64().max(f64::MIN_POSITIVE),
+            p50_ms: percentile(0.50),
+            p99_ms: percentile(0.99),
+            errors: self.errors,
+            bytes_per_response: self.bytes as f64 / answered as f64,
+        }
+    }
+}
+
 /// Runs `clients` tasks, each calling `send(i)` for i = its number, then
 /// every `clients`-th number after it, until `duration` has passed.
-async fn drive<F, Fut>(clients: usize, duration: Duration, send: F) -> anyhow::Result<LoadResult>
+async fn drive<F, Fut>(clients: usize, duration: Duration, send: F) -> anyhow::Result<Samples>
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Outcome> + Send,
@@ -40,49 +85,32 @@ where
         .map(|c| {
             let send = send.clone();
             tokio::spawn(async move {
-                let (mut latencies, mut errors, mut bytes) = (Vec::new(), 0, 0);
+                let mut samples = Samples::default();
                 let mut i = c;
                 while Instant::now() < deadline {
                     let sent = Instant::now();
                     let outcome = send(i).await;
-                    latencies.push(sent.elapsed());
+                    samples.latencies.push(sent.elapsed());
                     match outcome {
-                        Some(size) => bytes += size,
-                        None => errors += 1,
+                        Some(size) => samples.bytes += size,
+                        None => samples.errors += 1,
                     }
                     i += clients;
                 }
-                (latencies, errors, bytes)
+                samples
             })
         })
         .collect();
-    let (mut latencies, mut errors, mut bytes) = (Vec::new(), 0, 0);
+    let mut samples = Samples::default();
     for task in tasks {
-        let (l, e, b) = task.await?;
-        latencies.extend(l);
-        errors += e;
-        bytes += b;
+        samples.absorb(task.await?);
     }
-    let elapsed = started.elapsed();
-    latencies.sort_unstable();
-    let percentile = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
-            .map_or(0.0, |d| d.as_secs_f64() * 1e3)
-    };
-    let answered = (latencies.len() - errors).max(1);
-    Ok(LoadResult {
-        requests: latencies.len(),
-        requests_per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
-        p50_ms: percentile(0.50),
-        p99_ms: percentile(0.99),
-        errors,
-        bytes_per_response: bytes as f64 / answered as f64,
-    })
+    samples.elapsed = started.elapsed();
+    Ok(samples)
 }
 
 /// Drives the server at `url` with a scenario's requests.
-pub async fn http(url: &str, scenario: &Scenario, clients: usize, duration: Duration) -> anyhow::Result<LoadResult> {
+pub async fn http(url: &str, scenario: &Scenario, clients: usize, duration: Duration) -> anyhow::Result<Samples> {
     let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
     // The bodies are made before the clock starts: the load generator shares
     // the cores with the server.
@@ -126,7 +154,7 @@ pub async fn sql(
     ceiling: &Ceiling,
     clients: usize,
     duration: Duration,
-) -> anyhow::Result<LoadResult> {
+) -> anyhow::Result<Samples> {
     let backend = db.get_database_backend();
     let (db, sql, parameters) = (db.clone(), ceiling.sql(backend).to_owned(), ceiling.parameters.clone());
     drive(clients, duration, move |i| {

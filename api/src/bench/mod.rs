@@ -3,7 +3,7 @@
 //! each query requests per second, latency percentiles, SQL statements,
 //! CPU time per request and peak memory, beside a ceiling: the same rows
 //! and fields from the database alone, measured in the same run with the
-//! same clients and pool.
+//! same clients and pool, in turns with the query.
 //!
 //! Each query has a budget of SQL statements; a run that exceeds one fails,
 //! so that CI catches a lost batch whatever the timings (which are noisy on
@@ -26,6 +26,7 @@ use sea_orm::{DatabaseConnection, DbBackend, Statement};
 use serde_json::Value;
 
 use self::{
+    load::Samples,
     report::{CeilingReport, Report, ScenarioReport},
     scenario::Scenario,
     server::{PrivateMemoryPeak, ServerProcess},
@@ -100,7 +101,7 @@ pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
         check_ceiling(&db, &server.url, scenario).await?;
     }
     println!(
-        "\n{} clients, {} s per query and per ceiling, server pid {}",
+        "\n{} clients, {} s per query and per ceiling (taking turns in {SLICES_WITH_A_CEILING} slices), server pid {}",
         args.clients,
         args.seconds,
         server.pid()
@@ -174,7 +175,16 @@ fn engine_name(db: &DatabaseConnection) -> &'static str {
     }
 }
 
-/// Loads the server with one scenario, then the database with its ceiling.
+/// The slices a query's load is cut into when it has a ceiling: the server
+/// and the database alone take turns, so that both meet the machine as it
+/// is at the time. These shared machines drift by a quarter within
+/// minutes; measured whole, one after the other, a query and its ceiling
+/// met different machines, and the share swung by that much from run to
+/// run.
+const SLICES_WITH_A_CEILING: u32 = 5;
+
+/// Loads the server with one scenario and, in turns with it, the database
+/// with its ceiling.
 async fn measure(
     db: &DatabaseConnection,
     server: &ServerProcess,
@@ -182,32 +192,44 @@ async fn measure(
     cost: SqlCost,
     args: &BenchArgs,
 ) -> anyhow::Result<ScenarioReport> {
-    let duration = Duration::from_secs(args.seconds);
+    let slices = if scenario.ceiling.is_some() {
+        SLICES_WITH_A_CEILING
+    } else {
+        1
+    };
+    let slice = Duration::from_secs(args.seconds) / slices;
     let postgres = db.get_database_backend() == DbBackend::Postgres;
     server.reset_peak_memory();
     let private_memory = PrivateMemoryPeak::start(server.pid());
-    let cpu = CpuClock::start(server.cpu_time(), postgres);
-    let client_cpu = own_cpu_time();
-    let load = load::http(&server.url, scenario, args.clients, duration).await?;
-    let (server_cpu, database_cpu) = cpu.per_request(server.cpu_time(), load.requests);
-    let client_cpu = own_cpu_time()
-        .zip(client_cpu)
-        .map(|(to, from)| to.saturating_sub(from).as_secs_f64() * 1e3 / load.requests.max(1) as f64);
+    let (mut api, mut server_cpu, mut client_cpu) = (Samples::default(), CpuSpent::zero(), CpuSpent::zero());
+    let (mut direct, mut direct_cpu) = (Samples::default(), CpuSpent::zero());
+    for _ in 0..slices {
+        let (server_clock, client_clock) = (
+            CpuClock::start(server.cpu_time(), postgres),
+            CpuClock::start(own_cpu_time(), false),
+        );
+        api.absorb(load::http(&server.url, scenario, args.clients, slice).await?);
+        server_cpu.add(server_clock.stop(server.cpu_time()));
+        client_cpu.add(client_clock.stop(own_cpu_time()));
+        if let Some(ceiling) = &scenario.ceiling {
+            // SQLite works inside the process that calls it: here, this one.
+            let clock = CpuClock::start(own_cpu_time(), postgres);
+            direct.absorb(load::sql(db, ceiling, args.clients, slice).await?);
+            direct_cpu.add(clock.stop(own_cpu_time()));
+        }
+    }
+    let (server_cpu, database_cpu) = server_cpu.per_request(api.requests());
+    let (client_cpu, _) = client_cpu.per_request(api.requests());
     let peak_memory_kb = server.peak_memory_kb();
     let peak_private_memory_kb = private_memory.stop().await;
-    let ceiling = match &scenario.ceiling {
-        Some(ceiling) => {
-            // SQLite works inside the process that calls it: here, this one.
-            let cpu = CpuClock::start(own_cpu_time(), postgres);
-            let load = load::sql(db, ceiling, args.clients, duration).await?;
-            let (own, database) = cpu.per_request(own_cpu_time(), load.requests);
-            Some(CeilingReport {
-                load,
-                database_cpu_ms_per_request: if postgres { database } else { own },
-            })
+    let load = api.result();
+    let ceiling = scenario.ceiling.as_ref().map(|_| {
+        let (own, database) = direct_cpu.per_request(direct.requests());
+        CeilingReport {
+            load: direct.result(),
+            database_cpu_ms_per_request: if postgres { database } else { own },
         }
-        None => None,
-    };
+    });
     let percent_of_ceiling = ceiling
         .as_ref()
         .map(|c| 100.0 * load.requests_per_second / c.load.requests_per_second.max(f64::MIN_POSITIVE));
@@ -241,14 +263,42 @@ impl CpuClock {
         }
     }
 
-    /// Milliseconds per request of the process and of PostgreSQL since the start.
-    fn per_request(&self, process_now: Option<Duration>, requests: usize) -> (Option<f64>, Option<f64>) {
-        let per = |from: Option<Duration>, to: Option<Duration>| {
-            let (from, to) = (from?, to?);
-            Some(to.saturating_sub(from).as_secs_f64() * 1e3 / requests.max(1) as f64)
-        };
+    /// The time spent since the start; `process_now` is the process's.
+    fn stop(&self, process_now: Option<Duration>) -> CpuSpent {
+        let spent = |from: Option<Duration>, to: Option<Duration>| Some(to?.saturating_sub(from?));
         let postgres_now = self.postgres.and_then(|_| server::postgres_cpu_time());
-        (per(self.process, process_now), per(self.postgres, postgres_now))
+        CpuSpent {
+            process: spent(self.process, process_now),
+            postgres: spent(self.postgres, postgres_now),
+        }
+    }
+}
+
+/// CPU time spent over one or more slices of load; `None` where a slice
+/// could not tell.
+struct CpuSpent {
+    process: Option<Duration>,
+    postgres: Option<Duration>,
+}
+
+impl CpuSpent {
+    fn zero() -> Self {
+        Self {
+            process: Some(Duration::ZERO),
+            postgres: Some(Duration::ZERO),
+        }
+    }
+
+    fn add(&mut self, slice: CpuSpent) {
+        let sum = |a: Option<Duration>, b: Option<Duration>| Some(a? + b?);
+        self.process = sum(self.process, slice.process);
+        self.postgres = sum(self.postgres, slice.postgres);
+    }
+
+    /// Milliseconds per request of the process and of PostgreSQL.
+    fn per_request(&self, requests: usize) -> (Option<f64>, Option<f64>) {
+        let per = |spent: Option<Duration>| Some(spent?.as_secs_f64() * 1e3 / requests.max(1) as f64);
+        (per(self.process), per(self.postgres))
     }
 }
 

@@ -106,7 +106,7 @@ impl Report {
             ));
         }
         out.push_str(&format!(
-            "\nceilings: the same rows and fields from one SQL statement, same clients and pool\n\
+            "\nceilings: the same rows and fields from one SQL statement, same clients and pool, in turns with the query\n\
              {:<38} {:>7} {:>7} {:>7} {:>6} {:>17} {:>17}\n",
             "query", "req/s", "p50 ms", "p99 ms", "errors", "", "DB CPU"
         ));
