@@ -1,6 +1,6 @@
-//! A centre's services and capacities, and single services, areas and
-//! organizations, answer plain selections themselves, without a resolver
-//! per field (`graphql::plain`). Their answers must be
+//! A page's centres with their services and capacities, and single
+//! services, areas and organizations, answer plain selections themselves,
+//! without a resolver per field (`graphql::plain`). Their answers must be
 //! the resolvers' own: each selection is compared with the same selection
 //! inside an inline fragment, which takes async-graphql's usual path.
 
@@ -19,15 +19,22 @@ const SERVICE_FIELDS: &str = "__typename id name kind category ageMin ageMax sta
 /// Every field of `Capacity` a list answers from its views.
 const CAPACITY_FIELDS: &str = "__typename id unit maximum available updated stale waitlist version free: available";
 
+/// Every field of `Centre` a page's centre answers from its summary and
+/// its brief lists.
+const CENTRE_FIELDS: &str =
+    "__typename id name kind latitude longitude addressConfidential availablePlaces label: name id";
+
 fn page(services: &str, capacities: &str) -> String {
-    format!("{{ centres(first: 40) {{ nodes {{ id services {{ {services} }} capacities {{ {capacities} }} }} }} }}")
+    format!(
+        "{{ centres(first: 40) {{ nodes {{ {CENTRE_FIELDS} services {{ {services} }} capacities {{ {capacities} }} }} }} }}"
+    )
 }
 
 /// The same selections, each inside an inline fragment.
 fn page_through_fragments(services: &str, capacities: &str) -> String {
-    page(
-        &format!("... on Service {{ {services} }}"),
-        &format!("... on Capacity {{ {capacities} }}"),
+    format!(
+        "{{ centres(first: 40) {{ nodes {{ ... on Centre {{ {CENTRE_FIELDS} \
+         services {{ ... on Service {{ {services} }} }} capacities {{ ... on Capacity {{ {capacities} }} }} }} }} }} }}"
     )
 }
 
@@ -178,5 +185,15 @@ both!(plain_lists_skip_the_resolvers, |app| async move {
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body:#}");
     // A field with an argument is the resolvers' too.
     let (status, body) = post(page("kamkorTestPanic: name(lang: RU)", "id")).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body:#}");
+    // A page's centre answers itself with its brief lists, not with a list
+    // read with its details, nor through a fragment.
+    let centres = |selection: &str| format!("{{ centres(first: 40) {{ nodes {{ {selection} }} }} }}");
+    let (status, body) = post(centres("kamkorTestPanic: id services { id } availablePlaces")).await;
+    assert_eq!(status, StatusCode::OK, "{body:#}");
+    assert!(!listed(&body["data"], "services").is_empty(), "{body:#}");
+    let (status, body) = post(centres("kamkorTestPanic: id services { id status }")).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body:#}");
+    let (status, body) = post(centres("... on Centre { kamkorTestPanic: id }")).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body:#}");
 });

@@ -56,7 +56,16 @@ impl<T> Page<T> {
 /// Declares the Relay connection and edge types of a node type, with
 /// descriptions (async-graphql's generic `Connection` has none).
 macro_rules! connection_type {
+    // `plain`: the nodes answer plain selections themselves (`graphql::plain`).
+    (plain $connection:ident, $edge:ident, $node:ty, $connection_doc:literal, $edge_doc:literal) => {
+        $crate::graphql::connection::connection_type!(@with_nodes $connection, $edge, $node, $connection_doc, $edge_doc,
+            $crate::graphql::plain::PlainList<std::sync::Arc<$node>>);
+    };
     ($connection:ident, $edge:ident, $node:ty, $connection_doc:literal, $edge_doc:literal) => {
+        $crate::graphql::connection::connection_type!(@with_nodes $connection, $edge, $node, $connection_doc, $edge_doc,
+            Vec<std::sync::Arc<$node>>);
+    };
+    (@with_nodes $connection:ident, $edge:ident, $node:ty, $connection_doc:literal, $edge_doc:literal, $nodes:ty) => {
         #[doc = $connection_doc]
         pub struct $connection(pub $crate::graphql::connection::Page<$node>);
 
@@ -85,7 +94,7 @@ macro_rules! connection_type {
             }
 
             /// The items of this page.
-            async fn nodes(&self) -> Vec<std::sync::Arc<$node>> {
+            async fn nodes(&self) -> $nodes {
                 self.0.edges.iter().map(|(_, node)| node.clone()).collect()
             }
 

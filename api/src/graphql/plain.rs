@@ -9,10 +9,12 @@
 //!
 //! A [`PlainList`] looks at its items' selection once ([`Plain`] at one
 //! object's). When every selected field is plain (one that
-//! [`PlainFields::plain_field`] answers, with no arguments, directives,
-//! sub-selection or fragment), it builds each item's map itself; otherwise,
-//! or when an item cannot answer a field, async-graphql resolves it the
-//! usual way. Both paths give the same values (the tests
+//! [`PlainFields::plain_field`] answers, with no arguments, directives or
+//! fragment; a field with a selection of its own is plain when the item
+//! holds its value, as a page's centre holds its brief lists, and that
+//! selection is plain in turn), it builds each item's map itself;
+//! otherwise, or when an item cannot answer a field, async-graphql
+//! resolves it the usual way. Both paths give the same values (the tests
 //! compare them field by field). One difference is deliberate: extensions'
 //! per-field `resolve` hooks do not run for plain fields. The server's own
 //! extensions hook only request preparation, parsing and validation; the
@@ -22,7 +24,7 @@
 use std::borrow::Cow;
 
 use async_graphql::{
-    ContextSelectionSet, Name, OutputType, Positioned, ServerResult, Value,
+    ContextSelectionSet, ID, Name, OutputType, Positioned, ServerResult, Value,
     indexmap::IndexMap,
     parser::types::{Field, Selection, SelectionSet},
     registry::Registry,
@@ -31,9 +33,35 @@ use async_graphql::{
 /// An object type some of whose fields need no resolver: their value is at
 /// hand.
 pub trait PlainFields: OutputType {
-    /// The value of the field named `field`, selected without arguments;
-    /// `None` when its resolver must answer it.
-    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str) -> Option<Value>;
+    /// The value of the field named `field`, selected without arguments,
+    /// with `selection` its own selection (empty for a leaf); `None` when
+    /// its resolver must answer it.
+    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, selection: &SelectionSet) -> Option<Value>;
+}
+
+impl<T: PlainFields> PlainFields for std::sync::Arc<T> {
+    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, selection: &SelectionSet) -> Option<Value> {
+        T::plain_field(self, ctx, field, selection)
+    }
+}
+
+/// A list of `items` selected with `selection`, answered directly, for an
+/// object whose field is that list (see [`PlainFields::plain_field`]);
+/// `None` when one of its fields needs a resolver.
+pub fn plain_list<T: PlainFields>(
+    items: &[T],
+    ctx: &ContextSelectionSet<'_>,
+    selection: &SelectionSet,
+) -> Option<Value> {
+    let selection = plain_selection(selection)?;
+    plain_objects(items, ctx, &selection).map(Value::List)
+}
+
+/// A global id as a response holds it. The id is moved in: async-graphql's
+/// `to_value` copies it (one more allocation and copy for every id of a
+/// list).
+pub fn id(id: ID) -> Value {
+    Value::String(id.0)
 }
 
 /// An object in the schema exactly as `T`, resolved directly when its
@@ -106,19 +134,30 @@ impl<T: PlainFields> OutputType for PlainList<T> {
     }
 }
 
-/// The selected fields as (response key, field name), when each is plain
-/// in form: a field without arguments, directives or sub-selection.
-fn plain_selection(selection: &SelectionSet) -> Option<Vec<(&Name, &str)>> {
+/// A field as a plain selection holds it.
+struct Selected<'a> {
+    key: &'a Name,
+    name: &'a str,
+    /// Its own selection: empty for a leaf.
+    selection: &'a SelectionSet,
+}
+
+/// The selected fields, when each is plain in form: a field without
+/// arguments or directives (whether its item can answer it, and its own
+/// selection, is the item's to say).
+fn plain_selection(selection: &SelectionSet) -> Option<Vec<Selected<'_>>> {
     selection
         .items
         .iter()
         .map(|item| match &item.node {
             Selection::Field(field) => {
                 let field = &field.node;
-                let plain = field.arguments.is_empty()
-                    && field.directives.is_empty()
-                    && field.selection_set.node.items.is_empty();
-                plain.then(|| (&field.response_key().node, field.name.node.as_str()))
+                let plain = field.arguments.is_empty() && field.directives.is_empty();
+                plain.then(|| Selected {
+                    key: &field.response_key().node,
+                    name: field.name.node.as_str(),
+                    selection: &field.selection_set.node,
+                })
             }
             Selection::FragmentSpread(_) | Selection::InlineFragment(_) => None,
         })
@@ -130,24 +169,24 @@ fn plain_selection(selection: &SelectionSet) -> Option<Vec<(&Name, &str)>> {
 fn plain_objects<T: PlainFields>(
     items: &[T],
     ctx: &ContextSelectionSet<'_>,
-    selection: &[(&Name, &str)],
+    selection: &[Selected<'_>],
 ) -> Option<Vec<Value>> {
     // The keys are the same for every item: they are hashed once, into a
     // map that each item's map starts as a copy of. A key selected twice
     // names the same field (validation checks it) and keeps its first
     // position, as async-graphql's own maps do.
     let mut template = IndexMap::with_capacity(selection.len());
-    let slots: Vec<(usize, &str)> = selection
+    let slots: Vec<(usize, &Selected<'_>)> = selection
         .iter()
-        .map(|&(key, field)| (template.insert_full(key.clone(), Value::Null).0, field))
+        .map(|field| (template.insert_full(field.key.clone(), Value::Null).0, field))
         .collect();
     let mut list = Vec::with_capacity(items.len());
     for item in items {
         let mut object = template.clone();
         for &(slot, field) in &slots {
-            let value = match field {
+            let value = match field.name {
                 "__typename" => Value::String(item.introspection_type_name().into_owned()),
-                _ => item.plain_field(ctx, field)?,
+                name => item.plain_field(ctx, name, field.selection)?,
             };
             if let Some((_, place)) = object.get_index_mut(slot) {
                 *place = value;

@@ -11,6 +11,8 @@
 //! pass each. The lists are exactly those of `service::offered_at` and
 //! `capacity::of_centres` (`tests/api/brief_children.rs` compares them).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use entity::{
     centre,
@@ -47,8 +49,8 @@ impl Wanted {
 /// A centre's brief lists; a list not [`Wanted`] is `None`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BriefChildren {
-    pub services: Option<Vec<ServiceSummary>>,
-    pub capacities: Option<Vec<CapacityView>>,
+    pub services: Option<Vec<Arc<ServiceSummary>>>,
+    pub capacities: Option<Vec<Arc<CapacityView>>>,
 }
 
 /// SQL: the wanted brief lists of the centre of the enclosing query, as
@@ -173,25 +175,25 @@ fn id_text(backend: DbBackend, id: SimpleExpr) -> SimpleExpr {
     }
 }
 
-fn parse_services(json: &str, lang: Lang) -> Result<Vec<ServiceSummary>, DbErr> {
+fn parse_services(json: &str, lang: Lang) -> Result<Vec<Arc<ServiceSummary>>, DbErr> {
     // Ids and enum values never hold escapes, so they are borrowed; a
     // name may, so it is owned.
     let items: Vec<(&str, &str, Option<String>)> = serde_json::from_str(json).map_err(bad_json)?;
     items
         .into_iter()
         .map(|(id, category, name)| {
-            Ok(ServiceSummary {
+            Ok(Arc::new(ServiceSummary {
                 id: uuid(id)?,
                 category: stored::<ServiceCategory>(category)?,
                 name: name.unwrap_or_default(),
                 lang,
                 details: None,
-            })
+            }))
         })
         .collect()
 }
 
-fn parse_capacities(json: &str, centre_id: Uuid) -> Result<Vec<CapacityView>, DbErr> {
+fn parse_capacities(json: &str, centre_id: Uuid) -> Result<Vec<Arc<CapacityView>>, DbErr> {
     let items: Vec<(&str, &str, i32, i32, &str)> = serde_json::from_str(json).map_err(bad_json)?;
     let mut views = items
         .into_iter()
@@ -208,7 +210,7 @@ fn parse_capacities(json: &str, centre_id: Uuid) -> Result<Vec<CapacityView>, Db
         })
         .collect::<Result<Vec<_>, DbErr>>()?;
     capacity::sort_as_listed(&mut views);
-    Ok(views)
+    Ok(views.into_iter().map(Arc::new).collect())
 }
 
 fn uuid(text: &str) -> Result<Uuid, DbErr> {

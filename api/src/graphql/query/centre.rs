@@ -140,8 +140,6 @@ impl CentreQuery {
         let wanted = Centre::brief_children_wanted(&centres);
         let listing = &registry::centre::list(db, ctx.reference()?, &filter, order, &access).await?;
         let args = PageArgs::new(first, after, last, before);
-        let mut brief_lists = Vec::new();
-        let page_lists = &mut brief_lists;
         let page = paginate(
             ctx,
             args,
@@ -157,15 +155,13 @@ impl CentreQuery {
                         Ok((summary, lists))
                     })
                     .await?;
-                let centres = rows.into_iter().map(|(summary, lists)| {
-                    page_lists.push((summary.id, lists));
-                    Centre::new(summary, viewer)
-                });
-                Ok(centres.collect())
+                Ok(rows
+                    .into_iter()
+                    .map(|(summary, lists)| Centre::new(summary, viewer).with_brief_children(lists))
+                    .collect())
             },
         )
         .await?;
-        Centre::feed_brief_children(ctx, brief_lists).await?;
         Ok(CentreConnection(page))
     }
 }

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use async_graphql::{Context, ContextSelectionSet, ID, InputType, Object, Value};
+use async_graphql::{Context, ContextSelectionSet, ID, InputType, Object, Value, parser::types::SelectionSet};
 use entity::admin_area;
 use sea_orm::prelude::Uuid;
 
@@ -10,7 +10,11 @@ use super::{
 };
 use crate::{
     error::AppError,
-    graphql::{context::ContextExt, ids, plain::PlainFields},
+    graphql::{
+        context::ContextExt,
+        ids,
+        plain::{self, PlainFields},
+    },
 };
 
 #[derive(Clone, Debug)]
@@ -41,9 +45,9 @@ impl AdminArea {
 /// The fields answered from the record at hand (see `plain`; compared with
 /// the resolvers' by `tests/api/plain_lists.rs`).
 impl PlainFields for AdminArea {
-    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str) -> Option<Value> {
+    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, _selection: &SelectionSet) -> Option<Value> {
         Some(match field {
-            "id" => self.global_id().to_value(),
+            "id" => plain::id(self.global_id()),
             "code" => Value::String(self.0.code.clone()),
             "name" => Value::String(self.name_in(ctx.lang(None))),
             "level" => AreaLevel::from(self.0.level).to_value(),

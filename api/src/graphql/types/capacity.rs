@@ -1,6 +1,8 @@
 use std::sync::Arc;
 
-use async_graphql::{Context, ContextSelectionSet, ID, InputType, Lookahead, Object, Value};
+use async_graphql::{
+    Context, ContextSelectionSet, ID, InputType, Lookahead, Object, Value, parser::types::SelectionSet,
+};
 use chrono::{DateTime, Utc};
 
 use sea_orm::prelude::Uuid;
@@ -8,7 +10,11 @@ use sea_orm::prelude::Uuid;
 use super::{centre::Centre, enums::CapacityUnit, service::Service, service_at_centre};
 use crate::{
     error::AppError,
-    graphql::{context::ContextExt, ids, plain::PlainFields},
+    graphql::{
+        context::ContextExt,
+        ids,
+        plain::{self, PlainFields},
+    },
     registry::{
         capacity::{CapacityDetails, CapacityRecord, CapacityView},
         row::Detail,
@@ -72,10 +78,10 @@ impl Capacity {
 /// the same values as the resolvers below, which `tests/api/plain_lists.rs`
 /// compares field by field.
 impl PlainFields for Capacity {
-    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str) -> Option<Value> {
+    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, _selection: &SelectionSet) -> Option<Value> {
         let view = &self.0;
         Some(match field {
-            "id" => self.global_id().to_value(),
+            "id" => plain::id(self.global_id()),
             "unit" => CapacityUnit::from(view.unit).to_value(),
             "maximum" => view.maximum.to_value(),
             "available" => view.available.to_value(),

@@ -1,6 +1,8 @@
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Lookahead, Object};
+use async_graphql::{
+    Context, ContextSelectionSet, ID, InputType, Lookahead, Object, Value, parser::types::SelectionSet,
+};
 use chrono::{DateTime, Utc};
 use entity::{centre, values::LocalizedText};
 use sea_orm::prelude::Uuid;
@@ -20,14 +22,16 @@ use crate::{
         connection::connection_type,
         context::ContextExt,
         ids,
-        plain::{Plain, PlainList},
+        plain::{self, Plain, PlainFields, PlainList},
     },
     registry::{
         self,
         access::Viewer,
         brief_children::{BriefChildren, Wanted},
+        capacity::CapacityView,
         centre::{CentreDetails, CentreSummary},
         row::Detail,
+        service::ServiceSummary,
     },
 };
 
@@ -37,6 +41,9 @@ use crate::{
 pub struct Centre {
     summary: Arc<CentreSummary>,
     record: Option<Arc<centre::Model>>,
+    /// The brief lists read with the page the centre came in, if it read
+    /// any (see `registry::brief_children`).
+    brief: Option<Arc<BriefChildren>>,
 }
 
 impl Centre {
@@ -45,7 +52,25 @@ impl Centre {
         Self {
             summary: Arc::new(viewer.location_access().redact_summary(summary)),
             record: None,
+            brief: None,
         }
+    }
+
+    /// The centre with the brief lists its page read with it.
+    pub fn with_brief_children(self, lists: BriefChildren) -> Self {
+        let read = lists.services.is_some() || lists.capacities.is_some();
+        Self {
+            brief: read.then(|| Arc::new(lists)),
+            ..self
+        }
+    }
+
+    fn brief_services(&self) -> Option<&[Arc<ServiceSummary>]> {
+        self.brief.as_ref()?.services.as_deref()
+    }
+
+    fn brief_capacities(&self) -> Option<&[Arc<CapacityView>]> {
+        self.brief.as_ref()?.capacities.as_deref()
     }
 
     /// The centre of a whole record, as `viewer` may see it.
@@ -54,6 +79,7 @@ impl Centre {
         Self {
             summary: Arc::new(CentreSummary::of(&record, lang.into())),
             record: Some(record),
+            brief: None,
         }
     }
 
@@ -92,15 +118,20 @@ impl Centre {
         super::detail_selected(centres, &DETAIL_FIELDS)
     }
 
-    /// The centre's id.
-    pub fn id_uuid(&self) -> Uuid {
-        self.summary.id
+    fn global_id(&self) -> ID {
+        ids::encode(ids::NodeKind::Centre, self.summary.id)
+    }
+
+    /// The summary's name, when it is in `lang`.
+    fn summary_name(&self, lang: Lang) -> Option<&str> {
+        (registry::text::Lang::from(lang) == self.summary.lang).then_some(self.summary.name.as_str())
     }
 
     /// Which brief lists a page of centres, whose selections are `centres`,
     /// reads with the page itself (see `registry::brief_children`): its
     /// services and capacities when they are selected without details. A
-    /// list read with its details goes through its own loader.
+    /// list read with its details goes through its own loader, as do a
+    /// single centre's lists.
     pub fn brief_children_wanted(centres: &[Lookahead<'_>]) -> Wanted {
         let brief = |field: &str, detail: fn(&[Lookahead<'_>]) -> Detail| {
             let lists: Vec<Lookahead<'_>> = centres.iter().map(|c| c.field(field)).collect();
@@ -112,28 +143,6 @@ impl Centre {
             capacities: brief("capacities", Capacity::detail_selected)
                 || centres.iter().any(|c| c.field("availablePlaces").exists()),
         }
-    }
-
-    /// Hands the brief lists read with a page of centres to the request's
-    /// loaders, where the centres' fields then find them.
-    pub async fn feed_brief_children(ctx: &Context<'_>, lists: Vec<(Uuid, BriefChildren)>) -> Result<(), AppError> {
-        let (mut services, mut capacities) = (Vec::new(), Vec::new());
-        for (id, children) in lists {
-            if let Some(list) = children.services {
-                services.push((id, list.into_iter().map(Arc::new).collect()));
-            }
-            if let Some(list) = children.capacities {
-                capacities.push((id, list.into_iter().map(Arc::new).collect()));
-            }
-        }
-        let loaders = ctx.loaders()?;
-        if !services.is_empty() {
-            loaders.centre_services_brief.feed_many(services).await;
-        }
-        if !capacities.is_empty() {
-            loaders.centre_capacities_brief.feed_many(capacities).await;
-        }
-        Ok(())
     }
 
     /// The whole record, as the caller may see it.
@@ -174,6 +183,39 @@ fn redacted(record: Arc<centre::Model>, viewer: &Viewer) -> Arc<centre::Model> {
     }
 }
 
+/// Free places summed over a centre's capacities.
+fn free_places(capacities: &[Arc<CapacityView>]) -> i32 {
+    capacities.iter().map(|c| c.available).sum()
+}
+
+/// The fields a page's centre answers from its summary and from the brief
+/// lists read with it (see `plain`): the same values as the resolvers
+/// below, which `tests/api/plain_lists.rs` compares field by field. A list
+/// is answered here only when its own selection is plain too.
+impl PlainFields for Centre {
+    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, selection: &SelectionSet) -> Option<Value> {
+        let summary = &self.summary;
+        Some(match field {
+            "id" => plain::id(self.global_id()),
+            "name" => Value::String(self.summary_name(ctx.lang(None))?.to_owned()),
+            "kind" => CentreKind::from(summary.kind).to_value(),
+            "latitude" => summary.latitude.to_value(),
+            "longitude" => summary.longitude.to_value(),
+            "addressConfidential" => summary.address_confidential.to_value(),
+            "availablePlaces" => free_places(self.brief_capacities()?).to_value(),
+            "services" => {
+                let services: Vec<Service> = self.brief_services()?.iter().cloned().map(Service::new).collect();
+                return plain::plain_list(&services, ctx, selection);
+            }
+            "capacities" => {
+                let capacities: Vec<Capacity> = self.brief_capacities()?.iter().cloned().map(Capacity).collect();
+                return plain::plain_list(&capacities, ctx, selection);
+            }
+            _ => return None,
+        })
+    }
+}
+
 /// The fields of `Centre` resolved from [`CentreDetails`]. A name missing
 /// here still answers right, from the whole record, at the price of a
 /// statement (`tests/api/centres.rs` counts them).
@@ -195,14 +237,14 @@ const DETAIL_FIELDS: [&str; 9] = [
 impl Centre {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        ids::encode(ids::NodeKind::Centre, self.summary.id)
+        self.global_id()
     }
 
     /// The name, in `lang` or the request's language.
     async fn name(&self, ctx: &Context<'_>, lang: Option<Lang>) -> Result<String, AppError> {
         let lang = ctx.lang(lang);
-        if registry::text::Lang::from(lang) == self.summary.lang {
-            return Ok(self.summary.name.clone());
+        if let Some(name) = self.summary_name(lang) {
+            return Ok(name.to_owned());
         }
         Ok(self.text(ctx, Some(lang), |m| Some(&m.name)).await?.unwrap_or_default())
     }
@@ -297,8 +339,12 @@ impl Centre {
 
     /// The services offered here, by Kyrgyz name.
     async fn services(&self, ctx: &Context<'_>) -> Result<PlainList<Service>, AppError> {
+        let detail = Service::detail_selected(&[ctx.look_ahead()]);
+        if let (Detail::Brief, Some(list)) = (detail, self.brief_services()) {
+            return Ok(list.iter().cloned().map(Service::new).collect());
+        }
         let loaders = ctx.loaders()?;
-        let loader = match Service::detail_selected(&[ctx.look_ahead()]) {
+        let loader = match detail {
             Detail::Full => &loaders.centre_services,
             Detail::Brief => &loaders.centre_services_brief,
         };
@@ -310,8 +356,12 @@ impl Centre {
 
     /// Places counted here, one per service that has places.
     async fn capacities(&self, ctx: &Context<'_>) -> Result<PlainList<Capacity>, AppError> {
+        let detail = Capacity::detail_selected(&[ctx.look_ahead()]);
+        if let (Detail::Brief, Some(list)) = (detail, self.brief_capacities()) {
+            return Ok(list.iter().cloned().map(Capacity).collect());
+        }
         let loaders = ctx.loaders()?;
-        let loader = match Capacity::detail_selected(&[ctx.look_ahead()]) {
+        let loader = match detail {
             Detail::Full => &loaders.centre_capacities,
             Detail::Brief => &loaders.centre_capacities_brief,
         };
@@ -325,8 +375,11 @@ impl Centre {
     async fn available_places(&self, ctx: &Context<'_>) -> Result<i32, AppError> {
         // From the same list as `capacities` when that one reads no
         // details, as partner apps' pages do: one statement, one snapshot.
+        if let Some(list) = self.brief_capacities() {
+            return Ok(free_places(list));
+        }
         let records = ctx.loaders()?.centre_capacities_brief.load_one(self.summary.id).await?;
-        Ok(records.map_or(0, |list| list.iter().map(|r| r.available).sum()))
+        Ok(records.map_or(0, |list| free_places(&list)))
     }
 
     /// True for demo records, which are not official figures.
@@ -370,7 +423,7 @@ impl Centre {
 }
 
 connection_type!(
-    CentreConnection,
+    plain CentreConnection,
     CentreEdge,
     Centre,
     "A page of centres, as a Relay connection.",

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use async_graphql::{Context, ContextSelectionSet, ID, InputType, Object, Value};
+use async_graphql::{Context, ContextSelectionSet, ID, InputType, Object, Value, parser::types::SelectionSet};
 use chrono::{DateTime, Utc};
 use entity::organization;
 use sea_orm::prelude::Uuid;
@@ -18,7 +18,7 @@ use crate::{
         connection::{PageArgs, connection_complexity, connection_type, fingerprint, related_page},
         context::ContextExt,
         ids,
-        plain::PlainFields,
+        plain::{self, PlainFields},
     },
 };
 
@@ -59,10 +59,10 @@ impl Organization {
 /// The fields answered from the record at hand (see `plain`; compared with
 /// the resolvers' by `tests/api/plain_lists.rs`).
 impl PlainFields for Organization {
-    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str) -> Option<Value> {
+    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, _selection: &SelectionSet) -> Option<Value> {
         let m = &self.0;
         Some(match field {
-            "id" => self.global_id().to_value(),
+            "id" => plain::id(self.global_id()),
             "name" => Value::String(self.name_in(ctx.lang(None))),
             "kind" => OrganizationKind::from(m.kind).to_value(),
             "email" => m.email.to_value(),

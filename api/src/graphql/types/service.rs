@@ -1,6 +1,8 @@
 use std::sync::Arc;
 
-use async_graphql::{Context, ContextSelectionSet, ID, InputType, Lookahead, Object, SimpleObject, Value};
+use async_graphql::{
+    Context, ContextSelectionSet, ID, InputType, Lookahead, Object, SimpleObject, Value, parser::types::SelectionSet,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{service, values::LocalizedText};
 use sea_orm::prelude::Uuid;
@@ -18,7 +20,7 @@ use crate::{
         connection::{PageArgs, connection_complexity, connection_type, fingerprint, related_page},
         context::ContextExt,
         ids,
-        plain::{Plain, PlainFields},
+        plain::{self, Plain, PlainFields},
     },
     registry::{
         self,
@@ -121,11 +123,11 @@ impl Service {
 /// values as the resolvers below, which `tests/api/plain_lists.rs` compares
 /// field by field.
 impl PlainFields for Service {
-    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str) -> Option<Value> {
+    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, _selection: &SelectionSet) -> Option<Value> {
         let summary = &self.summary;
         let details = summary.details.as_ref();
         Some(match field {
-            "id" => self.global_id().to_value(),
+            "id" => plain::id(self.global_id()),
             "name" => Value::String(self.summary_name(ctx.lang(None))?.to_owned()),
             "kind" => ServiceKind::from(kind_of(summary.category)).to_value(),
             "category" => ServiceCategory::from(summary.category).to_value(),
