@@ -287,11 +287,13 @@ async fn bench_reports_every_query_and_its_ceiling(backend: crate::helpers::Back
         );
         assert!(scenario["server_cpu_ms_per_request"].as_f64() > Some(0.0), "{name}");
         assert!(scenario["peak_memory_kb"].as_u64() > Some(1024), "{name}");
-        // Private memory is part of all resident memory.
+        // Private memory is part of the proportional set, which is part of
+        // all resident memory.
         let private = scenario["peak_private_memory_kb"].as_u64().unwrap_or_default();
+        let proportional = scenario["peak_proportional_memory_kb"].as_u64().unwrap_or_default();
         assert!(
-            private > 1024 && Some(private) <= scenario["peak_memory_kb"].as_u64(),
-            "{name}"
+            private > 1024 && private <= proportional && Some(proportional) <= scenario["peak_memory_kb"].as_u64(),
+            "{name}: {private} kB private, {proportional} kB proportional"
         );
         assert!(scenario["client_cpu_ms_per_request"].as_f64() > Some(0.0), "{name}");
     }

@@ -29,7 +29,7 @@ use self::{
     load::Samples,
     report::{CeilingReport, Report, ScenarioReport},
     scenario::Scenario,
-    server::{PrivateMemoryPeak, ServerProcess},
+    server::{MemoryPeaks, ServerProcess},
 };
 use crate::{
     config::{DatabaseSettings, RateLimitSettings, Settings},
@@ -107,7 +107,7 @@ pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
         server.pid()
     );
     let mut peak = server.peak_memory_kb();
-    let mut private_peak = None;
+    let (mut private_peak, mut proportional_peak) = (None, None);
     let mut rows = Vec::new();
     for (scenario, cost) in scenarios.iter().zip(costs) {
         let row = measure(&db, &server, scenario, cost, &args).await?;
@@ -120,6 +120,7 @@ pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
         );
         peak = peak.max(row.peak_memory_kb);
         private_peak = private_peak.max(row.peak_private_memory_kb);
+        proportional_peak = proportional_peak.max(row.peak_proportional_memory_kb);
         rows.push(row);
     }
     let report = Report {
@@ -133,6 +134,7 @@ pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
         scenarios: rows,
         peak_memory_kb: peak,
         peak_private_memory_kb: private_peak,
+        peak_proportional_memory_kb: proportional_peak,
     };
     print!("{}", report.table());
     if let Some(path) = &args.json {
@@ -200,7 +202,7 @@ async fn measure(
     let slice = Duration::from_secs(args.seconds) / slices;
     let postgres = db.get_database_backend() == DbBackend::Postgres;
     server.reset_peak_memory();
-    let private_memory = PrivateMemoryPeak::start(server.pid());
+    let memory = MemoryPeaks::start(server.pid());
     let (mut api, mut server_cpu, mut client_cpu) = (Samples::default(), CpuSpent::zero(), CpuSpent::zero());
     let (mut direct, mut direct_cpu) = (Samples::default(), CpuSpent::zero());
     for _ in 0..slices {
@@ -221,7 +223,7 @@ async fn measure(
     let (server_cpu, database_cpu) = server_cpu.per_request(api.requests());
     let (client_cpu, _) = client_cpu.per_request(api.requests());
     let peak_memory_kb = server.peak_memory_kb();
-    let peak_private_memory_kb = private_memory.stop().await;
+    let peaks = memory.stop().await;
     let load = api.result();
     let ceiling = scenario.ceiling.as_ref().map(|_| {
         let (own, database) = direct_cpu.per_request(direct.requests());
@@ -243,7 +245,8 @@ async fn measure(
         database_cpu_ms_per_request: database_cpu,
         client_cpu_ms_per_request: client_cpu,
         peak_memory_kb,
-        peak_private_memory_kb,
+        peak_private_memory_kb: peaks.private_kb,
+        peak_proportional_memory_kb: peaks.proportional_kb,
         ceiling,
         percent_of_ceiling,
     })

@@ -21,6 +21,8 @@ pub struct Report {
     pub peak_memory_kb: Option<u64>,
     /// The largest of the scenarios' private memory peaks, in kB.
     pub peak_private_memory_kb: Option<u64>,
+    /// The largest of the scenarios' proportional set size peaks, in kB.
+    pub peak_proportional_memory_kb: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -41,11 +43,15 @@ pub struct ScenarioReport {
     /// the cores it shares with the server.
     pub client_cpu_ms_per_request: Option<f64>,
     /// The server's peak resident memory during this scenario, in kB,
-    /// mapped database pages included (see `server::PrivateMemoryPeak`).
+    /// mapped database pages included (see `server::MemoryPeaks`).
     pub peak_memory_kb: Option<u64>,
     /// The peak of the server's private memory (heap and stacks) during
     /// this scenario, sampled, in kB.
     pub peak_private_memory_kb: Option<u64>,
+    /// The peak of the server's proportional set size during this
+    /// scenario, sampled, in kB: its private memory plus its share of the
+    /// file pages it maps, each page counted once.
+    pub peak_proportional_memory_kb: Option<u64>,
     pub ceiling: Option<CeilingReport>,
     /// Requests per second as a share of the ceiling's, in percent.
     pub percent_of_ceiling: Option<f64>,
@@ -71,7 +77,7 @@ impl Report {
             self.engine, self.centres, self.services, self.clients, self.seconds, self.pool_size
         );
         out.push_str(&format!(
-            "{:<38} {:>7} {:>7} {:>7} {:>6} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>10}\n",
+            "{:<38} {:>7} {:>7} {:>7} {:>6} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>10}\n",
             "query",
             "req/s",
             "p50 ms",
@@ -82,13 +88,14 @@ impl Report {
             "DB CPU",
             "load CPU",
             "peak MB",
+            "PSS MB",
             "own MB",
             "kB/resp",
             "of ceiling"
         ));
         for s in &self.scenarios {
             out.push_str(&format!(
-                "{:<38} {:>7.0} {:>7.1} {:>7.1} {:>6} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8.1} {:>10}\n",
+                "{:<38} {:>7.0} {:>7.1} {:>7.1} {:>6} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8.1} {:>10}\n",
                 s.name,
                 s.load.requests_per_second,
                 s.load.p50_ms,
@@ -99,6 +106,7 @@ impl Report {
                 or_dash(s.database_cpu_ms_per_request, 2),
                 or_dash(s.client_cpu_ms_per_request, 2),
                 mb(s.peak_memory_kb),
+                mb(s.peak_proportional_memory_kb),
                 mb(s.peak_private_memory_kb),
                 s.load.bytes_per_response / 1024.0,
                 s.percent_of_ceiling
@@ -128,9 +136,11 @@ impl Report {
             "\nCPU ms: the server's CPU time per request (SQLite works inside it); DB CPU: the database's \
              (PostgreSQL's when it runs here; SQLite's in this process for a ceiling); load CPU: the load generator's.\n\
              peak MB: the server's peak resident memory, which counts the SQLite file's mapped pages once per \
-             connection; own MB: its private memory (heap, stacks), the peak of samples every 5 ms.\n\
-             Peak memory of the server over the run: {} MB resident, {} MB own.\n",
+             connection; PSS MB: its proportional set size, which counts each of them once; \
+             own MB: its private memory (heap, stacks), the peak of samples every 5 ms.\n\
+             Peak memory of the server over the run: {} MB resident, {} MB proportional, {} MB own.\n",
             mb(self.peak_memory_kb),
+            mb(self.peak_proportional_memory_kb),
             mb(self.peak_private_memory_kb)
         ));
         out
