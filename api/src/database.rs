@@ -134,10 +134,17 @@ pub async fn lock_setup(txn: &DatabaseTransaction) -> Result<(), sea_orm::DbErr>
     Ok(())
 }
 
-/// Refreshes the planner's statistics, as a production database's
-/// autovacuum would, after a bulk load.
+/// Refreshes the planner's statistics after a bulk load, as a production
+/// database's autovacuum would. On PostgreSQL that is a vacuum too: it
+/// marks the freshly loaded pages all-visible, without which no index-only
+/// scan can skip the table (a centres page: 4-5 ms in PostgreSQL before,
+/// 1.7-1.9 ms after).
 pub async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
-    db.execute_unprepared("ANALYZE").await.map(|_| ())
+    let statement = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "VACUUM (ANALYZE)",
+        _ => "ANALYZE",
+    };
+    db.execute_unprepared(statement).await.map(|_| ())
 }
 
 /// A database error as one line, for start-up messages.
