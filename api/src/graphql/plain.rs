@@ -21,10 +21,13 @@
 //! fault hooks of test builds do hook fields, which is how the tests tell
 //! the two paths apart.
 
-use std::borrow::Cow;
+use std::{
+    borrow::Cow,
+    cell::{OnceCell, RefCell},
+};
 
 use async_graphql::{
-    ContextSelectionSet, ID, Name, OutputType, Positioned, ServerResult, Value,
+    ContextSelectionSet, EnumType, ID, Name, OutputType, Positioned, ServerResult, Value,
     indexmap::IndexMap,
     parser::types::{Field, Selection, SelectionSet},
     registry::Registry,
@@ -34,27 +37,39 @@ use async_graphql::{
 /// hand.
 pub trait PlainFields: OutputType {
     /// The value of the field named `field`, selected without arguments,
-    /// with `selection` its own selection (empty for a leaf); `None` when
-    /// its resolver must answer it.
-    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, selection: &SelectionSet) -> Option<Value>;
+    /// with `nested` its own selection (empty for a leaf); `None` when its
+    /// resolver must answer it.
+    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, nested: &Nested<'_>) -> Option<Value>;
 }
 
 impl<T: PlainFields> PlainFields for std::sync::Arc<T> {
-    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, selection: &SelectionSet) -> Option<Value> {
-        T::plain_field(self, ctx, field, selection)
+    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, nested: &Nested<'_>) -> Option<Value> {
+        T::plain_field(self, ctx, field, nested)
     }
 }
 
-/// A list of `items` selected with `selection`, answered directly, for an
-/// object whose field is that list (see [`PlainFields::plain_field`]);
-/// `None` when one of its fields needs a resolver.
-pub fn plain_list<T: PlainFields>(
-    items: &[T],
-    ctx: &ContextSelectionSet<'_>,
-    selection: &SelectionSet,
-) -> Option<Value> {
-    let selection = plain_selection(selection)?;
-    plain_objects(items, ctx, &selection).map(Value::List)
+/// A field's own selection, as the items of a list see it when each holds
+/// a list of its own under that field (a page's centres their services):
+/// the plan of the inner lists is made once, by the first item, for all.
+pub struct Nested<'a> {
+    selection: &'a SelectionSet,
+    plan: OnceCell<Option<Plan<'a>>>,
+}
+
+impl<'a> Nested<'a> {
+    fn new(selection: &'a SelectionSet) -> Self {
+        Self {
+            selection,
+            plan: OnceCell::new(),
+        }
+    }
+
+    /// `items`, answered directly with this selection; `None` when one of
+    /// its fields needs a resolver.
+    pub fn list<T: PlainFields>(&self, items: &[T], ctx: &ContextSelectionSet<'_>) -> Option<Value> {
+        let plan = self.plan.get_or_init(|| plain_selection(self.selection).map(Plan::new));
+        plan.as_ref()?.objects(items, ctx).map(Value::List)
+    }
 }
 
 /// A global id as a response holds it. The id is moved in: async-graphql's
@@ -62,6 +77,29 @@ pub fn plain_list<T: PlainFields>(
 /// list).
 pub fn id(id: ID) -> Value {
     Value::String(id.0)
+}
+
+/// An enum's value as a response holds it. async-graphql's `to_value`
+/// makes the value's name anew each time, an allocation for every value of
+/// a list; here each thread makes each name once and shares it.
+pub fn enum_value<T: EnumType>(value: T) -> Value {
+    thread_local! {
+        static NAMES: RefCell<Vec<(&'static str, Name)>> = const { RefCell::new(Vec::new()) };
+    }
+    let name = T::items()
+        .iter()
+        .find(|item| item.value == value)
+        .map_or("", |item| item.name);
+    NAMES.with_borrow_mut(|names| {
+        // The same text at the same address is the same name, whichever
+        // enum it comes from.
+        if let Some((_, known)) = names.iter().find(|(text, _)| std::ptr::eq(*text, name)) {
+            return Value::Enum(known.clone());
+        }
+        let made = Name::new(name);
+        names.push((name, made.clone()));
+        Value::Enum(made)
+    })
 }
 
 /// An object in the schema exactly as `T`, resolved directly when its
@@ -87,7 +125,7 @@ impl<T: PlainFields> OutputType for Plain<T> {
 
     async fn resolve(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> ServerResult<Value> {
         let plain = plain_selection(&field.node.selection_set.node)
-            .and_then(|selection| plain_objects(std::slice::from_ref(&self.0), ctx, &selection));
+            .and_then(|selection| Plan::new(selection).objects(std::slice::from_ref(&self.0), ctx));
         match plain.and_then(|mut objects| objects.pop()) {
             Some(object) => Ok(object),
             None => self.0.resolve(ctx, field).await,
@@ -126,7 +164,7 @@ impl<T: PlainFields> OutputType for PlainList<T> {
 
     async fn resolve(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> ServerResult<Value> {
         let plain = plain_selection(&field.node.selection_set.node)
-            .and_then(|selection| plain_objects(&self.0, ctx, &selection));
+            .and_then(|selection| Plan::new(selection).objects(&self.0, ctx));
         match plain {
             Some(objects) => Ok(Value::List(objects)),
             None => self.0.resolve(ctx, field).await,
@@ -139,7 +177,7 @@ struct Selected<'a> {
     key: &'a Name,
     name: &'a str,
     /// Its own selection: empty for a leaf.
-    selection: &'a SelectionSet,
+    nested: Nested<'a>,
 }
 
 /// The selected fields, when each is plain in form: a field without
@@ -156,7 +194,7 @@ fn plain_selection(selection: &SelectionSet) -> Option<Vec<Selected<'_>>> {
                 plain.then(|| Selected {
                     key: &field.response_key().node,
                     name: field.name.node.as_str(),
-                    selection: &field.selection_set.node,
+                    nested: Nested::new(&field.selection_set.node),
                 })
             }
             Selection::FragmentSpread(_) | Selection::InlineFragment(_) => None,
@@ -164,35 +202,43 @@ fn plain_selection(selection: &SelectionSet) -> Option<Vec<Selected<'_>>> {
         .collect()
 }
 
-/// Every item's map of the selected fields, or `None` when an item cannot
-/// answer one of them.
-fn plain_objects<T: PlainFields>(
-    items: &[T],
-    ctx: &ContextSelectionSet<'_>,
-    selection: &[Selected<'_>],
-) -> Option<Vec<Value>> {
-    // The keys are the same for every item: they are hashed once, into a
-    // map that each item's map starts as a copy of. A key selected twice
-    // names the same field (validation checks it) and keeps its first
-    // position, as async-graphql's own maps do.
-    let mut template = IndexMap::with_capacity(selection.len());
-    let slots: Vec<(usize, &Selected<'_>)> = selection
-        .iter()
-        .map(|field| (template.insert_full(field.key.clone(), Value::Null).0, field))
-        .collect();
-    let mut list = Vec::with_capacity(items.len());
-    for item in items {
-        let mut object = template.clone();
-        for &(slot, field) in &slots {
-            let value = match field.name {
-                "__typename" => Value::String(item.introspection_type_name().into_owned()),
-                name => item.plain_field(ctx, name, field.selection)?,
-            };
-            if let Some((_, place)) = object.get_index_mut(slot) {
-                *place = value;
-            }
-        }
-        list.push(Value::Object(object));
+/// How a plain selection's items are answered: the map each item's map
+/// starts as a copy of, and where each field's value goes in it.
+struct Plan<'a> {
+    template: IndexMap<Name, Value>,
+    slots: Vec<(usize, Selected<'a>)>,
+}
+
+impl<'a> Plan<'a> {
+    fn new(selection: Vec<Selected<'a>>) -> Self {
+        // The keys are the same for every item: they are hashed once. A
+        // key selected twice names the same field (validation checks it)
+        // and keeps its first position, as async-graphql's own maps do.
+        let mut template = IndexMap::with_capacity(selection.len());
+        let slots = selection
+            .into_iter()
+            .map(|field| (template.insert_full(field.key.clone(), Value::Null).0, field))
+            .collect();
+        Self { template, slots }
     }
-    Some(list)
+
+    /// Every item's map of the selected fields, or `None` when an item
+    /// cannot answer one of them.
+    fn objects<T: PlainFields>(&self, items: &[T], ctx: &ContextSelectionSet<'_>) -> Option<Vec<Value>> {
+        let mut list = Vec::with_capacity(items.len());
+        for item in items {
+            let mut object = self.template.clone();
+            for (slot, field) in &self.slots {
+                let value = match field.name {
+                    "__typename" => Value::String(item.introspection_type_name().into_owned()),
+                    name => item.plain_field(ctx, name, &field.nested)?,
+                };
+                if let Some((_, place)) = object.get_index_mut(*slot) {
+                    *place = value;
+                }
+            }
+            list.push(Value::Object(object));
+        }
+        Some(list)
+    }
 }

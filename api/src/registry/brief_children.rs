@@ -40,12 +40,6 @@ pub struct Wanted {
     pub capacities: bool,
 }
 
-impl Wanted {
-    pub fn any(self) -> bool {
-        self.services || self.capacities
-    }
-}
-
 /// A centre's brief lists; a list not [`Wanted`] is `None`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BriefChildren {

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use async_graphql::{Context, ContextSelectionSet, ID, InputType, Object, Value, parser::types::SelectionSet};
+use async_graphql::{Context, ContextSelectionSet, ID, Object, Value};
 use entity::admin_area;
 use sea_orm::prelude::Uuid;
 
@@ -45,12 +45,12 @@ impl AdminArea {
 /// The fields answered from the record at hand (see `plain`; compared with
 /// the resolvers' by `tests/api/plain_lists.rs`).
 impl PlainFields for AdminArea {
-    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, _selection: &SelectionSet) -> Option<Value> {
+    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, _nested: &plain::Nested<'_>) -> Option<Value> {
         Some(match field {
             "id" => plain::id(self.global_id()),
             "code" => Value::String(self.0.code.clone()),
             "name" => Value::String(self.name_in(ctx.lang(None))),
-            "level" => AreaLevel::from(self.0.level).to_value(),
+            "level" => plain::enum_value(AreaLevel::from(self.0.level)),
             _ => return None,
         })
     }

@@ -1,8 +1,6 @@
 use std::sync::Arc;
 
-use async_graphql::{
-    Context, ContextSelectionSet, ID, InputType, Lookahead, Object, Value, parser::types::SelectionSet,
-};
+use async_graphql::{Context, ContextSelectionSet, ID, InputType, Lookahead, Object, Value};
 use chrono::{DateTime, Utc};
 
 use sea_orm::prelude::Uuid;
@@ -78,11 +76,11 @@ impl Capacity {
 /// the same values as the resolvers below, which `tests/api/plain_lists.rs`
 /// compares field by field.
 impl PlainFields for Capacity {
-    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, _selection: &SelectionSet) -> Option<Value> {
+    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, _nested: &plain::Nested<'_>) -> Option<Value> {
         let view = &self.0;
         Some(match field {
             "id" => plain::id(self.global_id()),
-            "unit" => CapacityUnit::from(view.unit).to_value(),
+            "unit" => plain::enum_value(CapacityUnit::from(view.unit)),
             "maximum" => view.maximum.to_value(),
             "available" => view.available.to_value(),
             "updated" => view.updated.to_value(),

@@ -1,8 +1,6 @@
 use std::sync::Arc;
 
-use async_graphql::{
-    Context, ContextSelectionSet, ID, InputType, Lookahead, Object, Value, parser::types::SelectionSet,
-};
+use async_graphql::{Context, ContextSelectionSet, ID, InputType, Lookahead, Object, Value};
 use chrono::{DateTime, Utc};
 use entity::{centre, values::LocalizedText};
 use sea_orm::prelude::Uuid;
@@ -193,23 +191,23 @@ fn free_places(capacities: &[Arc<CapacityView>]) -> i32 {
 /// below, which `tests/api/plain_lists.rs` compares field by field. A list
 /// is answered here only when its own selection is plain too.
 impl PlainFields for Centre {
-    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, selection: &SelectionSet) -> Option<Value> {
+    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, nested: &plain::Nested<'_>) -> Option<Value> {
         let summary = &self.summary;
         Some(match field {
             "id" => plain::id(self.global_id()),
             "name" => Value::String(self.summary_name(ctx.lang(None))?.to_owned()),
-            "kind" => CentreKind::from(summary.kind).to_value(),
+            "kind" => plain::enum_value(CentreKind::from(summary.kind)),
             "latitude" => summary.latitude.to_value(),
             "longitude" => summary.longitude.to_value(),
             "addressConfidential" => summary.address_confidential.to_value(),
             "availablePlaces" => free_places(self.brief_capacities()?).to_value(),
             "services" => {
                 let services: Vec<Service> = self.brief_services()?.iter().cloned().map(Service::new).collect();
-                return plain::plain_list(&services, ctx, selection);
+                return nested.list(&services, ctx);
             }
             "capacities" => {
                 let capacities: Vec<Capacity> = self.brief_capacities()?.iter().cloned().map(Capacity).collect();
-                return plain::plain_list(&capacities, ctx, selection);
+                return nested.list(&capacities, ctx);
             }
             _ => return None,
         })

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use async_graphql::{Context, ContextSelectionSet, ID, InputType, Object, Value, parser::types::SelectionSet};
+use async_graphql::{Context, ContextSelectionSet, ID, InputType, Object, Value};
 use chrono::{DateTime, Utc};
 use entity::organization;
 use sea_orm::prelude::Uuid;
@@ -59,12 +59,12 @@ impl Organization {
 /// The fields answered from the record at hand (see `plain`; compared with
 /// the resolvers' by `tests/api/plain_lists.rs`).
 impl PlainFields for Organization {
-    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, _selection: &SelectionSet) -> Option<Value> {
+    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, _nested: &plain::Nested<'_>) -> Option<Value> {
         let m = &self.0;
         Some(match field {
             "id" => plain::id(self.global_id()),
             "name" => Value::String(self.name_in(ctx.lang(None))),
-            "kind" => OrganizationKind::from(m.kind).to_value(),
+            "kind" => plain::enum_value(OrganizationKind::from(m.kind)),
             "email" => m.email.to_value(),
             "website" => m.website.to_value(),
             "isDemo" => m.is_demo.to_value(),

@@ -1,8 +1,6 @@
 use std::sync::Arc;
 
-use async_graphql::{
-    Context, ContextSelectionSet, ID, InputType, Lookahead, Object, SimpleObject, Value, parser::types::SelectionSet,
-};
+use async_graphql::{Context, ContextSelectionSet, ID, InputType, Lookahead, Object, SimpleObject, Value};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{service, values::LocalizedText};
 use sea_orm::prelude::Uuid;
@@ -123,17 +121,17 @@ impl Service {
 /// values as the resolvers below, which `tests/api/plain_lists.rs` compares
 /// field by field.
 impl PlainFields for Service {
-    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, _selection: &SelectionSet) -> Option<Value> {
+    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, _nested: &plain::Nested<'_>) -> Option<Value> {
         let summary = &self.summary;
         let details = summary.details.as_ref();
         Some(match field {
             "id" => plain::id(self.global_id()),
             "name" => Value::String(self.summary_name(ctx.lang(None))?.to_owned()),
-            "kind" => ServiceKind::from(kind_of(summary.category)).to_value(),
-            "category" => ServiceCategory::from(summary.category).to_value(),
+            "kind" => plain::enum_value(ServiceKind::from(kind_of(summary.category))),
+            "category" => plain::enum_value(ServiceCategory::from(summary.category)),
             "ageMin" => details?.age_min.to_value(),
             "ageMax" => details?.age_max.to_value(),
-            "status" => ServiceStatus::from(details?.status).to_value(),
+            "status" => plain::enum_value(ServiceStatus::from(details?.status)),
             "isFree" => details?.free.to_value(),
             "isDemo" => details?.is_demo.to_value(),
             "archivedAt" => details?.archived_at.to_value(),
