@@ -15,7 +15,6 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    centre,
     enums::{CapacityUnit, ServiceCategory, Stored},
     service, service_at_centre,
 };
@@ -103,7 +102,7 @@ fn services_json(backend: DbBackend, lang: Lang) -> SimpleExpr {
             Expr::col((service::Entity, service::Column::Id))
                 .equals((service_at_centre::Entity, service_at_centre::Column::ServiceId)),
         )
-        .and_where(of_enclosing_centre())
+        .and_where(placement::of_enclosing_centre())
         .and_where(placement::live())
         .and_where(super::service::live())
         .to_owned();
@@ -127,12 +126,6 @@ fn capacities_json(backend: DbBackend) -> SimpleExpr {
         vec![],
     );
     capacity::capacities_of_enclosing_centre().expr(list).to_owned().into()
-}
-
-/// SQL: the placement belongs to the centre of the enclosing query.
-fn of_enclosing_centre() -> SimpleExpr {
-    Expr::col((service_at_centre::Entity, service_at_centre::Column::CentreId))
-        .equals((centre::Entity, centre::Column::Id))
 }
 
 /// SQL: a JSON array, as text, of one array of `items` per row, in

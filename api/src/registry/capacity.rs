@@ -294,10 +294,7 @@ pub(super) fn capacities_of_enclosing_centre() -> sea_orm::sea_query::SelectStat
                 .equals((service_at_centre::Entity, service_at_centre::Column::Id)),
         )
         .and_where(placement::live())
-        .and_where(
-            Expr::col((service_at_centre::Entity, service_at_centre::Column::CentreId))
-                .equals((centre::Entity, centre::Column::Id)),
-        )
+        .and_where(placement::of_enclosing_centre())
         .to_owned()
 }
 

@@ -4,13 +4,15 @@
 //! history stay for the audit trail), and adding it again revives it.
 
 use entity::{
+    centre,
     enums::{AuditAction, ChangeAction},
     service_at_centre,
     values::LocalizedText,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    prelude::Uuid, sea_query::SimpleExpr,
+    prelude::Uuid,
+    sea_query::{Expr, ExprTrait, SimpleExpr},
 };
 use serde_json::{Value, json};
 
@@ -23,6 +25,13 @@ use crate::error::AppError;
 /// Not archived.
 pub fn live() -> SimpleExpr {
     service_at_centre::Column::ArchivedAt.is_null()
+}
+
+/// The placement belongs to the centre of the enclosing query (for
+/// correlated subqueries).
+pub fn of_enclosing_centre() -> SimpleExpr {
+    Expr::col((service_at_centre::Entity, service_at_centre::Column::CentreId))
+        .equals((centre::Entity, centre::Column::Id))
 }
 
 fn snapshot(m: &service_at_centre::Model) -> Value {
