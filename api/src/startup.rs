@@ -11,7 +11,9 @@ use tracing_actix_web::TracingLogger;
 use crate::{
     config::{HttpSettings, Settings},
     database,
-    graphql::{SchemaDeps, build_schemas, documents::Documents, rate_limit::RateLimiter},
+    graphql::{
+        SchemaDeps, build_schemas, documents::Documents, loaders::lookups::SharedLookups, rate_limit::RateLimiter,
+    },
     http::{self, auth::TokenVerifier, graphql::GraphqlState, subscription::Sockets},
     memory,
     metrics::Metrics,
@@ -95,6 +97,7 @@ impl Application {
             verifier: TokenVerifier::from_settings(&settings.auth)?,
             public_grid: grid,
             reference: reference.clone(),
+            lookups: SharedLookups::new(&db),
         });
         let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
         let sockets = web::Data::new(Sockets::new(settings.live, metrics.clone(), stopping_rx));

@@ -38,7 +38,7 @@ use crate::{
         SchemaDeps, build_schemas,
         context::RequestContext,
         ids::{self, NodeKind},
-        loaders::Loaders,
+        loaders::{Loaders, lookups::SharedLookups},
         rate_limit::RateLimiter,
     },
     metrics::Metrics,
@@ -478,6 +478,7 @@ async fn count_statements(
         freshness: Freshness { stale_after },
     });
     let schema = &schemas.http.anonymous;
+    let lookups = SharedLookups::new(&counting);
     let mut costs = Vec::new();
     for (name, query, variables) in requests {
         let request = || {
@@ -487,6 +488,7 @@ async fn count_statements(
                 .data(Loaders::new(
                     &counting,
                     events.reference_cache(),
+                    &lookups,
                     registry::text::Lang::Ky,
                 ))
         };

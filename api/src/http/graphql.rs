@@ -45,7 +45,7 @@ use crate::{
         context::RequestContext,
         documents::{Documents, Prepared},
         limits::{self, DocumentLimits},
-        loaders::Loaders,
+        loaders::{Loaders, lookups::SharedLookups},
         observe,
         rate_limit::{self, Client, RateLimiter},
         types::text::Lang,
@@ -72,6 +72,8 @@ pub struct GraphqlState {
     pub public_grid: PublicGrid,
     /// This replica's areas and organizations (kept true by the events).
     pub reference: Arc<ReferenceCache>,
+    /// This replica's look-ups of records by id, batched across requests.
+    pub lookups: SharedLookups,
 }
 
 /// An HTTP-level failure, answered in the GraphQL error shape.
@@ -303,7 +305,7 @@ async fn execute_in_time(
     let lang = context.accept_language.unwrap_or(Lang::Ky).into();
     let request = request
         .data(context.clone())
-        .data(Loaders::new(&state.db, &state.reference, lang));
+        .data(Loaders::new(&state.db, &state.reference, &state.lookups, lang));
     let execution = AssertUnwindSafe(schema.execute(request)).catch_unwind();
     let status = match tokio::time::timeout(state.http.request_timeout, execution).await {
         Ok(Ok(response)) => return (response, None),

@@ -283,7 +283,12 @@ impl Connection {
             .accept_language
             .map_or(crate::registry::text::Lang::Ky, Into::into);
         data.insert(context);
-        data.insert(Loaders::uncached(&self.state.db, &self.state.reference, lang));
+        data.insert(Loaders::uncached(
+            &self.state.db,
+            &self.state.reference,
+            &self.state.lookups,
+            lang,
+        ));
         let (mut inbox, inbox_rx) = futures::channel::mpsc::channel::<String>(INBOX);
         let graphql = WebSocket::new(schema, inbox_rx, self.protocol).connection_data(data);
         tokio::pin!(graphql);

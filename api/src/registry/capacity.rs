@@ -250,7 +250,7 @@ fn read_view(row: &Row<'_>, detail: Detail) -> Result<CapacityView, DbErr> {
 
 /// Capacities by id, with their details.
 pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, CapacityView>, AppError> {
-    let query = views_with_placement(Detail::Full).filter(capacity::Column::Id.is_in(ids.iter().copied()));
+    let query = views_with_placement(Detail::Full).filter(capacity::Column::Id.is_in(super::padded(ids)));
     let rows = super::row::read_all(db, query.build(db.get_database_backend()), |row| {
         read_view(row, Detail::Full)
     })

@@ -147,10 +147,24 @@ async fn find_by_ids<E: EntityTrait>(
 ) -> Result<std::collections::HashMap<sea_orm::prelude::Uuid, E::Model>, AppError> {
     use sea_orm::FromQueryResult;
     let backend = db.get_database_backend();
+    let ids = padded(ids);
     let sql = by_ids::sql::<E>(backend, id, ids.len());
     let statement = sea_orm::Statement::from_sql_and_values(backend, &*sql, ids.iter().map(|&id| id.into()));
     let rows = E::Model::find_by_statement(statement).all(db).await?;
     Ok(rows.into_iter().map(|row| (key(&row), row)).collect())
+}
+
+/// `ids` with the last repeated up to the next power of two. Look-ups are
+/// batched across requests (`graphql::loaders::lookups`) and come in every
+/// length, and every length is a statement of its own, for each connection
+/// to prepare and keep in its cache of statements (32 on SQLite): padded,
+/// they are eight. A repeated id matches its record once.
+pub(crate) fn padded(ids: &[sea_orm::prelude::Uuid]) -> Vec<sea_orm::prelude::Uuid> {
+    let mut padded = ids.to_vec();
+    if let Some(&last) = ids.last() {
+        padded.resize(ids.len().next_power_of_two(), last);
+    }
+    padded
 }
 
 /// The SQL text of look-ups by primary key, kept by record type, key
@@ -167,9 +181,10 @@ mod by_ids {
 
     use sea_orm::{ColumnTrait, DbBackend, EntityTrait, IdenStatic, QueryFilter, QueryTrait, prelude::Uuid};
 
-    /// Longer lists are rare (a page holds at most 100 records) and are
-    /// built each time, so that the texts kept stay few and short.
-    const KEPT_UP_TO_IDS: usize = 100;
+    /// Longer lists are rare (a page holds at most 100 records, padded to
+    /// 128) and are built each time, so that the texts kept stay few and
+    /// short.
+    const KEPT_UP_TO_IDS: usize = 128;
 
     type Key = (TypeId, &'static str, u8, usize);
 
@@ -238,6 +253,18 @@ mod by_ids {
                 *sql::<centre::Entity>(DbBackend::Postgres, centre::Column::OrganizationId, 2),
                 built::<centre::Entity>(DbBackend::Postgres, centre::Column::OrganizationId, 2)
             );
+        }
+
+        #[test]
+        fn padding_repeats_the_last_id_up_to_a_power_of_two() {
+            let ids: Vec<Uuid> = (1..=5).map(Uuid::from_u128).collect();
+            let padded = super::super::padded(&ids);
+            assert_eq!(padded.len(), 8);
+            assert_eq!(&padded[..5], &ids[..]);
+            assert!(padded[5..].iter().all(|&id| id == ids[4]));
+            assert_eq!(super::super::padded(&ids[..4]), &ids[..4]);
+            assert_eq!(super::super::padded(&ids[..1]), &ids[..1]);
+            assert!(super::super::padded(&[]).is_empty());
         }
     }
 }

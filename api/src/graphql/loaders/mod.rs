@@ -1,6 +1,8 @@
 //! Per-request DataLoaders: every relation a resolver follows is batched into
 //! one query per request level, and cached for the request only (never across
-//! callers). Each loader is one call into the registry.
+//! callers). Each loader is one call into the registry. Records by id are
+//! read through this replica's [`lookups`], which batch them across requests
+//! (and keep nothing).
 //!
 //! Values are shared (`Arc`), records and each record of a list alike: a
 //! resolver takes the loader's own rows instead of a copy of them.
@@ -8,6 +10,7 @@
 pub mod admin_area;
 pub mod capacity;
 pub mod centre;
+pub mod lookups;
 pub mod organization;
 pub mod service;
 pub mod service_at_centre;
@@ -17,6 +20,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::{DatabaseConnection, prelude::Uuid};
 
+use self::lookups::{SharedLookups, Through};
 use crate::registry::{reference::ReferenceCache, row::Detail, text::Lang};
 
 /// The loaders of one request.
@@ -25,7 +29,7 @@ pub struct Loaders {
     pub organization: DataLoader<organization::OrganizationById, HashMapCache>,
     pub organization_centres: DataLoader<centre::CentreIdsOfOrganization, HashMapCache>,
     pub organization_services: DataLoader<service::ServiceIdsOfOrganization, HashMapCache>,
-    pub centre: DataLoader<centre::CentreById, HashMapCache>,
+    pub centre: DataLoader<Through<centre::CentreById>, HashMapCache>,
     /// A centre's services with their details, and without them (for lists
     /// that select none, see `types::service::Service::detail_selected`).
     pub centre_services: DataLoader<service::ServicesOfCentre, HashMapCache>,
@@ -36,12 +40,12 @@ pub struct Loaders {
     pub centre_capacities: DataLoader<capacity::CapacitiesOfCentre, HashMapCache>,
     pub centre_capacities_brief: DataLoader<capacity::CapacitiesOfCentre, HashMapCache>,
     pub centre_languages: DataLoader<centre::LanguagesOfCentre, HashMapCache>,
-    pub service: DataLoader<service::ServiceById, HashMapCache>,
+    pub service: DataLoader<Through<service::ServiceById>, HashMapCache>,
     pub service_target_groups: DataLoader<service::TargetGroupsOfService, HashMapCache>,
     pub service_areas: DataLoader<service::AreasOfService, HashMapCache>,
     pub service_centres: DataLoader<centre::CentreIdsOfService, HashMapCache>,
-    pub capacity: DataLoader<capacity::CapacityById, HashMapCache>,
-    pub service_at_centre: DataLoader<service_at_centre::ServiceAtCentreById, HashMapCache>,
+    pub capacity: DataLoader<Through<capacity::CapacityById>, HashMapCache>,
+    pub service_at_centre: DataLoader<Through<service_at_centre::ServiceAtCentreById>, HashMapCache>,
     /// This replica's areas and organizations, which the area and
     /// organization loaders read through, and which resolve the area codes
     /// that filters name.
@@ -58,25 +62,26 @@ fn loader<L: Loader<Uuid>>(inner: L) -> DataLoader<L, HashMapCache> {
 impl Loaders {
     /// The loaders of a request whose texts are in `lang` unless a field
     /// asks for another language; areas and organizations come through
-    /// this replica's `reference` cache.
-    pub fn new(db: &DatabaseConnection, reference: &Arc<ReferenceCache>, lang: Lang) -> Self {
+    /// this replica's `reference` cache, records by id through its shared
+    /// `lookups`.
+    pub fn new(db: &DatabaseConnection, reference: &Arc<ReferenceCache>, lookups: &SharedLookups, lang: Lang) -> Self {
         Self {
             admin_area: loader(admin_area::AdminAreaById(db.clone(), reference.clone())),
             organization: loader(organization::OrganizationById(db.clone(), reference.clone())),
             organization_centres: loader(centre::CentreIdsOfOrganization(db.clone())),
             organization_services: loader(service::ServiceIdsOfOrganization(db.clone())),
-            centre: loader(centre::CentreById(db.clone())),
+            centre: lookups.centre(),
             centre_services: loader(service::ServicesOfCentre(db.clone(), lang, Detail::Full)),
             centre_services_brief: loader(service::ServicesOfCentre(db.clone(), lang, Detail::Brief)),
             centre_capacities: loader(capacity::CapacitiesOfCentre(db.clone(), Detail::Full)),
             centre_capacities_brief: loader(capacity::CapacitiesOfCentre(db.clone(), Detail::Brief)),
             centre_languages: loader(centre::LanguagesOfCentre(db.clone())),
-            service: loader(service::ServiceById(db.clone())),
+            service: lookups.service(),
             service_target_groups: loader(service::TargetGroupsOfService(db.clone())),
             service_areas: loader(service::AreasOfService(db.clone())),
             service_centres: loader(centre::CentreIdsOfService(db.clone())),
-            capacity: loader(capacity::CapacityById(db.clone())),
-            service_at_centre: loader(service_at_centre::ServiceAtCentreById(db.clone())),
+            capacity: lookups.capacity(),
+            service_at_centre: lookups.service_at_centre(),
             reference: reference.clone(),
         }
     }
@@ -85,8 +90,13 @@ impl Loaders {
     /// hours, and each event must be resolved against the registry as it
     /// stands then.
     /// The reference cache stays: the events keep it true.
-    pub fn uncached(db: &DatabaseConnection, reference: &Arc<ReferenceCache>, lang: Lang) -> Self {
-        let loaders = Self::new(db, reference, lang);
+    pub fn uncached(
+        db: &DatabaseConnection,
+        reference: &Arc<ReferenceCache>,
+        lookups: &SharedLookups,
+        lang: Lang,
+    ) -> Self {
+        let loaders = Self::new(db, reference, lookups, lang);
         loaders.admin_area.enable_all_cache(false);
         loaders.organization.enable_all_cache(false);
         loaders.organization_centres.enable_all_cache(false);
