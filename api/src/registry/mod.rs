@@ -154,12 +154,12 @@ async fn find_by_ids<E: EntityTrait>(
     Ok(rows.into_iter().map(|row| (key(&row), row)).collect())
 }
 
-/// `ids` with the last repeated up to the next power of two. Look-ups are
-/// batched across requests (`graphql::loaders::lookups`) and come in every
-/// length, and every length is a statement of its own, for each connection
-/// to prepare and keep in its cache of statements (32 on SQLite): padded,
-/// they are eight. A repeated id matches its record once.
-pub(crate) fn padded(ids: &[sea_orm::prelude::Uuid]) -> Vec<sea_orm::prelude::Uuid> {
+/// `ids` with the last repeated up to the next power of two. Callers batch
+/// look-ups by id across requests, so the lists come in every length, and
+/// every length is a statement of its own, for each connection to prepare
+/// and keep in its cache of statements (32 on SQLite): padded, the lists of
+/// up to 128 ids are eight statements. A repeated id matches its record once.
+fn padded(ids: &[sea_orm::prelude::Uuid]) -> Vec<sea_orm::prelude::Uuid> {
     let mut padded = ids.to_vec();
     if let Some(&last) = ids.last() {
         padded.resize(ids.len().next_power_of_two(), last);
