@@ -10,11 +10,11 @@ use crate::bench::{self, BenchArgs};
 use crate::{
     config::{
         AuthSettings, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_PUBLIC_GRID_DEGREES, DEFAULT_STALE_AFTER,
-        DatabaseSettings, HttpSettings, LiveSettings, QueryLimits, RateLimitSettings, Settings,
+        DEFAULT_TOKEN_LEEWAY, DatabaseSettings, HttpSettings, LiveSettings, QueryLimits, RateLimitSettings, Settings,
     },
     database, graphql,
     http::auth,
-    registry::{access::Role, geo::PublicGrid},
+    registry::{access::Role, geo::PublicGrid, hold::FairShare},
     seed,
     startup::{Application, Signals},
     telemetry::{self, LogFormat},
@@ -113,6 +113,15 @@ pub struct ServerOptions {
     /// Most WebSocket connections open at once on one server process [default: 5000].
     #[arg(long, env = "KAMKOR_MAX_WEBSOCKETS", global = true)]
     pub max_websockets: Option<String>,
+    /// Most WebSocket connections from one client (IPv4 address or IPv6 /64) at once [default: 100].
+    #[arg(long, env = "KAMKOR_MAX_WEBSOCKETS_PER_CLIENT", global = true)]
+    pub max_websockets_per_client: Option<String>,
+    /// Most places one holder (not an admin) holds at once [default: 20].
+    #[arg(long, env = "KAMKOR_HOLD_MAX_PLACES", global = true)]
+    pub hold_max_places: Option<String>,
+    /// Most holds one holder (not an admin) takes in an hour [default: 60].
+    #[arg(long, env = "KAMKOR_HOLD_MAX_PER_HOUR", global = true)]
+    pub hold_max_per_hour: Option<String>,
     /// How long a count of places stays fresh before it is reported stale, e.g. 24h, 3d [default: 24h].
     #[arg(long, env = "KAMKOR_STALE_AFTER", global = true)]
     pub stale_after: Option<String>,
@@ -140,9 +149,15 @@ pub struct ServerOptions {
     /// When set, tokens must carry this issuer (`iss`).
     #[arg(long, env = "KAMKOR_JWT_ISSUER", global = true)]
     pub jwt_issuer: Option<String>,
-    /// When set, tokens must carry this audience (`aud`).
+    /// When set, tokens must carry this audience (`aud`); required with --jwt-public-key unless --jwt-any-audience.
     #[arg(long, env = "KAMKOR_JWT_AUDIENCE", global = true)]
     pub jwt_audience: Option<String>,
+    /// Accept the identity provider's tokens whatever their audience (only if it mints tokens for Kamkor alone) [default: false].
+    #[arg(long, env = "KAMKOR_JWT_ANY_AUDIENCE", global = true)]
+    pub jwt_any_audience: Option<String>,
+    /// How far token times (`exp`, `nbf`) may be off, for clock skew, e.g. 30s [default: 30s].
+    #[arg(long, env = "KAMKOR_JWT_LEEWAY", global = true)]
+    pub jwt_leeway: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -202,9 +217,18 @@ impl Checks {
     }
 
     fn duration(&mut self, flag: &str, value: Option<&str>, default: Duration) -> Duration {
+        let duration = self.duration_or_zero(flag, value, default);
+        if duration.is_zero() {
+            self.0.push(format!("--{flag} must be longer than 0s"));
+            return default;
+        }
+        duration
+    }
+
+    fn duration_or_zero(&mut self, flag: &str, value: Option<&str>, default: Duration) -> Duration {
         let Some(raw) = value else { return default };
         match humantime::parse_duration(raw.trim()) {
-            Ok(d) if !d.is_zero() => d,
+            Ok(d) => d,
             _ => {
                 self.0
                     .push(format!("--{flag} {raw:?} is not a duration such as 10s or 2m"));
@@ -276,6 +300,42 @@ impl Cli {
             keepalive: checks.duration("ws-keepalive", o.ws_keepalive.as_deref(), d.keepalive),
             max_subscriptions: checks.count("max-subscriptions", o.max_subscriptions.as_deref(), d.max_subscriptions),
             max_connections: checks.count("max-websockets", o.max_websockets.as_deref(), d.max_connections),
+            max_connections_per_client: checks.count(
+                "max-websockets-per-client",
+                o.max_websockets_per_client.as_deref(),
+                d.max_connections_per_client,
+            ),
+        };
+        let share = FairShare::default();
+        let fair_share = FairShare {
+            max_places_held: checks.parse(
+                "hold-max-places",
+                o.hold_max_places.as_deref(),
+                share.max_places_held,
+                |n| *n > 0,
+                "a whole number above 0",
+            ),
+            max_holds_per_hour: checks.parse(
+                "hold-max-per-hour",
+                o.hold_max_per_hour.as_deref(),
+                share.max_holds_per_hour,
+                |n| *n > 0,
+                "a whole number above 0",
+            ),
+        };
+        let auth = AuthSettings {
+            secret: o.jwt_secret.clone(),
+            public_key: o.jwt_public_key.clone(),
+            issuer: o.jwt_issuer.clone(),
+            audience: o.jwt_audience.clone(),
+            any_audience: checks.parse(
+                "jwt-any-audience",
+                o.jwt_any_audience.as_deref(),
+                false,
+                |_| true,
+                "true or false",
+            ),
+            leeway: checks.duration_or_zero("jwt-leeway", o.jwt_leeway.as_deref(), DEFAULT_TOKEN_LEEWAY),
         };
         let stale_after = checks.duration("stale-after", o.stale_after.as_deref(), DEFAULT_STALE_AFTER);
         let defaults = RateLimitSettings::default();
@@ -339,14 +399,10 @@ impl Cli {
                 live,
                 limits,
                 rate_limit,
-                auth: AuthSettings {
-                    secret: o.jwt_secret.clone(),
-                    public_key: o.jwt_public_key.clone(),
-                    issuer: o.jwt_issuer.clone(),
-                    audience: o.jwt_audience.clone(),
-                },
+                auth,
                 public_grid_degrees,
                 stale_after,
+                fair_share,
             }),
             _ => Err(checks.0.join("; ")),
         }

@@ -31,6 +31,8 @@ pub struct Settings {
     pub public_grid_degrees: f64,
     /// How long a count of places stays fresh: older ones are `stale`.
     pub stale_after: Duration,
+    /// What one holder may hold at once and take an hour.
+    pub fair_share: crate::registry::hold::FairShare,
 }
 
 #[derive(Clone)]
@@ -76,6 +78,8 @@ pub struct LiveSettings {
     pub max_subscriptions: usize,
     /// Most WebSocket connections open at once on this process.
     pub max_connections: usize,
+    /// Most of them from one client (an IPv4 address, an IPv6 /64).
+    pub max_connections_per_client: usize,
 }
 
 impl Default for LiveSettings {
@@ -85,6 +89,7 @@ impl Default for LiveSettings {
             keepalive: Duration::from_secs(15),
             max_subscriptions: 20,
             max_connections: 5000,
+            max_connections_per_client: 100,
         }
     }
 }
@@ -160,7 +165,7 @@ impl Default for RateLimitSettings {
 
 /// How bearer tokens (JWT) are checked. With no key, the server serves
 /// anonymous reads and refuses every write.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct AuthSettings {
     /// Shared secret of HS256 tokens (at least 32 bytes).
     pub secret: Option<String>,
@@ -171,6 +176,28 @@ pub struct AuthSettings {
     pub issuer: Option<String>,
     /// When set, tokens must carry this `aud`.
     pub audience: Option<String>,
+    /// Accept an identity provider's tokens whatever their audience (only
+    /// for a provider that mints tokens for Kamkor alone): without it, a
+    /// public key needs an audience.
+    pub any_audience: bool,
+    /// How far `exp` and `nbf` may be off, for clocks that disagree.
+    pub leeway: Duration,
+}
+
+/// The leeway of token times unless configured.
+pub const DEFAULT_TOKEN_LEEWAY: Duration = Duration::from_secs(30);
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            secret: None,
+            public_key: None,
+            issuer: None,
+            audience: None,
+            any_audience: false,
+            leeway: DEFAULT_TOKEN_LEEWAY,
+        }
+    }
 }
 
 impl std::fmt::Debug for AuthSettings {
@@ -181,6 +208,8 @@ impl std::fmt::Debug for AuthSettings {
             .field("public_key", &self.public_key)
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
+            .field("any_audience", &self.any_audience)
+            .field("leeway", &self.leeway)
             .finish()
     }
 }
@@ -281,6 +310,7 @@ impl Settings {
             auth: AuthSettings::default(),
             public_grid_degrees: DEFAULT_PUBLIC_GRID_DEGREES,
             stale_after: DEFAULT_STALE_AFTER,
+            fair_share: Default::default(),
         }
     }
 }

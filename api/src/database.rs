@@ -151,3 +151,50 @@ pub async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), sea_orm::
 fn one_line(err: &sea_orm::DbErr) -> String {
     err.to_string().replace('\n', " ")
 }
+
+/// Whether the database answers, as the watchdog last saw it (see
+/// [`Reachability::watch`]).
+///
+/// A database that has stopped answering (a network partition, a frozen
+/// host) leaves connections open: each request would wait its whole time
+/// limit for a statement that never returns, and hold a worker meanwhile.
+/// Once the watchdog knows better, requests are answered at once.
+pub struct Reachability {
+    reachable: std::sync::atomic::AtomicBool,
+}
+
+/// How long the watchdog waits for an answer, as `/readyz` does.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How often it asks while the database answers.
+const PROBE_EVERY: Duration = Duration::from_secs(1);
+/// How often it asks while the database does not: its return is noticed
+/// within this of its first answer.
+const PROBE_AGAIN_EVERY: Duration = Duration::from_millis(100);
+
+impl Reachability {
+    /// Starts watching `db` for as long as the process runs: reachable
+    /// until a probe finds otherwise.
+    pub fn watch(db: DatabaseConnection) -> std::sync::Arc<Self> {
+        let reachability = std::sync::Arc::new(Self {
+            reachable: std::sync::atomic::AtomicBool::new(true),
+        });
+        let watched = reachability.clone();
+        tokio::spawn(async move {
+            loop {
+                let answered = matches!(tokio::time::timeout(PROBE_TIMEOUT, db.ping()).await, Ok(Ok(())));
+                let was = watched.reachable.swap(answered, std::sync::atomic::Ordering::AcqRel);
+                match (was, answered) {
+                    (true, false) => tracing::warn!("the database does not answer; requests are refused until it does"),
+                    (false, true) => tracing::info!("the database answers again"),
+                    _ => {}
+                }
+                tokio::time::sleep(if answered { PROBE_EVERY } else { PROBE_AGAIN_EVERY }).await;
+            }
+        });
+        reachability
+    }
+
+    pub fn is_reachable(&self) -> bool {
+        self.reachable.load(std::sync::atomic::Ordering::Acquire)
+    }
+}

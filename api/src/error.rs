@@ -10,6 +10,8 @@
 //! - `Conflict`: a write lost an optimistic-concurrency race (or would make a
 //!   second record where one is allowed); `extensions.currentVersion` and
 //!   `extensions.current` give the record as it now stands.
+//! - `RateLimited`: the caller has done this as often as a caller may for
+//!   now (holds an hour); `extensions.retryAfter` says in how many seconds.
 //! - `Unavailable`: the database cannot be reached right now; worth retrying.
 //! - `Timeout`: the work took longer than the server allows (a statement
 //!   timeout); worth retrying with a smaller request.
@@ -43,6 +45,8 @@ pub enum AppError {
         message: String,
         current: Option<Box<CurrentState>>,
     },
+    #[error("{message}")]
+    RateLimited { message: String, retry_after: u64 },
     #[error("the database is unavailable; try again shortly")]
     Unavailable(#[source] anyhow::Error),
     #[error("the request took too long; ask for less (fewer or smaller pages)")]
@@ -114,6 +118,7 @@ impl AppError {
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::Conflict { .. } => "CONFLICT",
+            Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
             Self::Timeout(_) => "TIMEOUT",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
@@ -146,6 +151,10 @@ impl From<std::sync::Arc<AppError>> for AppError {
                 Self::Conflict { message, current } => Self::Conflict {
                     message: message.clone(),
                     current: current.clone(),
+                },
+                Self::RateLimited { message, retry_after } => Self::RateLimited {
+                    message: message.clone(),
+                    retry_after: *retry_after,
                 },
                 Self::Unavailable(cause) => Self::Unavailable(anyhow::anyhow!("{cause:#}")),
                 Self::Timeout(cause) => Self::Timeout(anyhow::anyhow!("{cause:#}")),
@@ -222,6 +231,7 @@ impl From<AppError> for async_graphql::Error {
                         ext.set("current", values);
                     }
                 }
+                AppError::RateLimited { retry_after, .. } => ext.set("retryAfter", *retry_after),
                 _ => {}
             }
         })
@@ -247,6 +257,13 @@ mod tests {
             ),
             (AppError::Forbidden("x".into()), "FORBIDDEN"),
             (AppError::conflict("x", None), "CONFLICT"),
+            (
+                AppError::RateLimited {
+                    message: "x".into(),
+                    retry_after: 3,
+                },
+                "RATE_LIMITED",
+            ),
             (AppError::Unavailable(anyhow::anyhow!("down")), "SERVICE_UNAVAILABLE"),
             (AppError::Timeout(anyhow::anyhow!("slow")), "TIMEOUT"),
             (AppError::Internal(anyhow::anyhow!("boom")), "INTERNAL_SERVER_ERROR"),

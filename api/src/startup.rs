@@ -12,7 +12,8 @@ use crate::{
     config::{HttpSettings, Settings},
     database,
     graphql::{
-        SchemaDeps, build_schemas, documents::Documents, loaders::lookups::SharedLookups, rate_limit::RateLimiter,
+        SchemaDeps, build_schemas, documents::Documents, loaders::lookups::SharedLookups, observe,
+        rate_limit::RateLimiter,
     },
     http::{self, auth::TokenVerifier, graphql::GraphqlState, subscription::Sockets},
     memory,
@@ -53,6 +54,9 @@ impl Application {
     /// Migrates the database, loads the demo data into an empty one when
     /// asked, and binds the listener (port 0 picks a free port).
     pub async fn build_with_db(settings: &Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
+        // Keys first: a server that would accept the wrong tokens must not
+        // get as far as touching the database.
+        let verifier = TokenVerifier::from_settings(&settings.auth)?;
         memory::return_large_blocks_when_freed();
         database::migrate(&db).await?;
         let grid = PublicGrid(settings.public_grid_degrees);
@@ -85,6 +89,7 @@ impl Application {
             freshness: Freshness {
                 stale_after: chrono::TimeDelta::from_std(settings.stale_after)?,
             },
+            fair_share: settings.fair_share,
         });
         let state = web::Data::new(GraphqlState {
             schemas,
@@ -94,10 +99,12 @@ impl Application {
             db: db.clone(),
             http: settings.http.clone(),
             limits: settings.limits,
-            verifier: TokenVerifier::from_settings(&settings.auth)?,
+            verifier,
             public_grid: grid,
             reference: reference.clone(),
             lookups: SharedLookups::new(&db),
+            root_fields: observe::RootFields::of_schema(),
+            reachability: database::Reachability::watch(db.clone()),
         });
         let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
         let sockets = web::Data::new(Sockets::new(settings.live, metrics.clone(), stopping_rx));

@@ -12,8 +12,11 @@ pub struct Model {
     pub entity: String,
     pub entity_id: Uuid,
     pub action: AuditAction,
-    /// JWT subject, or `system` for the seed and import commands.
+    /// JWT subject, or `system` for the registry's own changes.
     pub actor_sub: String,
+    /// Who vouched for the subject: `kamkor` for the registry's own tokens,
+    /// an identity provider's `iss`, or `system`.
+    pub actor_issuer: String,
     pub actor_role: String,
     pub at: DateTimeUtc,
     pub changes: FieldChanges,

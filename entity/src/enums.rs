@@ -132,12 +132,19 @@ string_enum!(
         Release = "release",
         Confirm = "confirm",
         Expire = "expire",
+        Cancel = "cancel",
     }
 );
 
 string_enum!(
     /// Where a place hold stands.
-    HoldStatus { Held = "held", Released = "released", Confirmed = "confirmed", Expired = "expired" }
+    HoldStatus {
+        Held = "held",
+        Released = "released",
+        Confirmed = "confirmed",
+        Expired = "expired",
+        Cancelled = "cancelled",
+    }
 );
 
 string_enum!(

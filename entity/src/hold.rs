@@ -16,12 +16,15 @@ pub struct Model {
     pub status: HoldStatus,
     /// JWT subject of the holder.
     pub held_by: String,
+    /// Who vouched for the holder's subject (`kamkor` for the registry's own
+    /// tokens, else the identity provider's `iss`): the holder is both.
+    pub holder_issuer: String,
     pub holder_role: String,
     /// When an unconfirmed hold gives its places back.
     pub expires_at: DateTimeUtc,
-    /// When it was released, confirmed or expired.
+    /// When it was released, confirmed, expired or cancelled.
     pub ended_at: Option<DateTimeUtc>,
-    /// Who released or confirmed it (`system` when it expired).
+    /// Who released, confirmed or cancelled it (`system` when it expired).
     pub ended_by: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,

@@ -22,6 +22,7 @@ mod m20261125_000011_create_audit_entry;
 mod m20261129_000012_create_hold;
 mod m20261129_000013_create_change_log;
 mod m20261202_000014_cover_service_at_centre_by_centre;
+mod m20261207_000015_name_issuers_of_holders_and_actors;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000012_create_hold::Migration),
             Box::new(m20261129_000013_create_change_log::Migration),
             Box::new(m20261202_000014_cover_service_at_centre_by_centre::Migration),
+            Box::new(m20261207_000015_name_issuers_of_holders_and_actors::Migration),
         ]
     }
 }

@@ -80,6 +80,14 @@ both!(
         unknown_role["role"] = json!("superuser");
         let mut bad_centre = good.clone();
         bad_centre["centres"] = json!(["not-a-centre-id"]);
+        // A configured issuer and audience are required claims, not checks
+        // of what happens to be there.
+        let mut no_issuer = good.clone();
+        no_issuer.as_object_mut().map(|o| o.remove("iss"));
+        let mut no_audience = good.clone();
+        no_audience.as_object_mut().map(|o| o.remove("aud"));
+        let mut not_yet = good.clone();
+        not_yet["nbf"] = json!(now() + 600);
         let valid = hs256(SECRET, good.clone());
         let (head, rest) = valid.split_once('.').expect("a JWT");
         let (_, signature) = rest.split_once('.').expect("a JWT");
@@ -103,6 +111,9 @@ both!(
             (format!("Bearer {}", hs256(SECRET, no_exp)), "exp"),
             (format!("Bearer {}", hs256(SECRET, unknown_role)), "role"),
             (format!("Bearer {}", hs256(SECRET, bad_centre)), "centre id"),
+            (format!("Bearer {}", hs256(SECRET, no_issuer)), "names no issuer"),
+            (format!("Bearer {}", hs256(SECRET, no_audience)), "names no audience"),
+            (format!("Bearer {}", hs256(SECRET, not_yet)), "not valid yet"),
             (format!("Bearer {head}.{forged_payload}.{signature}"), "signature"),
             (
                 format!(
@@ -144,6 +155,23 @@ fn base64_url(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// The audience the tests' identity provider mints Kamkor's tokens for.
+const AUDIENCE: &str = "kamkor-api";
+
+/// The claims of an identity provider's token for Kamkor.
+fn provider_claims(role: &str) -> Value {
+    json!({ "sub": "tester", "role": role, "exp": now() + 600, "iss": "https://id.example.kg", "aud": [AUDIENCE, "other-app"] })
+}
+
+fn provider_key(private: &str, alg: Algorithm) -> EncodingKey {
+    let pem = std::fs::read(fixture(private)).expect("fixture");
+    match alg {
+        Algorithm::RS256 => EncodingKey::from_rsa_pem(&pem),
+        _ => EncodingKey::from_ed_pem(&pem),
+    }
+    .expect("a private key")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_of_an_identity_provider_verify_with_its_public_key() {
     for (public, private, alg) in [
@@ -152,21 +180,71 @@ async fn tokens_of_an_identity_provider_verify_with_its_public_key() {
     ] {
         let app = TestApp::spawn_with(crate::helpers::Backend::Sqlite, |s| {
             s.auth.public_key = Some(fixture(public));
+            s.auth.audience = Some(AUDIENCE.into());
         })
         .await
         .expect("starts");
-        let pem = std::fs::read(fixture(private)).expect("fixture");
-        let key = match alg {
-            Algorithm::RS256 => EncodingKey::from_rsa_pem(&pem),
-            _ => EncodingKey::from_ed_pem(&pem),
-        }
-        .expect("a private key");
-        let (status, body, _) = status_of(&app, &format!("Bearer {}", signed(alg, &key, claims("partner")))).await;
+        let key = provider_key(private, alg);
+        let (status, body, _) = status_of(
+            &app,
+            &format!("Bearer {}", signed(alg, &key, provider_claims("partner"))),
+        )
+        .await;
         assert_eq!(status, StatusCode::OK, "{alg:?}: {body}");
+        // The provider's tokens for other applications are refused, and so
+        // is one that claims to be the registry's own.
+        let mut for_another_app = provider_claims("partner");
+        for_another_app["aud"] = json!("payroll");
+        let mut posing_as_own = provider_claims("partner");
+        posing_as_own["iss"] = json!("kamkor");
+        for (claims, says) in [(for_another_app, "audience"), (posing_as_own, "registry's own")] {
+            let (status, body, _) = status_of(&app, &format!("Bearer {}", signed(alg, &key, claims))).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{alg:?}: {body}");
+            assert!(
+                body["errors"][0]["message"].as_str().unwrap_or_default().contains(says),
+                "{body}"
+            );
+        }
         // An HS256 token is refused: no secret is configured, whatever it was signed with.
         let (status, _, _) = status_of(&app, &format!("Bearer {}", hs256(SECRET, claims("admin")))).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{alg:?}");
     }
+}
+
+#[test]
+fn an_identity_providers_key_needs_an_audience_or_an_explicit_waiver() {
+    let mut settings = api::config::AuthSettings {
+        public_key: Some(fixture("rsa-public.pem")),
+        ..Default::default()
+    };
+    let refused = api::http::auth::TokenVerifier::from_settings(&settings)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(refused.contains("KAMKOR_JWT_AUDIENCE"), "{refused}");
+    settings.any_audience = true;
+    let verifier = api::http::auth::TokenVerifier::from_settings(&settings)
+        .expect("waived")
+        .expect("a verifier");
+    let token = signed(
+        Algorithm::RS256,
+        &provider_key("rsa-private.pem", Algorithm::RS256),
+        provider_claims("partner"),
+    );
+    let caller = verifier.verify(&token).expect("verifies").caller;
+    assert_eq!(
+        (caller.issuer.as_str(), caller.subject.as_str()),
+        ("https://id.example.kg", "tester")
+    );
+    // The command line says the same at start-up, in one line.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kamkor"))
+        .args(["--database-url", "sqlite::memory:", "--bind", "127.0.0.1:0"])
+        .env("KAMKOR_JWT_PUBLIC_KEY", fixture("rsa-public.pem"))
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("KAMKOR_JWT_AUDIENCE"));
 }
 
 both!(
@@ -282,8 +360,9 @@ fn kamkor_token_mints_what_the_server_accepts() {
     })
     .expect("keys")
     .expect("a verifier");
-    let caller = verifier.verify(&token).expect("verifies");
+    let caller = verifier.verify(&token).expect("verifies").caller;
     assert_eq!(caller.subject, "manager@aidanek");
+    assert_eq!(caller.issuer, "kamkor");
     assert_eq!(caller.centres.len(), 1);
 
     let without_secret = std::process::Command::new(env!("CARGO_BIN_EXE_kamkor"))

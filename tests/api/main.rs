@@ -19,6 +19,7 @@ mod filters;
 mod find_help;
 mod fixture;
 mod fuzz;
+mod hold_endings;
 mod holds;
 mod http;
 mod language;

@@ -476,6 +476,7 @@ async fn count_statements(
         metrics: Arc::new(Metrics::new()?),
         events: events.clone(),
         freshness: Freshness { stale_after },
+        fair_share: Default::default(),
     });
     let schema = &schemas.http.anonymous;
     let lookups = SharedLookups::new(&counting);

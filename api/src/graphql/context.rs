@@ -8,7 +8,10 @@ use sea_orm::DatabaseConnection;
 use super::{loaders::Loaders, rate_limit::Client, types::text::Lang};
 use crate::{
     error::AppError,
-    registry::{access::Viewer, capacity::Freshness, events::Events, geo::PublicGrid, reference::ReferenceCache},
+    registry::{
+        access::Viewer, capacity::Freshness, events::Events, geo::PublicGrid, hold::FairShare,
+        reference::ReferenceCache,
+    },
 };
 
 /// Per-request data set by the transport (HTTP or WebSocket).
@@ -53,6 +56,8 @@ pub trait ContextExt {
     fn events(&self) -> Result<&Events, AppError>;
     /// When a count of places goes stale.
     fn freshness(&self) -> Freshness;
+    /// What one holder may hold.
+    fn fair_share(&self) -> FairShare;
     /// Who is asking.
     fn viewer(&self) -> Result<&Viewer, AppError>;
     /// The request's context (the caller, the language, the public grid).
@@ -87,6 +92,10 @@ impl<T> ContextExt for ContextBase<'_, T> {
 
     fn freshness(&self) -> Freshness {
         self.data_opt::<Freshness>().copied().unwrap_or_default()
+    }
+
+    fn fair_share(&self) -> FairShare {
+        self.data_opt::<FairShare>().copied().unwrap_or_default()
     }
 
     fn viewer(&self) -> Result<&Viewer, AppError> {

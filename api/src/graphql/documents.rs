@@ -99,9 +99,10 @@ impl Prepared {
         Ok(())
     }
 
-    /// The root field the operation's metrics are labelled with.
-    pub fn root_field(&self, operation_name: Option<&str>) -> &str {
-        observe::root_field(&self.document, operation_name).unwrap_or(observe::NO_FIELD)
+    /// The first root field the operation asks for (its metrics' label if
+    /// the schema has it).
+    pub fn root_field(&self, operation_name: Option<&str>) -> Option<&str> {
+        observe::root_field(&self.document, operation_name)
     }
 
     /// The price key of a request with this document.
@@ -174,7 +175,7 @@ mod tests {
         first.remember_price(a.clone(), 42);
         assert_eq!(first.price(&b), Some(42));
         assert!(documents.prepare("{ nope(").is_err());
-        assert_eq!(first.root_field(None), "node");
+        assert_eq!(first.root_field(None), Some("node"));
     }
 
     #[test]

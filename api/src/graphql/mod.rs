@@ -26,7 +26,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     config::QueryLimits,
     metrics::Metrics,
-    registry::{access::Viewer, capacity::Freshness, events::Events},
+    registry::{access::Viewer, capacity::Freshness, events::Events, hold::FairShare},
 };
 
 pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
@@ -120,6 +120,7 @@ pub struct SchemaDeps {
     pub metrics: Arc<Metrics>,
     pub events: Events,
     pub freshness: Freshness,
+    pub fair_share: FairShare,
 }
 
 /// Builds the executable schemas; does no I/O.
@@ -130,7 +131,8 @@ pub fn build_schemas(deps: &SchemaDeps) -> Schemas {
             .data(deps.rate_limiter.clone())
             .data(deps.metrics.clone())
             .data(deps.events.clone())
-            .data(deps.freshness);
+            .data(deps.freshness)
+            .data(deps.fair_share);
         if suggestions {
             builder
         } else {

@@ -1,20 +1,54 @@
 //! What every GraphQL operation over HTTP leaves behind: a log line (inside
 //! the request's span, so with its request id) and the metrics of
-//! `crate::metrics`, labelled by root field (a bounded set, unlike client
-//! chosen operation names and aliases) and outcome.
+//! `crate::metrics`, labelled by root field and outcome. Every label value
+//! comes from the server, never from the request: a root field only if the
+//! schema has it (anything else is [`INVALID`]), an outcome only as one of
+//! the codes the server sets. A client that sends a thousand made-up field
+//! names makes no new series.
 
-use std::time::Duration;
+use std::{collections::HashSet, time::Duration};
 
 use async_graphql::{
-    Response, Value,
+    OutputType, Response, SubscriptionType, Value,
     parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet},
+    registry::{MetaTypeName, Registry},
 };
 
 use crate::metrics::Metrics;
 
-/// The label of an operation that never named a field (it did not parse,
-/// or asked for nothing).
-pub const NO_FIELD: &str = "none";
+/// The label of an operation that does not parse or names no field of the
+/// schema.
+pub const INVALID: &str = "invalid";
+
+/// The root fields of the schema: the only operation labels there are.
+pub struct RootFields(HashSet<String>);
+
+impl RootFields {
+    /// The root fields of the registry's schema, introspection's included.
+    pub fn of_schema() -> Self {
+        let mut registry = Registry::default();
+        let roots = [
+            super::query::QueryRoot::create_type_info(&mut registry),
+            super::mutation::MutationRoot::create_type_info(&mut registry),
+            super::subscription::SubscriptionRoot::create_type_info(&mut registry),
+        ];
+        let mut names: HashSet<String> = roots
+            .iter()
+            .filter_map(|root| registry.types.get(MetaTypeName::concrete_typename(root)))
+            .filter_map(|root| root.fields())
+            .flat_map(|fields| fields.keys().cloned())
+            .collect();
+        names.extend(["__schema", "__type", "__typename"].map(str::to_owned));
+        Self(names)
+    }
+
+    /// The label of an operation whose first root field is `field`.
+    pub fn label<'a>(&'a self, field: Option<&str>) -> &'a str {
+        field
+            .and_then(|field| self.0.get(field))
+            .map_or(INVALID, String::as_str)
+    }
+}
 
 /// The first root field the operation to run asks for, following
 /// fragments: the field its metrics are labelled with.
@@ -75,6 +109,16 @@ mod tests {
     fn first(query: &str, name: Option<&str>) -> Option<String> {
         let doc = async_graphql::parser::parse_query(query).expect("parses");
         root_field(&doc, name).map(str::to_owned)
+    }
+
+    #[test]
+    fn only_the_schemas_root_fields_are_labels() {
+        let roots = RootFields::of_schema();
+        for field in ["centres", "findHelp", "holdPlace", "capacityChanged", "__schema"] {
+            assert_eq!(roots.label(Some(field)), field);
+        }
+        assert_eq!(roots.label(Some("fMadeUp")), INVALID);
+        assert_eq!(roots.label(None), INVALID);
     }
 
     #[test]

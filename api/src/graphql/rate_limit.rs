@@ -2,8 +2,16 @@
 //! each request once it has been validated, so that one expensive query
 //! counts for what it costs and a thousand cheap ones for theirs.
 //!
-//! Anonymous clients are told apart by IP address, authenticated ones by
-//! their token's subject, with a larger bucket. Buckets live in this
+//! Anonymous clients are told apart by IP address (an IPv6 client by its
+//! /64 network, the smallest a provider hands out: one subscriber has
+//! millions of addresses), authenticated ones by their token's issuer and
+//! subject, with a larger bucket. A request that does not parse or validate
+//! costs a fixed price ([`INVALID_REQUEST_PRICE`]): it was parsed and
+//! checked, and a stream of them must not be free.
+//!
+//! Memory is bounded: buckets that have refilled are forgotten every
+//! minute, and past [`MAX_BUCKETS`] clients of one kind at once, new ones
+//! share one bucket until old ones are forgotten. Buckets live in this
 //! process: with several replicas behind a load balancer a client may spend
 //! up to the limit at each of them.
 
@@ -15,8 +23,8 @@ use std::{
 };
 
 use async_graphql::{
-    Request, ServerError, ValidationResult,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation},
+    Request, ServerError, ServerResult, ValidationResult, Variables,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
     parser::types::ExecutableDocument,
 };
 use governor::{
@@ -27,13 +35,45 @@ use governor::{
 use super::{AppSchema, context::RequestContext};
 use crate::{config::RateLimitSettings, metrics::Metrics};
 
+/// What a request that does not parse or validate costs: about what a
+/// small query costs (every field 1, every database round trip 10).
+pub const INVALID_REQUEST_PRICE: usize = 50;
+
+/// Most clients of one kind with buckets of their own at once.
+pub const MAX_BUCKETS: usize = 100_000;
+
 /// Who is charged for a request.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Client {
-    /// An anonymous caller, by IP address.
+    /// An anonymous caller, by network (see [`Client::address`]).
     Address(IpAddr),
-    /// An authenticated caller, by token subject.
+    /// An authenticated caller, by token issuer and subject.
     Subject(String),
+}
+
+impl Client {
+    /// An anonymous client at `ip`, by its [`network`].
+    pub fn address(ip: IpAddr) -> Self {
+        Self::Address(network(ip))
+    }
+
+    /// An authenticated client.
+    pub fn caller(caller: &crate::registry::access::Caller) -> Self {
+        Self::Subject(format!("{} {}", caller.issuer, caller.subject))
+    }
+}
+
+/// The network that stands for one anonymous client at `ip`: an IPv4
+/// address, or an IPv6 address's /64 (an IPv4 address mapped into IPv6 is
+/// that IPv4 address).
+pub fn network(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from_bits(v6.to_bits() & (u128::MAX << 64))),
+        },
+    }
 }
 
 /// The buckets of every client of this process.
@@ -41,6 +81,20 @@ pub struct RateLimiter {
     anonymous: Option<DefaultKeyedRateLimiter<IpAddr>>,
     authenticated: Option<DefaultKeyedRateLimiter<String>>,
     clock: DefaultClock,
+}
+
+/// The key a client is charged under: its own, or the shared one when
+/// [`MAX_BUCKETS`] clients have buckets already.
+fn key_within<'a, K: std::hash::Hash + Eq + Clone>(
+    limiter: &DefaultKeyedRateLimiter<K>,
+    key: &'a K,
+    shared: &'a K,
+) -> &'a K {
+    if limiter.len() < MAX_BUCKETS {
+        return key;
+    }
+    limiter.retain_recent();
+    if limiter.len() < MAX_BUCKETS { key } else { shared }
 }
 
 fn limiter<K: std::hash::Hash + Eq + Clone>(per_minute: u32) -> Option<DefaultKeyedRateLimiter<K>> {
@@ -70,8 +124,14 @@ impl RateLimiter {
     pub fn charge(&self, client: &Client, cost: usize) -> Result<(), Duration> {
         let cost = NonZeroU32::new(u32::try_from(cost.max(1)).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN);
         let outcome = match client {
-            Client::Address(ip) => self.anonymous.as_ref().map(|l| l.check_key_n(ip, cost)),
-            Client::Subject(sub) => self.authenticated.as_ref().map(|l| l.check_key_n(sub, cost)),
+            Client::Address(ip) => self.anonymous.as_ref().map(|l| {
+                let shared = IpAddr::from([0, 0, 0, 0]);
+                l.check_key_n(key_within(l, ip, &shared), cost)
+            }),
+            Client::Subject(sub) => self.authenticated.as_ref().map(|l| {
+                let shared = String::new();
+                l.check_key_n(key_within(l, sub, &shared), cost)
+            }),
         };
         match outcome {
             None | Some(Ok(Ok(()))) => Ok(()),
@@ -136,14 +196,41 @@ impl Extension for RateLimitExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        let limiter = ctx.data_opt::<Arc<RateLimiter>>();
-        let metrics = ctx.data_opt::<Arc<Metrics>>();
-        let client = ctx.data_opt::<RequestContext>().and_then(|r| r.client.as_ref());
-        if let (Some(limiter), Some(metrics), Some(client)) = (limiter, metrics, client) {
-            charge(limiter, metrics, client, result.complexity).map_err(|error| vec![error])?;
+        match next.run(ctx).await {
+            Ok(result) => {
+                charge_in(ctx, result.complexity).map_err(|error| vec![error])?;
+                Ok(result)
+            }
+            Err(errors) => Err(charge_in(ctx, INVALID_REQUEST_PRICE)
+                .err()
+                .map_or(errors, |error| vec![error])),
         }
-        Ok(result)
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let parsed = next.run(ctx, query, variables).await;
+        if parsed.is_err() {
+            charge_in(ctx, INVALID_REQUEST_PRICE)?;
+        }
+        parsed
+    }
+}
+
+/// Charges `cost` to the client of a request that runs through the
+/// extensions (a WebSocket subscription).
+fn charge_in(ctx: &ExtensionContext<'_>, cost: usize) -> Result<(), ServerError> {
+    let limiter = ctx.data_opt::<Arc<RateLimiter>>();
+    let metrics = ctx.data_opt::<Arc<Metrics>>();
+    let client = ctx.data_opt::<RequestContext>().and_then(|r| r.client.as_ref());
+    match (limiter, metrics, client) {
+        (Some(limiter), Some(metrics), Some(client)) => charge(limiter, metrics, client, cost),
+        _ => Ok(()),
     }
 }
 
@@ -214,6 +301,19 @@ mod tests {
         );
         assert_eq!(limiter.charge(&Client::Subject("hotline".into()), 5_000), Ok(()));
         assert!(limiter.charge(&ip, 10_000).is_err(), "more than a full bucket");
+        // Two addresses of one IPv6 /64 are one client.
+        let network = |last: u16| Client::address(IpAddr::from([0x2001, 0xdb8, 1, 2, 0xdead, 0xbeef, 7, last]));
+        assert_eq!(network(1), network(2));
+        assert_ne!(
+            network(1),
+            Client::address(IpAddr::from([0x2001, 0xdb8, 1, 3, 0xdead, 0xbeef, 7, 1]))
+        );
+        assert_eq!(limiter.charge(&network(1), 590), Ok(()));
+        assert!(limiter.charge(&network(9), 20).is_err(), "the /64 shares its bucket");
+        assert_eq!(
+            Client::address("::ffff:192.0.2.7".parse().expect("an address")),
+            Client::address(IpAddr::from([192, 0, 2, 7]))
+        );
         let off = RateLimiter::new(&RateLimitSettings {
             anonymous_per_minute: 0,
             authenticated_per_minute: 0,

@@ -4,15 +4,25 @@
 //! scripts, minted by `kamkor token`) and/or the RS256 or EdDSA public key of
 //! an external identity provider. Each key fixes its algorithm; a token's
 //! header only picks among the configured ones, so `alg: none` or a token
-//! signed for another algorithm is refused. `exp` is required (30 s of
-//! leeway for clock skew); `iss` and `aud` are checked when configured.
+//! signed for another algorithm is refused.
+//!
+//! Tokens bind: `exp` and `sub` are required and `nbf` is honoured (with a
+//! leeway for clock skew, 30 s unless configured); a configured issuer or
+//! audience is a required claim, so a token without one is refused, not
+//! waved through. An identity provider mints tokens for many applications:
+//! its key is refused at start-up without an audience to tell Kamkor's
+//! tokens apart, unless the deployment says explicitly that any audience
+//! will do. A caller is the issuer and the subject together
+//! (`registry::access::Caller`): this registry's own tokens are issued by
+//! [`OWN_ISSUER`], an identity provider's by their `iss`, which may
+//! therefore not be [`OWN_ISSUER`].
 //!
 //! A request without `Authorization` is anonymous. One with a malformed
 //! header or a token that does not verify is refused (401), never served as
 //! anonymous: a client that meant to write must not read a silently
 //! narrower view.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_web::{HttpRequest, http::header};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
@@ -21,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     config::AuthSettings,
     graphql::ids::{self, NodeKind},
-    registry::access::{Caller, Role, Viewer},
+    registry::access::{Caller, OWN_ISSUER, Role, Viewer},
 };
 
 /// The claims of a Kamkor token.
@@ -36,10 +46,34 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
+    pub nbf: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
+    pub iss: Option<String>,
+    /// One audience or several (RFC 7519 allows both; jsonwebtoken checks
+    /// them against the configured one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Audience>,
 }
+
+/// The `aud` claim.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// Where a verified token came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KeySource {
+    /// The shared secret: a token this registry minted.
+    Own,
+    /// The identity provider's public key.
+    Provider,
+}
+
+/// The issuer of an identity provider's tokens that carry no `iss`.
+pub const UNNAMED_PROVIDER: &str = "identity-provider";
 
 /// Why a request's credentials were refused, in words for the client.
 #[derive(Debug, PartialEq, Eq)]
@@ -47,9 +81,18 @@ pub struct Refused(pub String);
 
 /// The configured keys, each with its fixed algorithm.
 pub struct TokenVerifier {
-    keys: Vec<(Algorithm, DecodingKey)>,
+    keys: Vec<(Algorithm, DecodingKey, KeySource)>,
     issuer: Option<String>,
     audience: Option<String>,
+    leeway: Duration,
+}
+
+/// A verified token: its caller, and until when it holds.
+#[derive(Clone, Debug)]
+pub struct Verified {
+    pub caller: Caller,
+    /// Its `exp` plus the leeway: a connection that outlives it must end.
+    pub valid_until: SystemTime,
 }
 
 /// Shortest accepted HS256 secret: 256 bits.
@@ -64,14 +107,24 @@ impl TokenVerifier {
                 secret.len() >= MIN_SECRET_BYTES,
                 "KAMKOR_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long"
             );
-            keys.push((Algorithm::HS256, DecodingKey::from_secret(secret.as_bytes())));
+            keys.push((
+                Algorithm::HS256,
+                DecodingKey::from_secret(secret.as_bytes()),
+                KeySource::Own,
+            ));
         }
         if let Some(path) = &settings.public_key {
+            anyhow::ensure!(
+                settings.audience.is_some() || settings.any_audience,
+                "KAMKOR_JWT_PUBLIC_KEY is set without KAMKOR_JWT_AUDIENCE: every token that identity provider mints, \
+                 for any application, would be accepted. Set KAMKOR_JWT_AUDIENCE to the audience of its tokens for \
+                 Kamkor, or KAMKOR_JWT_ANY_AUDIENCE=true if it mints tokens for Kamkor alone"
+            );
             let pem = std::fs::read(path)
                 .map_err(|err| anyhow::anyhow!("cannot read KAMKOR_JWT_PUBLIC_KEY {}: {err}", path.display()))?;
             let key = DecodingKey::from_rsa_pem(&pem)
-                .map(|key| (Algorithm::RS256, key))
-                .or_else(|_| DecodingKey::from_ed_pem(&pem).map(|key| (Algorithm::EdDSA, key)))
+                .map(|key| (Algorithm::RS256, key, KeySource::Provider))
+                .or_else(|_| DecodingKey::from_ed_pem(&pem).map(|key| (Algorithm::EdDSA, key, KeySource::Provider)))
                 .map_err(|_| {
                     anyhow::anyhow!(
                         "KAMKOR_JWT_PUBLIC_KEY {} is not an RS256 or EdDSA public key in PEM",
@@ -84,33 +137,49 @@ impl TokenVerifier {
             keys,
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
+            leeway: settings.leeway,
         }))
     }
 
-    /// The caller a token stands for, if it verifies.
-    pub fn verify(&self, token: &str) -> Result<Caller, Refused> {
-        let refused = |why: &str| Refused(format!("the bearer token is not valid: {why}"));
-        let header = jsonwebtoken::decode_header(token).map_err(|_| refused("it is not a JWT"))?;
-        let Some((algorithm, key)) = self.keys.iter().find(|(alg, _)| *alg == header.alg) else {
-            return Err(refused("it is signed with an algorithm this server does not accept"));
-        };
-        let mut validation = Validation::new(*algorithm);
-        validation.leeway = 30;
-        validation.set_required_spec_claims(&["exp", "sub"]);
+    /// The checks of a token signed with `algorithm`.
+    fn validation(&self, algorithm: Algorithm) -> Validation {
+        let mut validation = Validation::new(algorithm);
+        validation.leeway = self.leeway.as_secs();
+        validation.validate_nbf = true;
+        let mut required = vec!["exp", "sub"];
         match &self.issuer {
-            Some(issuer) => validation.set_issuer(&[issuer]),
+            Some(issuer) => {
+                validation.set_issuer(&[issuer]);
+                required.push("iss");
+            }
             None => validation.iss = None,
         }
         match &self.audience {
-            Some(audience) => validation.set_audience(&[audience]),
+            Some(audience) => {
+                validation.set_audience(&[audience]);
+                required.push("aud");
+            }
             None => validation.validate_aud = false,
         }
-        let claims = jsonwebtoken::decode::<Claims>(token, key, &validation)
+        validation.set_required_spec_claims(&required);
+        validation
+    }
+
+    /// The caller a token stands for, if it verifies.
+    pub fn verify(&self, token: &str) -> Result<Verified, Refused> {
+        let refused = |why: &str| Refused(format!("the bearer token is not valid: {why}"));
+        let header = jsonwebtoken::decode_header(token).map_err(|_| refused("it is not a JWT"))?;
+        let Some((algorithm, key, source)) = self.keys.iter().find(|(alg, _, _)| *alg == header.alg) else {
+            return Err(refused("it is signed with an algorithm this server does not accept"));
+        };
+        let claims = jsonwebtoken::decode::<Claims>(token, key, &self.validation(*algorithm))
             .map_err(|err| {
                 refused(match err.kind() {
                     ErrorKind::ExpiredSignature => "it has expired",
                     ErrorKind::InvalidIssuer => "it is for another issuer",
                     ErrorKind::InvalidAudience => "it is for another audience",
+                    ErrorKind::MissingRequiredClaim(claim) if claim == "iss" => "it names no issuer (`iss`)",
+                    ErrorKind::MissingRequiredClaim(claim) if claim == "aud" => "it names no audience (`aud`)",
                     ErrorKind::MissingRequiredClaim(_) | ErrorKind::Json(_) => {
                         "its claims are incomplete or malformed (`sub`, `role` and `exp` are required)"
                     }
@@ -120,12 +189,23 @@ impl TokenVerifier {
                 })
             })?
             .claims;
-        caller(claims).map_err(|why| refused(&why))
+        let valid_until = UNIX_EPOCH + Duration::from_secs(claims.exp) + self.leeway;
+        let caller = caller(claims, *source).map_err(|why| refused(&why))?;
+        Ok(Verified { caller, valid_until })
     }
 }
 
-/// The caller of verified claims.
-fn caller(claims: Claims) -> Result<Caller, String> {
+/// The caller of verified claims, from a key of `source`.
+fn caller(claims: Claims, source: KeySource) -> Result<Caller, String> {
+    let issuer = match (source, claims.iss.as_deref()) {
+        (KeySource::Own, _) => OWN_ISSUER.to_owned(),
+        (KeySource::Provider, Some(OWN_ISSUER)) => {
+            return Err(format!(
+                "its issuer {OWN_ISSUER:?} is this registry's own, not a provider's"
+            ));
+        }
+        (KeySource::Provider, iss) => iss.unwrap_or(UNNAMED_PROVIDER).to_owned(),
+    };
     let role = Role::from_name(&claims.role)
         .ok_or_else(|| format!("its role {:?} is none of admin, centre_manager, partner", claims.role))?;
     let centres = claims
@@ -138,6 +218,7 @@ fn caller(claims: Claims) -> Result<Caller, String> {
         return Err("its subject is empty".to_owned());
     }
     Ok(Caller {
+        issuer,
         subject: claims.sub,
         role,
         centres,
@@ -157,11 +238,21 @@ pub fn viewer(req: &HttpRequest, verifier: Option<&TokenVerifier>) -> Result<Vie
 /// a WebSocket `connection_init` payload): anonymous without one, refused
 /// when it is malformed or its token does not verify.
 pub fn viewer_of(authorization: Option<&str>, verifier: Option<&TokenVerifier>) -> Result<Viewer, Refused> {
+    session_of(authorization, verifier).map(|(viewer, _)| viewer)
+}
+
+/// As [`viewer_of`], with the time the caller's token stops holding
+/// (`None` for an anonymous caller): for connections that outlive a request.
+pub fn session_of(
+    authorization: Option<&str>,
+    verifier: Option<&TokenVerifier>,
+) -> Result<(Viewer, Option<SystemTime>), Refused> {
     let Some(value) = authorization else {
-        return Ok(match verifier {
+        let anonymous = match verifier {
             Some(_) => Viewer::anonymous(),
             None => Viewer::anonymous_without_keys(),
-        });
+        };
+        return Ok((anonymous, None));
     };
     let token = value
         .split_once(' ')
@@ -173,7 +264,8 @@ pub fn viewer_of(authorization: Option<&str>, verifier: Option<&TokenVerifier>) 
             "this server accepts no tokens: set KAMKOR_JWT_SECRET or KAMKOR_JWT_PUBLIC_KEY to configure keys".into(),
         )
     })?;
-    verifier.verify(token).map(Viewer::authenticated)
+    let verified = verifier.verify(token)?;
+    Ok((Viewer::authenticated(verified.caller), Some(verified.valid_until)))
 }
 
 /// Mints an HS256 token with `secret`, valid for `ttl` (for `kamkor token`).
@@ -202,8 +294,9 @@ pub fn mint(
         centres: centres.to_vec(),
         exp: now + ttl.as_secs(),
         iat: Some(now),
+        nbf: None,
         iss: settings.issuer.clone(),
-        aud: settings.audience.clone(),
+        aud: settings.audience.clone().map(Audience::One),
     };
     Ok(jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),

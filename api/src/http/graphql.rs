@@ -5,7 +5,8 @@
 //! type and answers every result with 200, so requests are read here:
 //! - POST takes `application/json` only (415 otherwise), with the body
 //!   capped before it is buffered (413); GET runs queries only (405 with
-//!   `Allow: POST` for a mutation).
+//!   `Allow: POST` for a mutation or subscription, whatever the form of the
+//!   document: named, anonymous, one of several).
 //! - Malformed parameters get 400 with a GraphQL error body.
 //! - Responses are `application/graphql-response+json` when the client
 //!   accepts it, else `application/json`. In the former, a request that
@@ -14,7 +15,9 @@
 //!   200 for those, as the specification asks.
 //! - Whatever the media type: a rate-limited request gets 429 with
 //!   `Retry-After`; one that failed as a whole because the database is
-//!   unreachable or the time ran out, 503; a panic, 500.
+//!   unreachable or the time ran out, 503; a panic, 500. While the database
+//!   is known to be unreachable (see `database::Reachability`), requests
+//!   get 503 at once instead of waiting out their time limit.
 //! - A request runs under a time limit, and a panic in a resolver answers
 //!   that request only: the worker keeps serving.
 
@@ -40,6 +43,7 @@ use super::{
 };
 use crate::{
     config::{HttpSettings, QueryLimits},
+    database::Reachability,
     graphql::{
         Schemas,
         context::RequestContext,
@@ -74,6 +78,10 @@ pub struct GraphqlState {
     pub reference: Arc<ReferenceCache>,
     /// This replica's look-ups of records by id, batched across requests.
     pub lookups: SharedLookups,
+    /// The schema's root fields: the only labels of the metrics.
+    pub root_fields: observe::RootFields,
+    /// Whether the database answers, as last seen.
+    pub reachability: Arc<Reachability>,
 }
 
 /// An HTTP-level failure, answered in the GraphQL error shape.
@@ -137,16 +145,16 @@ pub async fn get(req: HttpRequest, state: web::Data<GraphqlState>) -> HttpRespon
     if let Err(err) = DocumentLimits::from(&state.limits).check_document(&request.query) {
         return reply(&req, &Response::from_errors(vec![err.into()]));
     }
-    let mutation = state
+    let writes = state
         .documents
         .prepare(&request.query)
-        .is_ok_and(|prepared| is_mutation(&prepared.document, request.operation_name.as_deref()));
-    if mutation {
+        .is_ok_and(|prepared| may_do_more_than_read(&prepared.document, request.operation_name.as_deref()));
+    if writes {
         return with_allow(
             http_error(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "METHOD_NOT_ALLOWED",
-                "mutations must use POST",
+                "GET only reads: send mutations with POST, subscriptions over WebSocket",
             ),
             "POST",
         );
@@ -154,13 +162,19 @@ pub async fn get(req: HttpRequest, state: web::Data<GraphqlState>) -> HttpRespon
     execute(&req, &state, request).await
 }
 
-/// True when the operation to run is a mutation (GET may only read).
-fn is_mutation(document: &ExecutableDocument, name: Option<&str>) -> bool {
+/// True unless the operation a GET would run is certainly a query. The
+/// parser keeps a single anonymous operation apart from named ones, and
+/// async-graphql runs the only operation of a document when no name is
+/// given; where the name picks none, any operation that is not a query
+/// counts, so that no form of a document slips a write through.
+fn may_do_more_than_read(document: &ExecutableDocument, name: Option<&str>) -> bool {
+    let not_a_query = |ty: OperationType| ty != OperationType::Query;
     match &document.operations {
-        DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
-        DocumentOperations::Multiple(ops) => name
-            .and_then(|n| ops.get(n))
-            .is_some_and(|op| op.node.ty == OperationType::Mutation),
+        DocumentOperations::Single(op) => not_a_query(op.node.ty),
+        DocumentOperations::Multiple(ops) => match name.and_then(|n| ops.get(n)) {
+            Some(op) => not_a_query(op.node.ty),
+            None => ops.values().any(|op| not_a_query(op.node.ty)),
+        },
     }
 }
 
@@ -209,8 +223,8 @@ fn request_context(req: &HttpRequest, state: &GraphqlState) -> Result<RequestCon
 /// The context of a request (or a WebSocket connection) made by `viewer`.
 pub fn context_of(req: &HttpRequest, state: &GraphqlState, viewer: Viewer) -> RequestContext {
     let client = match viewer.caller() {
-        Some(caller) => Some(Client::Subject(caller.subject.clone())),
-        None => client::address(req, &state.http.trusted_proxies).map(Client::Address),
+        Some(caller) => Some(Client::caller(caller)),
+        None => client::address(req, &state.http.trusted_proxies).map(Client::address),
     };
     RequestContext {
         may_introspect: state.limits.introspection || viewer.caller().is_some(),
@@ -239,18 +253,33 @@ async fn run(state: &GraphqlState, context: &RequestContext, mut request: Reques
     let name = request.operation_name.clone();
     let prepared = prepare(state, context, &mut request);
     let (response, status) = match &prepared {
-        Err(error) => (Response::from_errors(vec![error.clone()]), None),
+        Err(error) => match charge_invalid(state, context) {
+            Err(limited) => (Response::from_errors(vec![limited]), None),
+            Ok(()) => (Response::from_errors(vec![error.clone()]), None),
+        },
         Ok(prepared) => match charge(state, context, prepared, &request).await {
             Err(error) => (Response::from_errors(vec![error]), None),
             Ok(()) => execute_in_time(state, context, request).await,
         },
     };
-    let operation = match &prepared {
-        Ok(prepared) => prepared.root_field(name.as_deref()),
-        Err(_) => observe::NO_FIELD,
-    };
+    let field = prepared.as_ref().ok().and_then(|p| p.root_field(name.as_deref()));
+    let operation = state.root_fields.label(field);
     observe::record(&state.metrics, operation, &response, started.elapsed());
     (response, status)
+}
+
+/// Charges a request that did not parse, or broke a limit, the price of an
+/// invalid request.
+fn charge_invalid(state: &GraphqlState, context: &RequestContext) -> Result<(), ServerError> {
+    match context.client.as_ref().filter(|c| state.rate_limiter.limits(c)) {
+        Some(client) => rate_limit::charge(
+            &state.rate_limiter,
+            &state.metrics,
+            client,
+            rate_limit::INVALID_REQUEST_PRICE,
+        ),
+        None => Ok(()),
+    }
 }
 
 /// The parsed, checked document of a request, set in it so that
@@ -269,8 +298,8 @@ fn prepare(
 }
 
 /// Prices a request and charges it to its client, when the client's kind
-/// has a limit. A request that does not validate is not charged: it does
-/// no work, and its execution says what is wrong with it.
+/// has a limit. A request that does not validate costs the price of an
+/// invalid request (its execution then says what is wrong with it).
 async fn charge(
     state: &GraphqlState,
     context: &RequestContext,
@@ -288,7 +317,7 @@ async fn charge(
                 prepared.remember_price(key, cost);
                 cost
             }
-            None => return Ok(()),
+            None => rate_limit::INVALID_REQUEST_PRICE,
         },
     };
     rate_limit::charge(&state.rate_limiter, &state.metrics, client, cost)
@@ -353,11 +382,32 @@ fn coded(mut error: ServerError, code: &str) -> ServerError {
     error
 }
 
+/// The answer to every request while the database is known to be
+/// unreachable: at once, rather than after the request's time limit.
+fn database_unreachable(req: &HttpRequest) -> HttpResponse {
+    let error = coded(
+        ServerError::new("the database is unreachable; try again shortly", None),
+        "SERVICE_UNAVAILABLE",
+    );
+    let mut response = json_reply(
+        req,
+        StatusCode::SERVICE_UNAVAILABLE,
+        response_body(&Response::from_errors(vec![error]), false),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    response
+}
+
 async fn execute(req: &HttpRequest, state: &GraphqlState, request: Request) -> HttpResponse {
     let context = match request_context(req, state) {
         Ok(context) => context,
         Err(refused) => return unauthenticated(refused),
     };
+    if !state.reachability.is_reachable() {
+        return database_unreachable(req);
+    }
     let (mut response, status) = run(state, &context, request).await;
     label_errors(req, &mut response);
     match status {
@@ -371,6 +421,9 @@ async fn execute_batch(req: &HttpRequest, state: &GraphqlState, requests: Vec<Re
         Ok(context) => context,
         Err(refused) => return unauthenticated(refused),
     };
+    if !state.reachability.is_reachable() {
+        return database_unreachable(req);
+    }
     let mut responses = Vec::with_capacity(requests.len());
     for request in requests {
         let (mut response, _) = run(state, &context, request).await;

@@ -9,23 +9,27 @@
 //!   HTTP header is. A bad token closes the connection with 4403 (after a
 //!   `connection_error` on the legacy protocol), never serves it as
 //!   anonymous; no `connection_init` within the init timeout closes it with
-//!   4408.
+//!   4408. The caller is fixed for the connection's life, and so is what
+//!   they may see: when their token expires, the connection closes with
+//!   4403, and the client connects again with a fresh token.
 //! - Bounds: messages of at most 64 KiB, a handful of subscriptions per
-//!   connection, a cap on connections per process, and a client that stops
-//!   reading is dropped after a few seconds instead of being buffered for:
-//!   it then misses events (it is told so) rather than growing our memory.
+//!   connection, a cap on connections per process and on those of one
+//!   client (an IPv4 address or IPv6 /64), and a client that stops reading
+//!   is dropped after a few seconds instead of being buffered for: it then
+//!   misses events (it is told so) rather than growing our memory.
 //! - Liveness: the server pings every `keepalive` and closes a connection
 //!   it has not heard from for three of them; at shutdown every connection
 //!   is closed with 1001 (Going Away) before the server stops.
 //! - Over WebSocket only subscriptions run (see `graphql::limits`).
 
 use std::{
-    collections::HashSet,
+    collections::{HashMap, HashSet},
+    net::IpAddr,
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicUsize, Ordering},
     },
-    time::Duration,
+    time::{Duration, SystemTime},
 };
 
 use actix_web::{
@@ -41,10 +45,14 @@ use serde_json::{Value, json};
 use tokio::{sync::watch, time::Instant};
 
 use super::{
-    auth,
+    auth, client,
     graphql::{GraphqlState, context_of, http_error},
 };
-use crate::{config::LiveSettings, graphql::loaders::Loaders, metrics::Metrics};
+use crate::{
+    config::LiveSettings,
+    graphql::{loaders::Loaders, rate_limit},
+    metrics::Metrics,
+};
 
 /// Largest message a client may send (a subscription document with its
 /// variables is far smaller).
@@ -63,6 +71,9 @@ pub struct Sockets {
     /// Turns true when the server begins to shut down.
     pub stopping: watch::Receiver<bool>,
     open: AtomicUsize,
+    /// Open connections per client; a client's entry goes with its last
+    /// connection, so there are never more entries than connections.
+    per_client: Mutex<HashMap<IpAddr, usize>>,
 }
 
 impl Sockets {
@@ -72,27 +83,72 @@ impl Sockets {
             metrics,
             stopping,
             open: AtomicUsize::new(0),
+            per_client: Mutex::default(),
         }
     }
 }
 
-/// One open connection, counted until dropped.
-struct Admitted(web::Data<Sockets>);
+/// Why a connection was not admitted.
+enum Refusal {
+    /// The process has as many connections as it takes.
+    Full,
+    /// This client has as many as one client may.
+    ClientFull,
+}
+
+/// One open connection, counted (in the process's total and its client's)
+/// until dropped.
+struct Admitted {
+    sockets: web::Data<Sockets>,
+    client: Option<IpAddr>,
+    /// Whether it holds a place in the process's total.
+    counted: bool,
+}
 
 impl Admitted {
-    fn new(sockets: web::Data<Sockets>) -> Option<Self> {
-        let max = sockets.settings.max_connections;
-        let admitted = sockets
+    fn new(sockets: web::Data<Sockets>, client: Option<IpAddr>) -> Result<Self, Refusal> {
+        if let Some(client) = client {
+            let mut per_client = sockets.per_client.lock().map_err(|_| Refusal::Full)?;
+            let open = per_client.entry(client).or_default();
+            if *open >= sockets.settings.max_connections_per_client {
+                if *open == 0 {
+                    per_client.remove(&client);
+                }
+                return Err(Refusal::ClientFull);
+            }
+            *open += 1;
+        }
+        // From here on, dropping `admitted` gives back what it took.
+        let mut admitted = Self {
+            sockets,
+            client,
+            counted: false,
+        };
+        let max = admitted.sockets.settings.max_connections;
+        admitted
+            .sockets
             .open
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < max).then_some(n + 1))
-            .is_ok();
-        admitted.then(|| Self(sockets))
+            .map_err(|_| Refusal::Full)?;
+        admitted.counted = true;
+        Ok(admitted)
     }
 }
 
 impl Drop for Admitted {
     fn drop(&mut self) {
-        self.0.open.fetch_sub(1, Ordering::AcqRel);
+        if self.counted {
+            self.sockets.open.fetch_sub(1, Ordering::AcqRel);
+        }
+        if let Some(client) = self.client
+            && let Ok(mut per_client) = self.sockets.per_client.lock()
+            && let Some(open) = per_client.get_mut(&client)
+        {
+            *open -= 1;
+            if *open == 0 {
+                per_client.remove(&client);
+            }
+        }
     }
 }
 
@@ -107,12 +163,23 @@ pub async fn upgrade(
         Ok(protocol) => protocol,
         Err(message) => return http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message),
     };
-    let Some(admitted) = Admitted::new(sockets.clone()) else {
-        return http_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "SERVICE_UNAVAILABLE",
-            "this server has as many WebSocket connections as it takes; try again shortly",
-        );
+    let address = client::address(&req, &state.http.trusted_proxies).map(rate_limit::network);
+    let admitted = match Admitted::new(sockets.clone(), address) {
+        Ok(admitted) => admitted,
+        Err(Refusal::Full) => {
+            return http_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SERVICE_UNAVAILABLE",
+                "this server has as many WebSocket connections as it takes; try again shortly",
+            );
+        }
+        Err(Refusal::ClientFull) => {
+            return http_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "RATE_LIMITED",
+                "this client has as many WebSocket connections open as one client may; close some first",
+            );
+        }
     };
     let (response, session, messages) = match actix_ws::handle_with_protocols(&req, body, &ALL_WEBSOCKET_PROTOCOLS) {
         Ok(upgraded) => upgraded,
@@ -202,7 +269,7 @@ enum Frame {
 
 impl Connection {
     async fn serve(mut self) {
-        let sockets = self.admitted.0.clone();
+        let sockets = self.admitted.sockets.clone();
         let mut stopping = sockets.stopping.clone();
         let ending = match self.handshake(&mut stopping).await {
             Ok(init) => self.run(init, &mut stopping).await,
@@ -240,7 +307,7 @@ impl Connection {
     /// Waits for `connection_init`, within the init timeout, and checks the
     /// caller it names.
     async fn handshake(&mut self, stopping: &mut watch::Receiver<bool>) -> Result<(String, Envelope), Close> {
-        let deadline = tokio::time::sleep(self.admitted.0.settings.init_timeout);
+        let deadline = tokio::time::sleep(self.admitted.sockets.settings.init_timeout);
         tokio::pin!(deadline);
         loop {
             let text = tokio::select! {
@@ -270,10 +337,12 @@ impl Connection {
         let authorization = authorization(&envelope.payload)
             .map(str::to_owned)
             .or_else(|| header_value(&self.req, header::AUTHORIZATION));
-        let viewer = match auth::viewer_of(authorization.as_deref(), self.state.verifier.as_ref()) {
-            Ok(viewer) => viewer,
+        let (viewer, valid_until) = match auth::session_of(authorization.as_deref(), self.state.verifier.as_ref()) {
+            Ok(session) => session,
             Err(auth::Refused(message)) => return self.refuse(message).await,
         };
+        let expiry = tokio::time::sleep_until(expiry_instant(valid_until));
+        tokio::pin!(expiry);
         let schema = self.state.schemas.websocket.serving(&viewer).clone();
         let mut context = context_of(&self.req, &self.state, viewer);
         context.over_websocket = true;
@@ -292,7 +361,7 @@ impl Connection {
         let (mut inbox, inbox_rx) = futures::channel::mpsc::channel::<String>(INBOX);
         let graphql = WebSocket::new(schema, inbox_rx, self.protocol).connection_data(data);
         tokio::pin!(graphql);
-        let sockets = self.admitted.0.clone();
+        let sockets = self.admitted.sockets.clone();
         let mut book = Subscriptions::new(
             self.protocol,
             sockets.settings.max_subscriptions,
@@ -307,6 +376,7 @@ impl Connection {
         let close = loop {
             tokio::select! {
                 _ = stopping.wait_for(|s| *s) => break going_away(),
+                _ = &mut expiry => break Close::new(4403, "Forbidden: the token has expired; connect again with a new one"),
                 _ = ping.tick() => {
                     if self.heard.elapsed() > keepalive * 3 {
                         break Close::new(1001, "no answer to pings");
@@ -380,6 +450,17 @@ impl Connection {
         // A client that does not read may not take the close frame either.
         let _ = tokio::time::timeout(SEND_TIMEOUT, self.session.close(Some(reason))).await;
     }
+}
+
+/// When a connection whose token holds until `valid_until` must end; far
+/// in the future for an anonymous one, whose view never changes.
+fn expiry_instant(valid_until: Option<SystemTime>) -> Instant {
+    const NEVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    let left = match valid_until {
+        None => NEVER,
+        Some(until) => until.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO),
+    };
+    Instant::now() + left.min(NEVER)
 }
 
 fn going_away() -> Close {

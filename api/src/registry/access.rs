@@ -19,7 +19,12 @@
 //! Place holds: any authenticated caller may hold places for a child. A hold
 //! is seen and handled (released, confirmed) by its holder, by the managers
 //! of its centre and by admins; its `reference`, the holder's own case
-//! number, likewise, and never by other partners.
+//! number, likewise, and never by other partners. A holder is an issuer and
+//! a subject together: the same `sub` vouched for by two issuers (this
+//! registry's own secret, an identity provider) is two callers.
+//!
+//! Confidentiality is the admins' call: only they mark a centre's address
+//! confidential or public.
 
 use entity::{centre, values::Phones};
 use sea_orm::{
@@ -68,16 +73,26 @@ pub enum Action {
     EditCentre(Uuid),
     /// Add or remove services at this centre, and count its places.
     EditPlacesAt(Uuid),
+    /// Mark a centre's address confidential or public.
+    SetConfidentiality,
     /// Read the audit trail and the history of counts.
     ReadAudit,
     /// See which centres' counts of places are stale, to chase them.
     Oversee,
 }
 
+/// The issuer of the tokens this registry mints itself (`kamkor token`,
+/// signed with the shared secret). Reserved: an identity provider's token
+/// that names it is refused.
+pub const OWN_ISSUER: &str = "kamkor";
+
 /// An authenticated caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Caller {
-    /// Who the caller is (the token's subject).
+    /// Who vouched for the caller: [`OWN_ISSUER`] for this registry's own
+    /// tokens, else the identity provider's `iss`.
+    pub issuer: String,
+    /// Who the caller is at that issuer (the token's subject).
     pub subject: String,
     pub role: Role,
     /// The centres a centre manager may edit.
@@ -159,6 +174,9 @@ impl Viewer {
             }
             (_, Action::ReadAudit) => "only registry admins read the audit trail",
             (_, Action::Oversee) => "only registry admins see which centres' counts are stale",
+            (_, Action::SetConfidentiality) => {
+                "only registry admins mark an address confidential or public: ask one to change it"
+            }
             _ => "only registry admins do this",
         }))
     }
@@ -175,10 +193,15 @@ impl Viewer {
     /// callers).
     pub fn hold_scope(&self) -> Result<HoldScope, AppError> {
         let caller = self.holder()?;
-        Ok(match caller.role {
-            Role::Admin => HoldScope::All,
-            Role::CentreManager => HoldScope::HeldByOrAt(caller.subject.clone(), caller.centres.clone()),
-            Role::Partner => HoldScope::HeldByOrAt(caller.subject.clone(), Vec::new()),
+        let centres = match caller.role {
+            Role::Admin => return Ok(HoldScope::All),
+            Role::CentreManager => caller.centres.clone(),
+            Role::Partner => Vec::new(),
+        };
+        Ok(HoldScope::HeldByOrAt {
+            issuer: caller.issuer.clone(),
+            subject: caller.subject.clone(),
+            centres,
         })
     }
 
@@ -198,17 +221,25 @@ impl Viewer {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum HoldScope {
     All,
-    /// Those held by this subject, and those on these centres.
-    HeldByOrAt(String, Vec<Uuid>),
+    /// Those held by this issuer's subject, and those on these centres.
+    HeldByOrAt {
+        issuer: String,
+        subject: String,
+        centres: Vec<Uuid>,
+    },
 }
 
 impl HoldScope {
-    /// Does the caller see (and may they handle) a hold by `held_by` on
-    /// places at `centre`?
-    pub fn covers(&self, held_by: &str, centre: Uuid) -> bool {
+    /// Does the caller see (and may they handle) a hold by `holder` (issuer
+    /// and subject) on places at `centre`?
+    pub fn covers(&self, (holder_issuer, held_by): (&str, &str), centre: Uuid) -> bool {
         match self {
             Self::All => true,
-            Self::HeldByOrAt(subject, centres) => subject == held_by || centres.contains(&centre),
+            Self::HeldByOrAt {
+                issuer,
+                subject,
+                centres,
+            } => (issuer == holder_issuer && subject == held_by) || centres.contains(&centre),
         }
     }
 }
@@ -422,6 +453,7 @@ mod tests {
 
     fn manager_of(id: Uuid) -> Viewer {
         Viewer::authenticated(Caller {
+            issuer: OWN_ISSUER.into(),
             subject: "manager".into(),
             role: Role::CentreManager,
             centres: vec![id],
@@ -432,6 +464,7 @@ mod tests {
     fn only_partners_admins_and_the_centres_managers_see_a_confidential_location() {
         let shelter = centre(true);
         let partner = Viewer::authenticated(Caller {
+            issuer: OWN_ISSUER.into(),
             subject: "hotline".into(),
             role: Role::Partner,
             centres: vec![],
@@ -448,11 +481,13 @@ mod tests {
         let centre = Uuid::new_v4();
         let manager = manager_of(centre);
         let partner = Viewer::authenticated(Caller {
+            issuer: OWN_ISSUER.into(),
             subject: "hotline".into(),
             role: Role::Partner,
             centres: vec![centre],
         });
         let admin = Viewer::authenticated(Caller {
+            issuer: OWN_ISSUER.into(),
             subject: "root".into(),
             role: Role::Admin,
             centres: vec![],

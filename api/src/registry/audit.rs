@@ -79,12 +79,36 @@ fn fed(entity: &str) -> Option<RecordType> {
 /// record to the end of the change feed: every audited change to a
 /// registry record reaches the mirrors.
 pub async fn record(db: &impl ConnectionTrait, actor: &Caller, entry: Entry<'_>) -> Result<(), AppError> {
-    record_as(db, &actor.subject, actor.role.as_str(), entry).await
+    record_as(db, Actor::of(actor), entry).await
 }
 
-/// As [`record`], for an actor that is not a caller (`system` for the
-/// server's own changes, such as holds expiring).
-pub async fn record_as(db: &impl ConnectionTrait, subject: &str, role: &str, entry: Entry<'_>) -> Result<(), AppError> {
+/// Who made a change, as the audit trail names them.
+#[derive(Clone, Copy, Debug)]
+pub struct Actor<'a> {
+    pub issuer: &'a str,
+    pub subject: &'a str,
+    pub role: &'a str,
+}
+
+impl<'a> Actor<'a> {
+    /// The registry itself: holds expiring, data loaded.
+    pub const SYSTEM: Actor<'static> = Actor {
+        issuer: "system",
+        subject: "system",
+        role: "system",
+    };
+
+    pub fn of(caller: &'a Caller) -> Self {
+        Self {
+            issuer: &caller.issuer,
+            subject: &caller.subject,
+            role: caller.role.as_str(),
+        }
+    }
+}
+
+/// As [`record`], for any actor (the registry itself included).
+pub async fn record_as(db: &impl ConnectionTrait, actor: Actor<'_>, entry: Entry<'_>) -> Result<(), AppError> {
     if let Some(record_type) = fed(entry.entity) {
         let action = match entry.action {
             AuditAction::Create => ChangeAction::Created,
@@ -98,8 +122,9 @@ pub async fn record_as(db: &impl ConnectionTrait, subject: &str, role: &str, ent
         entity: Set(entry.entity.to_owned()),
         entity_id: Set(entry.entity_id),
         action: Set(entry.action),
-        actor_sub: Set(subject.to_owned()),
-        actor_role: Set(role.to_owned()),
+        actor_sub: Set(actor.subject.to_owned()),
+        actor_issuer: Set(actor.issuer.to_owned()),
+        actor_role: Set(actor.role.to_owned()),
         at: Set(now()),
         changes: Set(diff(entry.before, entry.after)),
     })

@@ -331,6 +331,7 @@ async fn events_where(db: &impl ConnectionTrait, condition: Condition) -> Result
         .column(admin_area::Column::Path)
         .column(centre::Column::ArchivedAt)
         .column(service::Column::ArchivedAt)
+        .column(service_at_centre::Column::ArchivedAt)
         .filter(condition)
         .order_by_asc(capacity::Column::UpdatedAt);
     super::row::read_all(db, query.build(db.get_database_backend()), |row| {
@@ -343,6 +344,7 @@ async fn events_where(db: &impl ConnectionTrait, condition: Condition) -> Result
         let area_path = row.next()?;
         let centre_archived: Option<chrono::DateTime<chrono::Utc>> = row.next()?;
         let service_archived: Option<chrono::DateTime<chrono::Utc>> = row.next()?;
+        let placement_archived: Option<chrono::DateTime<chrono::Utc>> = row.next()?;
         Ok(CapacityChanged {
             capacity_id: c.id,
             service_at_centre_id: c.service_at_centre_id,
@@ -350,7 +352,7 @@ async fn events_where(db: &impl ConnectionTrait, condition: Condition) -> Result
             service_id,
             category,
             area_path,
-            archived: centre_archived.is_some() || service_archived.is_some(),
+            archived: centre_archived.is_some() || service_archived.is_some() || placement_archived.is_some(),
             unit: c.unit,
             maximum: c.maximum,
             available: c.available,
@@ -504,11 +506,43 @@ pub fn snapshot(m: &capacity::Model) -> Value {
     })
 }
 
-/// The capacity with this id, with its placement, for an edit.
+/// The fields as [`snapshot`] gives them, less who counted them unless the
+/// viewer may count places at the centre: a conflict on a hold reaches any
+/// partner, and who counted is a centre's staff member.
+pub fn snapshot_for(viewer: &Viewer, record: &CapacityRecord) -> Value {
+    let mut values = snapshot(&record.capacity);
+    if viewer.authorize(Action::EditPlacesAt(record.centre_id)).is_err()
+        && let Some(fields) = values.as_object_mut()
+    {
+        fields.remove("updatedBy");
+    }
+    values
+}
+
+/// The capacity with this id, with its placement, for an edit: its service
+/// must still be offered at its centre.
 pub(super) async fn load_for_edit(db: &impl ConnectionTrait, id: Uuid) -> Result<CapacityRecord, AppError> {
-    let query = with_placement()
-        .filter(capacity::Column::Id.eq(id))
-        .filter(placement::live());
+    read_one(
+        db,
+        with_placement()
+            .filter(capacity::Column::Id.eq(id))
+            .filter(placement::live()),
+        id,
+    )
+    .await
+}
+
+/// The capacity with this id, with its placement, whether or not its
+/// service is still offered there (the holds on it end either way).
+pub(super) async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<CapacityRecord, AppError> {
+    read_one(db, with_placement().filter(capacity::Column::Id.eq(id)), id).await
+}
+
+async fn read_one(
+    db: &impl ConnectionTrait,
+    query: Select<capacity::Entity>,
+    id: Uuid,
+) -> Result<CapacityRecord, AppError> {
     super::row::read_all(db, query.build(db.get_database_backend()), read_record)
         .await?
         .pop()

@@ -22,6 +22,7 @@ use super::{
     access::{Action, LocationAccess, Viewer},
     admin_area::{self, AreaScope},
     audit, capacity,
+    events::Events,
     geo::{Near, PublicGrid},
     reference::ReferenceCache,
     row::{Detail, Row},
@@ -732,10 +733,14 @@ async fn load_for_edit(db: &impl ConnectionTrait, id: Uuid) -> Result<Edited, Ap
 }
 
 /// Changes a centre at `expected_version`: its managers and admins; moving
-/// it to another organization, or archiving it, admins only.
+/// it to another organization, marking its address confidential or public,
+/// or archiving it, admins only. Archiving ends the holds on its places
+/// (see [`super::hold::cancel_under`]).
+#[allow(clippy::too_many_arguments)]
 pub async fn update(
     db: &DatabaseConnection,
     viewer: &Viewer,
+    events: &Events,
     grid: PublicGrid,
     id: Uuid,
     expected_version: i32,
@@ -751,6 +756,15 @@ pub async fn update(
             .is_some_and(|o| o != current.centre.organization_id)
     {
         actor = viewer.authorize(Action::EditRegistry)?;
+    }
+    // A manager's slip here would publish where a shelter is: whether an
+    // address is confidential is the admins' call. A manager may still
+    // correct a confidential address, which stays confidential.
+    if patch
+        .address_confidential
+        .is_some_and(|c| c != current.centre.address_confidential)
+    {
+        actor = viewer.authorize(Action::SetConfidentiality)?;
     }
     if current.centre.version != expected_version {
         return Err(super::stale("centre", current.centre.version, snapshot(&current)));
@@ -800,9 +814,13 @@ pub async fn update(
         version: next.centre.version,
     };
     audit::record(&txn, actor, entry).await?;
+    let mut outbox = events.outbox();
     if archive {
-        super::changes::record_dependents(&txn, super::changes::Parent::Centre(id), ChangeAction::Archived).await?;
+        let parent = super::changes::Parent::Centre(id);
+        super::hold::cancel_under(&txn, &mut outbox, parent, actor).await?;
+        super::changes::record_dependents(&txn, parent, ChangeAction::Archived).await?;
     }
     txn.commit().await?;
+    outbox.committed();
     Ok(next.centre)
 }

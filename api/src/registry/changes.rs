@@ -59,6 +59,18 @@ pub enum Parent {
     Link(Uuid),
 }
 
+impl Parent {
+    /// SQL: the services at centres (placements) under this parent.
+    pub fn placements(self) -> sea_orm::sea_query::SimpleExpr {
+        use entity::service_at_centre::Column;
+        match self {
+            Self::Centre(id) => Column::CentreId.eq(id),
+            Self::Service(id) => Column::ServiceId.eq(id),
+            Self::Link(id) => Column::Id.eq(id),
+        }
+    }
+}
+
 /// Notes the records that leave (or return to) public view with a parent
 /// archived (or revived): the capacities, and the services offered at a
 /// centre, of a centre or service; the capacity of a service at a centre.
@@ -69,11 +81,7 @@ pub async fn record_dependents(
     action: ChangeAction,
 ) -> Result<(), AppError> {
     use entity::{capacity, service_at_centre};
-    let links = match parent {
-        Parent::Centre(id) => service_at_centre::Column::CentreId.eq(id),
-        Parent::Service(id) => service_at_centre::Column::ServiceId.eq(id),
-        Parent::Link(id) => service_at_centre::Column::Id.eq(id),
-    };
+    let links = parent.placements();
     let capacities: Vec<(Uuid, i32)> = capacity::Entity::find()
         .join(sea_orm::JoinType::InnerJoin, capacity::Relation::ServiceAtCentre.def())
         .filter(links.clone())

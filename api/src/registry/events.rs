@@ -43,8 +43,8 @@ pub struct CapacityChanged {
     pub category: ServiceCategory,
     /// The materialised path of the centre's area, for area filters.
     pub area_path: String,
-    /// Whether the centre or the service is archived: only those who see
-    /// archived records hear of it.
+    /// Whether the centre, the service or the service at the centre is
+    /// archived: only those who see archived records hear of it.
     pub archived: bool,
     pub unit: CapacityUnit,
     pub maximum: i32,

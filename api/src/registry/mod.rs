@@ -46,6 +46,31 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now().trunc_subsecs(6)
 }
 
+/// The database's current time, for times that replicas must agree on
+/// (when a hold is due). Replicas' clocks may drift apart; they share one
+/// database. On SQLite the database runs in this process: its clock is ours.
+pub async fn database_now(db: &impl ConnectionTrait) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
+    use sea_orm::{DbBackend, Statement};
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(now());
+    }
+    let statement = Statement::from_string(DbBackend::Postgres, "SELECT statement_timestamp() AS now");
+    let row = db
+        .query_one_raw(statement)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the database did not tell the time")))?;
+    Ok(row.try_get::<chrono::DateTime<chrono::Utc>>("", "now")?)
+}
+
+/// SQL: the database's current time (see [`database_now`]), inside a
+/// statement, so that comparing with it costs no round trip of its own.
+pub fn database_now_sql(backend: sea_orm::DbBackend) -> SimpleExpr {
+    match backend {
+        sea_orm::DbBackend::Postgres => sea_orm::sea_query::Expr::cust("statement_timestamp()"),
+        _ => sea_orm::sea_query::Expr::value(now()),
+    }
+}
+
 /// Sort direction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {

@@ -23,6 +23,7 @@ use super::{
     access::{Action, Viewer},
     admin_area::{self as area, AreaScope},
     audit,
+    events::Events,
     reference::ReferenceCache,
     row::{Detail, Row},
     search, service_at_centre as placement,
@@ -747,9 +748,12 @@ async fn load_for_edit(db: &impl ConnectionTrait, id: Uuid) -> Result<Edited, Ap
 }
 
 /// Changes (or archives) a service at `expected_version` (registry admins).
+/// Archiving ends the holds on its places (see
+/// [`super::hold::cancel_under`]).
 pub async fn update(
     db: &DatabaseConnection,
     viewer: &Viewer,
+    events: &Events,
     id: Uuid,
     expected_version: i32,
     patch: ServicePatch,
@@ -803,9 +807,13 @@ pub async fn update(
         version: next.service.version,
     };
     audit::record(&txn, actor, entry).await?;
+    let mut outbox = events.outbox();
     if archive {
-        super::changes::record_dependents(&txn, super::changes::Parent::Service(id), ChangeAction::Archived).await?;
+        let parent = super::changes::Parent::Service(id);
+        super::hold::cancel_under(&txn, &mut outbox, parent, actor).await?;
+        super::changes::record_dependents(&txn, parent, ChangeAction::Archived).await?;
     }
     txn.commit().await?;
+    outbox.committed();
     Ok(next.service)
 }

@@ -18,7 +18,9 @@ use serde_json::{Value, json};
 
 use super::{
     access::{Action, Viewer},
-    audit, validate,
+    audit,
+    events::Events,
+    validate,
 };
 use crate::error::AppError;
 
@@ -153,13 +155,15 @@ pub async fn add(
 }
 
 /// Stops offering a service at a centre: the centre's managers and admins.
+/// The holds on its places end with it (see [`super::hold::cancel_under`]).
 pub async fn remove(
     db: &DatabaseConnection,
     viewer: &Viewer,
-    centre_id: Uuid,
-    service_id: Uuid,
+    events: &Events,
+    (centre_id, service_id): (Uuid, Uuid),
 ) -> Result<service_at_centre::Model, AppError> {
     let actor = viewer.authorize(Action::EditPlacesAt(centre_id))?;
+    let mut outbox = events.outbox();
     let txn = super::begin_write(db).await?;
     let current = find_live(&txn, centre_id, service_id).await?;
     let mut next = current.clone();
@@ -178,7 +182,9 @@ pub async fn remove(
     };
     audit::record(&txn, actor, entry).await?;
     let parent = super::changes::Parent::Link(next.id);
+    super::hold::cancel_under(&txn, &mut outbox, parent, actor).await?;
     super::changes::record_dependents(&txn, parent, ChangeAction::Archived).await?;
     txn.commit().await?;
+    outbox.committed();
     Ok(next)
 }

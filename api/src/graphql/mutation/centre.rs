@@ -218,6 +218,7 @@ impl CentreMutation {
         let model = domain::update(
             ctx.db()?,
             &request.viewer,
+            ctx.events()?,
             request.public_grid,
             id,
             input.expected_version,
@@ -237,6 +238,7 @@ impl CentreMutation {
         let model = domain::update(
             ctx.db()?,
             &request.viewer,
+            ctx.events()?,
             request.public_grid,
             id,
             input.expected_version,

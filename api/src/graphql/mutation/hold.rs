@@ -51,7 +51,10 @@ pub struct HoldMutation;
 impl HoldMutation {
     /// Holds places for a child on the way (partners, centre managers,
     /// admins): `available` drops at once; CONFLICT when too few are free.
-    /// Unconfirmed, the hold gives its places back after `minutes`.
+    /// Unconfirmed, the hold gives its places back after `minutes`. Apart
+    /// from admins, one holder holds a limited number of places at once
+    /// (FORBIDDEN past it) and takes a limited number of holds an hour
+    /// (RATE_LIMITED past it, with `retryAfter` in seconds).
     async fn hold_place(&self, ctx: &Context<'_>, input: HoldPlaceInput) -> Result<HoldPayload, AppError> {
         let request = HoldRequest {
             capacity_id: ids::decode_as(NodeKind::Capacity, &input.capacity_id)?,
@@ -59,7 +62,7 @@ impl HoldMutation {
             minutes: input.minutes,
             reference: input.reference,
         };
-        let held = domain::hold_places(ctx.db()?, ctx.viewer()?, ctx.events()?, request).await?;
+        let held = domain::hold_places(ctx.db()?, ctx.viewer()?, (ctx.events()?, ctx.fair_share()), request).await?;
         Ok(held.into())
     }
 

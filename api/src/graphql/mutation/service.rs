@@ -201,7 +201,16 @@ impl ServiceMutation {
             area_codes: input.area_codes,
             status: input.status.map(Into::into),
         };
-        let model = domain::update(ctx.db()?, ctx.viewer()?, id, input.expected_version, changes, false).await?;
+        let model = domain::update(
+            ctx.db()?,
+            ctx.viewer()?,
+            ctx.events()?,
+            id,
+            input.expected_version,
+            changes,
+            false,
+        )
+        .await?;
         Ok(UpdateServicePayload {
             service: Service::of_record(Arc::new(model), ctx.lang(None)),
         })
@@ -213,6 +222,7 @@ impl ServiceMutation {
         let model = domain::update(
             ctx.db()?,
             ctx.viewer()?,
+            ctx.events()?,
             id,
             input.expected_version,
             Default::default(),

@@ -84,7 +84,7 @@ impl ServiceAtCentreMutation {
         input: RemoveServiceAtCentreInput,
     ) -> Result<RemoveServiceAtCentrePayload, AppError> {
         let (centre, service) = Self::ids(&input.centre_id, &input.service_id)?;
-        domain::remove(ctx.db()?, ctx.viewer()?, centre, service).await?;
+        domain::remove(ctx.db()?, ctx.viewer()?, ctx.events()?, (centre, service)).await?;
         Ok(RemoveServiceAtCentrePayload {
             centre: Centre::load(ctx, centre).await?,
             service: Service::load(ctx, service).await?,

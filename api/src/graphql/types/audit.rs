@@ -50,9 +50,17 @@ impl AuditEntry {
         self.0.action.into()
     }
 
-    /// Who made it: the subject of their token.
+    /// Who made it: the subject of their token (`system` for the
+    /// registry's own changes, such as holds expiring).
     async fn actor(&self) -> &str {
         &self.0.actor_sub
+    }
+
+    /// Who vouched for the actor: `kamkor` for the registry's own tokens,
+    /// an identity provider's issuer (`iss`), or `system`. The actor is the
+    /// issuer and the subject together.
+    async fn actor_issuer(&self) -> &str {
+        &self.0.actor_issuer
     }
 
     /// Their role when they made it.

@@ -244,6 +244,9 @@ pub enum AuditAction {
     Confirm,
     /// A hold expired unconfirmed and gave its places back.
     Expire,
+    /// A hold ended because its service at the centre, its centre or its
+    /// service was archived: its places went back to the capacity.
+    Cancel,
 }
 
 /// Where a place hold stands.
@@ -258,6 +261,9 @@ pub enum HoldStatus {
     Confirmed,
     /// Nobody confirmed it in time: the places were given back.
     Expired,
+    /// Its service at the centre, its centre or its service was archived:
+    /// the places went back to the capacity, which left public view.
+    Cancelled,
 }
 
 /// The kinds of record the change feed lists.

@@ -18,8 +18,10 @@ use crate::{
 pub struct Hold(pub hold::Model);
 
 /// Places reserved for a child on the way: taken from `available` while
-/// held, given back when released or expired, kept when confirmed. Seen by
-/// its holder, the managers of its centre and admins only.
+/// held, given back when released, expired or cancelled (its service at
+/// the centre, its centre or its service was archived), kept when
+/// confirmed. Seen by its holder, the managers of its centre and admins
+/// only.
 #[Object]
 impl Hold {
     /// Opaque global id.
@@ -58,17 +60,25 @@ impl Hold {
         &self.0.held_by
     }
 
+    /// Who vouched for the holder: `kamkor` for the registry's own tokens,
+    /// else the identity provider's issuer (`iss`). The holder is the
+    /// issuer and the subject together.
+    async fn holder_issuer(&self) -> &str {
+        &self.0.holder_issuer
+    }
+
     /// When an unconfirmed hold gives its places back.
     async fn expires_at(&self) -> DateTime<Utc> {
         self.0.expires_at
     }
 
-    /// When it was released, confirmed or expired.
+    /// When it was released, confirmed, expired or cancelled.
     async fn ended_at(&self) -> Option<DateTime<Utc>> {
         self.0.ended_at
     }
 
-    /// Who released or confirmed it (`system` when it expired).
+    /// Who released, confirmed or cancelled it (the subject of their token;
+    /// `system` when it expired).
     async fn ended_by(&self) -> Option<&str> {
         self.0.ended_by.as_deref()
     }
