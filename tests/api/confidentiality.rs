@@ -149,3 +149,72 @@ both!(
         );
     }
 );
+
+both!(
+    only_admins_make_an_address_public_or_secret,
+    configure = crate::helpers::with_tokens,
+    |app| async move {
+        use crate::helpers::token;
+        let admin = token("admin", "registry-admin", &[]);
+        let f = crate::fixture::Fixture::create(&app, &admin, "Жашыруун").await;
+        let manager = token("centre_manager", "manager", &[f.centre.as_str()]);
+        let set = r#"mutation($id: ID!, $v: Int!, $secret: Boolean!) { updateCentre(input: { id: $id, expectedVersion: $v,
+            addressConfidential: $secret }) { centre { addressConfidential version } } }"#;
+        let hidden = app
+            .data_as(&admin, set, json!({ "id": f.centre, "v": 1, "secret": true }))
+            .await;
+        assert_eq!(hidden["updateCentre"]["centre"]["addressConfidential"], true);
+        // A manager cannot publish it, by the flag…
+        let published = app
+            .query_as(&manager, set, json!({ "id": f.centre, "v": 2, "secret": false }))
+            .await;
+        assert_eq!(
+            published["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{published:#}"
+        );
+        // …but may correct its address, which stays confidential.
+        let moved = app
+            .data_as(
+                &manager,
+                r#"mutation($id: ID!) { updateCentre(input: { id: $id, expectedVersion: 2,
+                    address: { ky: "Жаңы дарек 7", ru: "Новый адрес 7" }, addressConfidential: true }) {
+                    centre { addressConfidential address(lang: RU) } } }"#,
+                json!({ "id": f.centre }),
+            )
+            .await;
+        assert_eq!(
+            moved["updateCentre"]["centre"],
+            json!({ "addressConfidential": true, "address": "Новый адрес 7" })
+        );
+        let public = app
+            .data(
+                "query($id: ID!) { centre(id: $id) { addressConfidential address latitude } }",
+                json!({ "id": f.centre }),
+            )
+            .await;
+        assert_eq!(
+            public["centre"],
+            json!({ "addressConfidential": true, "address": null, "latitude": null })
+        );
+        let found = app
+            .data(
+                r#"{ centres(filter: { text: "Новый адрес" }) { totalCount } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(found["centres"]["totalCount"], 0, "a secret address is not searchable");
+        // The admin's decision and the manager's edit are both in the trail.
+        let log = app
+            .data_as(
+                &admin,
+                "query($id: ID!) { auditLog(filter: { entityId: $id }) { nodes { actor changes { field } } } }",
+                json!({ "id": f.centre }),
+            )
+            .await;
+        let nodes = &log["auditLog"]["nodes"];
+        assert_eq!(nodes[0]["actor"], "manager");
+        assert_eq!(nodes[0]["changes"], json!([{ "field": "address" }]));
+        assert_eq!(nodes[1]["actor"], "registry-admin");
+        assert_eq!(nodes[1]["changes"], json!([{ "field": "addressConfidential" }]));
+    }
+);

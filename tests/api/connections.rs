@@ -111,3 +111,32 @@ both!(nested_connections_page_too, |app| async move {
     assert_eq!(next_ids.len(), 3);
     assert!(next_ids.iter().all(|id| !first_ids.contains(id)));
 });
+
+both!(cursors_far_past_any_result_are_bad_input, |app| async move {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let p = page(&app, "first: 1").await;
+    let real = p["pageInfo"]["endCursor"].as_str().unwrap_or_default();
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(real).expect("base64url")).expect("text");
+    let (query, _) = text.split_once(':').expect("query:offset");
+    let at = |offset: u64| URL_SAFE_NO_PAD.encode(format!("{query}:{offset}"));
+    // Near u64::MAX the next offset wraps; past i64::MAX it would reach
+    // PostgreSQL as a negative OFFSET.
+    for offset in [u64::MAX, u64::MAX - 1, i64::MAX as u64 + 1, i64::MAX as u64] {
+        let cursor = at(offset);
+        for args in [
+            format!(r#"first: 5, after: "{cursor}""#),
+            format!(r#"last: 5, before: "{cursor}""#),
+            format!(r#"first: 5, before: "{cursor}""#),
+        ] {
+            let query = format!("{{ centres({args}) {{ totalCount nodes {{ id }} }} }}");
+            assert_eq!(
+                app.error_code(&query, json!({})).await,
+                "BAD_USER_INPUT",
+                "{offset} {args}"
+            );
+        }
+    }
+    // A large but sane offset is simply past the end.
+    let past = page(&app, &format!(r#"first: 5, after: "{}""#, at(1 << 40))).await;
+    assert_eq!(past["edges"], json!([]));
+});

@@ -414,3 +414,57 @@ both!(responses_are_compressed_as_the_client_accepts, |app| async move {
     assert_eq!(tiny, None, "a tiny body is not worth compressing");
     assert_eq!(decoded(None, &body)["data"]["__typename"], "QueryRoot");
 });
+
+both!(
+    get_never_writes_whatever_the_form_of_the_document,
+    configure = crate::helpers::with_tokens,
+    |app| async move {
+        let admin = crate::helpers::token("admin", "registry-admin", &[]);
+        let bearer = format!("Bearer {admin}");
+        let create =
+            r#"createOrganization(input: { kind: NGO, name: { ky: "GET", ru: "GET" } }) { organization { id } }"#;
+        let get = |query: String, name: Option<&'static str>| {
+            let (client, url, bearer) = (app.client.clone(), app.graphql_url(), bearer.clone());
+            async move {
+                let mut params = vec![("query", query)];
+                if let Some(name) = name {
+                    params.push(("operationName", name.to_owned()));
+                }
+                client
+                    .get(&url)
+                    .header("authorization", bearer)
+                    .query(&params)
+                    .send()
+                    .await
+                    .expect("sent")
+            }
+        };
+        let count = || async {
+            app.data_as(&admin, "{ organizations { totalCount } }", json!({})).await["organizations"]["totalCount"]
+                .as_i64()
+                .unwrap_or_default()
+        };
+        let before = count().await;
+        let both_kinds = format!("query read {{ __typename }} mutation write {{ {create} }}");
+        for (query, name) in [
+            (format!("mutation {{ {create} }}"), None),
+            (format!("mutation named {{ {create} }}"), None),
+            (format!("mutation named {{ {create} }}"), Some("named")),
+            (both_kinds.clone(), Some("write")),
+            (both_kinds.clone(), None),
+            (both_kinds.clone(), Some("neither")),
+            ("subscription live { capacityChanged { available } }".to_owned(), None),
+            ("subscription { capacityChanged { available } }".to_owned(), None),
+        ] {
+            let res = get(query.clone(), name).await;
+            assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{query} ({name:?})");
+            assert_eq!(res.headers()["allow"], "POST");
+        }
+        assert_eq!(count().await, before, "nothing was created");
+        // The query of such a document, named, still reads.
+        let read = get(both_kinds, Some("read")).await;
+        assert_eq!(read.status(), StatusCode::OK);
+        let body: Value = read.json().await.expect("json");
+        assert_eq!(body["data"]["__typename"], "QueryRoot");
+    }
+);

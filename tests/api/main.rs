@@ -15,6 +15,7 @@ mod connections;
 mod editing;
 mod errors;
 mod examples;
+mod fair_share;
 mod filters;
 mod find_help;
 mod fixture;

@@ -79,3 +79,64 @@ both!(no_origin_is_admitted_by_default, |app| async move {
         .expect("sent");
     assert!(res.headers().get("access-control-allow-origin").is_none());
 });
+
+/// The series of a metrics page, without their values.
+fn series(text: &str) -> Vec<String> {
+    let mut series: Vec<String> = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit_once(' ').map(|(name, _)| name.to_owned()))
+        .collect();
+    series.sort();
+    series
+}
+
+both!(made_up_documents_make_no_new_series, |app| async move {
+    let metrics = || async {
+        app.client
+            .get(format!("{}/metrics", app.address))
+            .send()
+            .await
+            .expect("sent")
+            .text()
+            .await
+            .expect("text")
+    };
+    // One of each kind first, so that their series exist.
+    app.query("{ fWarmUp }", json!({})).await;
+    app.query("{ fWarmUp(", json!({})).await;
+    let before = series(&metrics().await);
+    let documents: Vec<String> = (0..1_000)
+        .map(|i| {
+            let name = format!("f{}", uuid::Uuid::new_v4().simple());
+            match i % 4 {
+                0 => format!("{{ {name} }}"),
+                1 => format!("{{ {name}(x: 1) {{ id }} }}"),
+                2 => format!("query {name} {{ {name} }}"),
+                _ => format!("{{ {name}( "),
+            }
+        })
+        .collect();
+    let app = &app;
+    for chunk in documents.chunks(50) {
+        let sent = chunk.iter().enumerate().map(|(i, document)| async move {
+            if i % 2 == 0 {
+                app.query(document, json!({})).await;
+            } else {
+                app.client
+                    .get(app.graphql_url())
+                    .query(&[("query", document.as_str())])
+                    .send()
+                    .await
+                    .expect("sent");
+            }
+        });
+        futures::future::join_all(sent).await;
+    }
+    let after = metrics().await;
+    assert_eq!(series(&after), before, "{after}");
+    assert!(
+        after.contains(r#"kamkor_graphql_requests_total{operation="invalid",outcome="GRAPHQL_VALIDATION_FAILED"}"#),
+        "{after}"
+    );
+});

@@ -66,3 +66,58 @@ both!(
         assert_eq!(send(&app, "198.51.100.4").await.0, StatusCode::TOO_MANY_REQUESTS);
     }
 );
+
+both!(
+    one_ipv6_network_is_one_client,
+    configure = |s| {
+        s.rate_limit.anonymous_per_minute = 100;
+        s.http.trusted_proxies = vec!["127.0.0.1/32".parse().expect("cidr")];
+    },
+    |app| async move {
+        // Every address of a /64 spends one bucket: a subscriber who owns
+        // millions of addresses is still one client.
+        for host in ["2001:db8:1:2::1", "2001:db8:1:2::abcd", "2001:db8:1:2:ffff::7"] {
+            assert_eq!(send(&app, host).await.0, StatusCode::OK, "{host}");
+        }
+        assert_eq!(send(&app, "2001:db8:1:2::9").await.0, StatusCode::TOO_MANY_REQUESTS);
+        // The next /64 is another client.
+        assert_eq!(send(&app, "2001:db8:1:3::1").await.0, StatusCode::OK);
+    }
+);
+
+both!(
+    requests_that_do_not_parse_or_validate_are_not_free,
+    configure = |s| {
+        s.rate_limit.anonymous_per_minute = 1_000;
+        s.http.trusted_proxies = vec!["127.0.0.1/32".parse().expect("cidr")];
+    },
+    |app| async move {
+        let invalid = [
+            r#"{"query": "{ centres(first: "}"#,
+            r#"{"query": "{ noSuchField }"}"#,
+            r#"{"query": "{ centres(first: 5) { nodes { nope } } }"}"#,
+        ];
+        let mut refused = None;
+        for i in 0..40 {
+            let (status, _, body) = app
+                .post_raw(
+                    invalid[i % invalid.len()],
+                    &[
+                        ("content-type", "application/json"),
+                        ("x-forwarded-for", "198.51.100.9"),
+                    ],
+                )
+                .await;
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+                refused = Some(i);
+                break;
+            }
+        }
+        // 1,000 a minute at a fixed price of 50: the 21st is refused.
+        assert_eq!(refused, Some(20));
+        // Its valid queries draw on the same bucket.
+        let (status, _, _) = send(&app, "198.51.100.9").await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    }
+);

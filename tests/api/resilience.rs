@@ -61,10 +61,13 @@ both!(
     }
 );
 
-/// A TCP proxy in front of PostgreSQL that the test can cut and restore.
+/// A TCP proxy in front of PostgreSQL that the test can cut and restore,
+/// or freeze: connections stay open and nothing answers, as when the
+/// database's host hangs.
 pub struct Proxy {
     pub port: u16,
     cut: watch::Sender<bool>,
+    frozen: watch::Sender<bool>,
 }
 
 impl Proxy {
@@ -72,49 +75,62 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("address").port();
         let (cut, watching) = watch::channel(false);
+        let (frozen, freezing) = watch::channel(false);
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 if *watching.borrow() {
                     continue; // cut: the connection is dropped at once
                 }
-                let (upstream, mut cut) = (upstream.clone(), watching.clone());
+                let (upstream, mut cut, freezing) = (upstream.clone(), watching.clone(), freezing.clone());
                 tokio::spawn(async move {
                     let Ok(server) = TcpStream::connect(upstream).await else {
                         return;
                     };
-                    let (mut client, mut server) = (client, server);
+                    let (client_read, client_write) = client.into_split();
+                    let (server_read, server_write) = server.into_split();
                     tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = pump(client_read, server_write, freezing.clone()) => {}
+                        _ = pump(server_read, client_write, freezing) => {}
                         _ = cut.wait_for(|cut| *cut) => {}
                     }
                 });
             }
         });
-        Self { port, cut }
+        Self { port, cut, frozen }
     }
 
     pub fn set_cut(&self, cut: bool) {
         let _ = self.cut.send(cut);
     }
+
+    pub fn set_frozen(&self, frozen: bool) {
+        let _ = self.frozen.send(frozen);
+    }
 }
 
-async fn status_of(client: &reqwest::Client, url: &str) -> (StatusCode, Value, Duration) {
-    let started = Instant::now();
-    let res = client
-        .post(url)
-        .json(&json!({ "query": "{ centres(first: 3) { totalCount nodes { name } } }" }))
-        .send()
-        .await
-        .expect("the server answers");
-    let status = res.status();
-    (status, res.json().await.unwrap_or_default(), started.elapsed())
+/// Copies one direction of a connection, holding every byte while frozen.
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    mut frozen: watch::Receiver<bool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buffer = vec![0u8; 16 * 1024];
+    loop {
+        let Ok(n) = from.read(&mut buffer).await else { return };
+        if n == 0 || frozen.wait_for(|frozen| !*frozen).await.is_err() {
+            return;
+        }
+        if to.write_all(&buffer[..n]).await.is_err() {
+            return;
+        }
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_outages_fail_fast_and_heal() {
-    let Some((mut database, _guard)) = fresh_database(Backend::Postgres).await else {
-        return;
-    };
+/// A server on a fresh PostgreSQL database reached through a [`Proxy`],
+/// with the demo data; `None` without PostgreSQL.
+async fn behind_proxy() -> Option<(Proxy, String, crate::helpers::TestDatabase)> {
+    let (mut database, guard) = fresh_database(Backend::Postgres).await?;
     let upstream = {
         let url = url::Url::parse(&database.url).expect("a URL");
         format!(
@@ -131,7 +147,27 @@ async fn postgres_outages_fail_fast_and_heal() {
     settings.demo = true;
     let app = Application::build(&settings).await.expect("starts through the proxy");
     let base = format!("http://127.0.0.1:{}", app.port());
-    let _server = app.spawn();
+    app.spawn();
+    Some((proxy, base, guard))
+}
+
+async fn status_of(client: &reqwest::Client, url: &str) -> (StatusCode, Value, Duration) {
+    let started = Instant::now();
+    let res = client
+        .post(url)
+        .json(&json!({ "query": "{ centres(first: 3) { totalCount nodes { name } } }" }))
+        .send()
+        .await
+        .expect("the server answers");
+    let status = res.status();
+    (status, res.json().await.unwrap_or_default(), started.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outages_fail_fast_and_heal() {
+    let Some((proxy, base, _guard)) = behind_proxy().await else {
+        return;
+    };
     let client = reqwest::Client::new();
     let graphql = format!("{base}/graphql");
     assert_eq!(status_of(&client, &graphql).await.0, StatusCode::OK);
@@ -172,6 +208,59 @@ async fn postgres_outages_fail_fast_and_heal() {
             .status(),
         StatusCode::OK
     );
+}
+
+async fn ready(client: &reqwest::Client, base: &str) -> StatusCode {
+    client
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .expect("answers")
+        .status()
+}
+
+/// Polls `/readyz` until it answers `status`, within ten seconds.
+async fn until_ready_is(client: &reqwest::Client, base: &str, status: StatusCode) {
+    let started = Instant::now();
+    while ready(client, base).await != status {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "/readyz never said {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_that_hangs_is_answered_at_once_until_it_answers_again() {
+    let Some((proxy, base, _guard)) = behind_proxy().await else {
+        return;
+    };
+    let client = reqwest::Client::new();
+    let graphql = format!("{base}/graphql");
+    assert_eq!(status_of(&client, &graphql).await.0, StatusCode::OK);
+
+    proxy.set_frozen(true);
+    until_ready_is(&client, &base, StatusCode::SERVICE_UNAVAILABLE).await;
+    // The watchdog asks every second and gives each probe a second.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    for _ in 0..3 {
+        let (status, body, took) = status_of(&client, &graphql).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE");
+        assert!(
+            took < Duration::from_millis(500),
+            "answered after {took:?}, not at once"
+        );
+    }
+
+    proxy.set_frozen(false);
+    until_ready_is(&client, &base, StatusCode::OK).await;
+    // Within a probe's interval of the database answering, the server
+    // knows; the first request after that succeeds.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, body, _) = status_of(&client, &graphql).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 /// A statement past the PostgreSQL statement timeout is cancelled by the

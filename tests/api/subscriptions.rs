@@ -313,6 +313,10 @@ both!(oversized_and_malformed_messages_end_the_connection, |app| async move {
     let mut client = WsClient::connect_as(&app.graphql_url(), None).await;
     client.send_text("not json".into()).await;
     assert_eq!(client.close_code().await.0, 4400);
+    // Ids are kept while their subscriptions run: they are short.
+    let mut client = WsClient::connect_as(&app.graphql_url(), None).await;
+    client.subscribe(&"i".repeat(129), CHANGES, json!({})).await;
+    assert_eq!(client.close_code().await.0, 4400);
 });
 
 both!(deeply_nested_subscriptions_are_refused_not_parsed, |app| async move {
@@ -413,3 +417,75 @@ async fn a_shutdown_closes_subscriptions_with_going_away() {
         None | Some(Received::Closed(..))
     ));
 }
+
+/// A token signed with the tests' secret that expires in `seconds`.
+fn short_lived(role: &str, subject: &str, seconds: u64) -> String {
+    let auth = api::config::AuthSettings {
+        secret: Some(crate::helpers::SECRET.to_owned()),
+        ..Default::default()
+    };
+    let role = api::registry::access::Role::from_name(role).expect("a role");
+    api::http::auth::mint(&auth, role, subject, &[], Duration::from_secs(seconds)).expect("a token")
+}
+
+both!(
+    a_connection_ends_when_its_token_does,
+    configure = |s| {
+        with_tokens(s);
+        s.auth.leeway = Duration::ZERO;
+    },
+    |app| async move {
+        for protocol in [TRANSPORT_WS, LEGACY_WS] {
+            let token = short_lived("partner", "hotline-111", 2);
+            let payload = json!({ "Authorization": format!("Bearer {token}") });
+            let mut client = WsClient::connect(&app.graphql_url(), protocol, payload).await;
+            client.subscribe("1", CHANGES, json!({})).await;
+            let started = std::time::Instant::now();
+            let (code, reason) = client.close_code().await;
+            assert_eq!(code, 4403, "{protocol}: {reason}");
+            assert!(reason.contains("expired"), "{reason}");
+            assert!(started.elapsed() <= Duration::from_secs(3), "{:?}", started.elapsed());
+        }
+        // An anonymous connection sees nothing that expires, and stays.
+        let mut anonymous = WsClient::connect_as(&app.graphql_url(), None).await;
+        anonymous.subscribe("1", CHANGES, json!({})).await;
+        anonymous.assert_quiet(Duration::from_secs(3)).await;
+    }
+);
+
+/// Asks to open a WebSocket; the status of the answer.
+async fn upgrade_status(app: &TestApp) -> u16 {
+    let response = app
+        .client
+        .get(app.graphql_url())
+        .header("connection", "upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .header("sec-websocket-protocol", TRANSPORT_WS)
+        .send()
+        .await
+        .expect("response");
+    response.status().as_u16()
+}
+
+both!(
+    one_client_opens_a_bounded_number_of_connections,
+    configure = |s| s.live.max_connections_per_client = 2,
+    |app| async move {
+        let first = WsClient::connect_as(&app.graphql_url(), None).await;
+        let _second = WsClient::connect_as(&app.graphql_url(), None).await;
+        assert_eq!(upgrade_status(&app).await, 429);
+        // A connection that ends gives its place back.
+        drop(first);
+        let mut admitted = false;
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if upgrade_status(&app).await == 101 {
+                admitted = true;
+                break;
+            }
+        }
+        assert!(admitted, "the closed connection's place was not given back");
+    }
+);

@@ -171,9 +171,18 @@ fn check_size(name: &str, value: Option<i32>) -> Result<Option<u64>, AppError> {
     }
 }
 
+/// The largest offset a cursor may carry: far beyond any registry, and
+/// small enough that the arithmetic of a page (an offset plus a page size
+/// plus one) never overflows, nor reaches the database as a negative
+/// `OFFSET`.
+const MAX_CURSOR_OFFSET: u64 = 1 << 40;
+
 fn decode(name: &str, cursor: Option<&str>, query: u64) -> Result<Option<u64>, AppError> {
     let Some(raw) = cursor else { return Ok(None) };
-    let cursor = PageCursor::decode(raw).map_err(|_| AppError::bad_input(format!("`{name}` is not a valid cursor")))?;
+    let cursor = PageCursor::decode(raw)
+        .ok()
+        .filter(|cursor| cursor.offset <= MAX_CURSOR_OFFSET)
+        .ok_or_else(|| AppError::bad_input(format!("`{name}` is not a valid cursor")))?;
     if cursor.query != query {
         return Err(AppError::bad_input(format!(
             "`{name}` is a cursor from a different query (other filter, order or field)"

@@ -13,7 +13,7 @@
 //!   they may see: when their token expires, the connection closes with
 //!   4403, and the client connects again with a fresh token.
 //! - Bounds: messages of at most 64 KiB, a handful of subscriptions per
-//!   connection, a cap on connections per process and on those of one
+//!   connection with ids of at most 128 bytes, a cap on connections per process and on those of one
 //!   client (an IPv4 address or IPv6 /64), and a client that stops reading
 //!   is dropped after a few seconds instead of being buffered for: it then
 //!   misses events (it is told so) rather than growing our memory.
@@ -63,6 +63,10 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 /// Client messages the GraphQL layer may have queued; a client that sends
 /// faster than they are handled is closed.
 const INBOX: usize = 16;
+/// Longest subscription id: ids are kept while their subscription runs,
+/// here and by the protocol, and one of the message's 64 KiB in each of a
+/// connection's subscriptions would be a megabyte a connection.
+const MAX_ID_BYTES: usize = 128;
 
 /// What the WebSocket connections of one process share.
 pub struct Sockets {
@@ -525,6 +529,10 @@ impl Subscriptions {
             return Admission::Close(Close::new(4400, "messages are JSON objects with a `type`"));
         };
         match (envelope.kind.as_str(), envelope.id) {
+            ("subscribe" | "start", Some(id)) if id.len() > MAX_ID_BYTES => Admission::Close(Close::new(
+                4400,
+                format!("subscription ids are at most {MAX_ID_BYTES} bytes"),
+            )),
             ("subscribe" | "start", Some(id)) => {
                 if self.open.contains(&id) {
                     return match self.protocol {

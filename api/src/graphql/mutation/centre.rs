@@ -86,7 +86,9 @@ pub struct UpdateCentreInput {
     pub latitude: MaybeUndefined<f64>,
     /// Longitude; give `latitude` too.
     pub longitude: MaybeUndefined<f64>,
-    /// True for shelters whose location is kept secret.
+    /// True for shelters whose location is kept secret. Changing it is the
+    /// registry admins' call (FORBIDDEN for managers); a manager's new
+    /// address of a confidential centre stays confidential.
     pub address_confidential: Option<bool>,
     /// The centre's own phone numbers (the whole list).
     pub phones: Option<Vec<PhoneInput>>,
