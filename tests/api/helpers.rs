@@ -297,6 +297,18 @@ impl TestApp {
         self.statements.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The text of `/metrics`.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.address))
+            .send()
+            .await
+            .expect("sent")
+            .text()
+            .await
+            .expect("text")
+    }
+
     /// The global id of the centre whose Russian name contains `needle`.
     pub async fn centre_id(&self, needle: &str) -> String {
         let data = self

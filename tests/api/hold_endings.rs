@@ -123,15 +123,7 @@ both!(
         for (i, parent) in ["service at centre", "centre", "service"].into_iter().enumerate() {
             let f = Fixture::create(&app, &admin, &format!("Ата-эне {i}")).await;
             let id = hold(&app, &hotline, &f, 2, "case").await;
-            let mut subscriber = WsClient::connect_as(&app.graphql_url(), Some(&admin)).await;
-            subscriber
-                .subscribe(
-                    "1",
-                    "subscription($c: ID!) { capacityChanged(filter: { centreId: $c }) { available } }",
-                    json!({ "c": f.centre }),
-                )
-                .await;
-            tokio::time::sleep(Duration::from_millis(300)).await;
+            let mut subscriber = WsClient::hearing_centre(&app.graphql_url(), Some(&admin), &f.centre).await;
             archive(&app, &admin, &f, parent).await;
             let event = subscriber.next_payload("1").await;
             assert_eq!(event["data"]["capacityChanged"]["available"], 3, "{parent}");

@@ -251,15 +251,7 @@ both!(
             )
             .await;
         let id = held["holdPlace"]["hold"]["id"].as_str().expect("id").to_owned();
-        let mut subscriber = WsClient::connect_as(&app.graphql_url(), None).await;
-        subscriber
-            .subscribe(
-                "1",
-                "subscription($c: ID!) { capacityChanged(filter: { centreId: $c }) { available } }",
-                json!({ "c": f.centre }),
-            )
-            .await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut subscriber = WsClient::hearing_centre(&app.graphql_url(), None, &f.centre).await;
         make_due(&app.db).await;
         let payload = subscriber.next_payload("1").await;
         assert_eq!(payload["data"]["capacityChanged"]["available"], 3);

@@ -92,20 +92,10 @@ fn series(text: &str) -> Vec<String> {
 }
 
 both!(made_up_documents_make_no_new_series, |app| async move {
-    let metrics = || async {
-        app.client
-            .get(format!("{}/metrics", app.address))
-            .send()
-            .await
-            .expect("sent")
-            .text()
-            .await
-            .expect("text")
-    };
     // One of each kind first, so that their series exist.
     app.query("{ fWarmUp }", json!({})).await;
     app.query("{ fWarmUp(", json!({})).await;
-    let before = series(&metrics().await);
+    let before = series(&app.metrics().await);
     let documents: Vec<String> = (0..1_000)
         .map(|i| {
             let name = format!("f{}", uuid::Uuid::new_v4().simple());
@@ -133,7 +123,7 @@ both!(made_up_documents_make_no_new_series, |app| async move {
         });
         futures::future::join_all(sent).await;
     }
-    let after = metrics().await;
+    let after = app.metrics().await;
     assert_eq!(series(&after), before, "{after}");
     assert!(
         after.contains(r#"kamkor_graphql_requests_total{operation="invalid",outcome="GRAPHQL_VALIDATION_FAILED"}"#),

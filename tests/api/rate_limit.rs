@@ -42,15 +42,7 @@ both!(
         // Another client behind the same proxy has a bucket of its own.
         let (status, _, _) = send(&app, "198.51.100.2").await;
         assert_eq!(status, StatusCode::OK);
-        let metrics = app
-            .client
-            .get(format!("{}/metrics", app.address))
-            .send()
-            .await
-            .expect("sent")
-            .text()
-            .await
-            .expect("text");
+        let metrics = app.metrics().await;
         assert!(metrics.contains("kamkor_rate_limited_total 1"), "{metrics}");
     }
 );

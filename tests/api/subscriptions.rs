@@ -380,17 +380,7 @@ async fn an_unknown_protocol_is_refused() {
     let app = TestApp::spawn_empty(crate::helpers::Backend::Sqlite)
         .await
         .expect("sqlite");
-    let response = app
-        .client
-        .get(app.graphql_url())
-        .header("connection", "upgrade")
-        .header("upgrade", "websocket")
-        .header("sec-websocket-version", "13")
-        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
-        .header("sec-websocket-protocol", "mqtt")
-        .send()
-        .await
-        .expect("response");
+    let response = upgrade(&app, "mqtt").await;
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
@@ -453,20 +443,23 @@ both!(
     }
 );
 
-/// Asks to open a WebSocket; the status of the answer.
-async fn upgrade_status(app: &TestApp) -> u16 {
-    let response = app
-        .client
+/// Asks to open a WebSocket speaking `protocol`; the answer.
+async fn upgrade(app: &TestApp, protocol: &str) -> reqwest::Response {
+    app.client
         .get(app.graphql_url())
         .header("connection", "upgrade")
         .header("upgrade", "websocket")
         .header("sec-websocket-version", "13")
         .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
-        .header("sec-websocket-protocol", TRANSPORT_WS)
+        .header("sec-websocket-protocol", protocol)
         .send()
         .await
-        .expect("response");
-    response.status().as_u16()
+        .expect("response")
+}
+
+/// The status of an ask to open a WebSocket.
+async fn upgrade_status(app: &TestApp) -> u16 {
+    upgrade(app, TRANSPORT_WS).await.status().as_u16()
 }
 
 both!(

@@ -67,6 +67,24 @@ impl WsClient {
         Self::connect(http_url, TRANSPORT_WS, payload).await
     }
 
+    /// A connection as the holder of `token` (`None`: anonymous) hearing,
+    /// as subscription `1`, the free places of every capacity at `centre`,
+    /// ready for the changes made after it returns.
+    pub async fn hearing_centre(http_url: &str, token: Option<&str>, centre: &str) -> Self {
+        let mut client = Self::connect_as(http_url, token).await;
+        client
+            .subscribe(
+                "1",
+                "subscription($c: ID!) { capacityChanged(filter: { centreId: $c }) { available } }",
+                json!({ "c": centre }),
+            )
+            .await;
+        // A subscription hears changes from the moment it runs, and the
+        // server acknowledges nothing before its first event.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        client
+    }
+
     pub async fn send(&mut self, message: Value) {
         self.send_text(message.to_string()).await;
     }

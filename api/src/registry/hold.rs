@@ -453,6 +453,12 @@ pub async fn cancel_under(
 
 /// The ids of the capacities of the placements under `parent`.
 fn capacities_under(parent: Parent) -> SelectStatement {
+    capacities_of_placements(parent.placements())
+}
+
+/// The ids of the capacities of the placements (services at centres) where
+/// `placements` holds.
+fn capacities_of_placements(placements: sea_orm::sea_query::SimpleExpr) -> SelectStatement {
     Query::select()
         .column((capacity::Entity, capacity::Column::Id))
         .from(capacity::Entity)
@@ -461,7 +467,7 @@ fn capacities_under(parent: Parent) -> SelectStatement {
             Expr::col((service_at_centre::Entity, service_at_centre::Column::Id))
                 .equals((capacity::Entity, capacity::Column::ServiceAtCentreId)),
         )
-        .and_where(parent.placements())
+        .and_where(placements)
         .to_owned()
 }
 
@@ -663,16 +669,7 @@ pub fn list(viewer: &Viewer, filter: &HoldFilter) -> Result<Listing<hold::Entity
 
 /// The ids of the capacities at these centres.
 fn capacities_at(centres: &[Uuid]) -> SelectStatement {
-    Query::select()
-        .column((capacity::Entity, capacity::Column::Id))
-        .from(capacity::Entity)
-        .inner_join(
-            service_at_centre::Entity,
-            Expr::col((service_at_centre::Entity, service_at_centre::Column::Id))
-                .equals((capacity::Entity, capacity::Column::ServiceAtCentreId)),
-        )
-        .and_where(
-            Expr::col((service_at_centre::Entity, service_at_centre::Column::CentreId)).is_in(centres.iter().copied()),
-        )
-        .to_owned()
+    capacities_of_placements(
+        Expr::col((service_at_centre::Entity, service_at_centre::Column::CentreId)).is_in(centres.iter().copied()),
+    )
 }
