@@ -83,17 +83,15 @@ pub struct RateLimiter {
     clock: DefaultClock,
 }
 
-/// The key a client is charged under: its own, or the shared one when
-/// [`MAX_BUCKETS`] clients have buckets already.
+/// The key a client is charged under: its own, or the shared one while
+/// [`MAX_BUCKETS`] clients have buckets (until [`RateLimiter::forget_idle`]
+/// forgets the idle ones: forgetting walks every bucket, too slow to do on
+/// a request, which a flood of new clients would make it do on each).
 fn key_within<'a, K: std::hash::Hash + Eq + Clone>(
     limiter: &DefaultKeyedRateLimiter<K>,
     key: &'a K,
     shared: &'a K,
 ) -> &'a K {
-    if limiter.len() < MAX_BUCKETS {
-        return key;
-    }
-    limiter.retain_recent();
     if limiter.len() < MAX_BUCKETS { key } else { shared }
 }
 
@@ -125,7 +123,7 @@ impl RateLimiter {
         let cost = NonZeroU32::new(u32::try_from(cost.max(1)).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN);
         let outcome = match client {
             Client::Address(ip) => self.anonymous.as_ref().map(|l| {
-                let shared = IpAddr::from([0, 0, 0, 0]);
+                let shared = IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED);
                 l.check_key_n(key_within(l, ip, &shared), cost)
             }),
             Client::Subject(sub) => self.authenticated.as_ref().map(|l| {
@@ -280,6 +278,30 @@ pub async fn price(pricing: &AppSchema, document: &ExecutableDocument, request: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn past_the_most_buckets_new_clients_share_one() {
+        let limiter = RateLimiter::new(&RateLimitSettings {
+            anonymous_per_minute: 10,
+            authenticated_per_minute: 10,
+        });
+        for n in 0..MAX_BUCKETS as u32 {
+            let client = Client::address(IpAddr::from(n.to_be_bytes()));
+            assert_eq!(limiter.charge(&client, 1), Ok(()));
+        }
+        let newcomer = |n: u128| {
+            Client::address(IpAddr::from(std::net::Ipv6Addr::from_bits(
+                (0x2001_0db8_u128 << 96) | (n << 64),
+            )))
+        };
+        assert_eq!(limiter.charge(&newcomer(1), 10), Ok(()), "the shared bucket was full");
+        assert!(
+            limiter.charge(&newcomer(2), 1).is_err(),
+            "and is now empty for every newcomer"
+        );
+        let buckets = limiter.anonymous.as_ref().map(|l| l.len()).unwrap_or_default();
+        assert!(buckets <= MAX_BUCKETS + 1, "{buckets}");
+    }
 
     #[test]
     fn a_bucket_refuses_what_it_cannot_cover_and_says_when_it_will() {
