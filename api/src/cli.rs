@@ -1,12 +1,11 @@
-//! The `kamkor` command line. Flags fall back to `KAMKOR_*` variables; every
-//! failure ends in one `error: …` line and exit code 1, never a panic.
+//! The registry's commands of the `kamkor` command line. Flags fall back to
+//! `KAMKOR_*` variables; every failure ends in one `error: …` line and exit
+//! code 1, never a panic.
 
 use std::{net::SocketAddr, process::ExitCode, str::FromStr, time::Duration};
 
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 
-#[cfg(feature = "bench")]
-use crate::bench::{self, BenchArgs};
 use crate::{
     config::{
         AuthSettings, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_PUBLIC_GRID_DEGREES, DEFAULT_STALE_AFTER,
@@ -17,181 +16,195 @@ use crate::{
     registry::{access::Role, geo::PublicGrid, hold::FairShare},
     seed,
     startup::{Application, Signals},
-    telemetry::{self, LogFormat},
 };
 
-#[derive(Parser, Debug)]
-#[command(
-    name = "kamkor",
-    version,
-    about = "Kamkor: GraphQL registry of child-protection services in Kyrgyzstan"
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Option<Command>,
+pub use crate::telemetry::LogFormat;
 
+/// The registry's commands. Each takes the options it uses: those of the
+/// database, of the server, of tokens. The `kamkor` binary adds the
+/// benchmark's, and serves when no command is named.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the GraphQL API (the default). Migrates the database first.
+    Serve(Box<ServeOptions>),
+    /// Bring the database schema up to date and exit.
+    Migrate(DatabaseOptions),
+    /// Load data into an empty database.
+    Seed {
+        /// Load the demo data (illustrative, not official figures).
+        #[arg(long, required = true)]
+        demo: bool,
+        #[command(flatten)]
+        database: DatabaseOptions,
+        /// Grid step in degrees of the public location of confidential shelters [default: 0.02].
+        #[arg(long, env = "KAMKOR_PUBLIC_GRID_DEGREES")]
+        public_grid_degrees: Option<String>,
+    },
+    /// Print the GraphQL schema (SDL), as committed in schema.graphql.
+    Schema,
+    /// Mint an HS256 token with KAMKOR_JWT_SECRET (for bootstrap and scripts).
+    Token(TokenOptions),
+}
+
+/// The database of the commands that open one.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DatabaseOptions {
     /// Database URL: sqlite://FILE?mode=rwc (embedded) or postgres://USER@HOST/DB.
-    #[arg(long, env = "KAMKOR_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true, hide_env_values = true)]
+    #[arg(long, env = "KAMKOR_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
     pub database_url: String,
-
     /// Database connections per process (default: 16 on PostgreSQL, 8 on SQLite).
-    #[arg(long, env = "KAMKOR_DATABASE_MAX_CONNECTIONS", global = true)]
+    #[arg(long, env = "KAMKOR_DATABASE_MAX_CONNECTIONS")]
     pub database_max_connections: Option<u32>,
+    /// Longest one SQL statement may run on PostgreSQL [default: 5s].
+    #[arg(long, env = "KAMKOR_STATEMENT_TIMEOUT")]
+    pub statement_timeout: Option<String>,
+}
+
+/// What `kamkor token` mints.
+#[derive(clap::Args, Debug)]
+pub struct TokenOptions {
+    /// admin, centre_manager or partner.
+    #[arg(long)]
+    pub role: String,
+    /// Who the token stands for (recorded in the audit trail).
+    #[arg(long)]
+    pub sub: String,
+    /// A centre a centre manager may edit (its id as the API returns it); repeat for several.
+    #[arg(long = "centre")]
+    pub centres: Vec<String>,
+    /// How long the token is valid, e.g. 1h, 8h, 30d.
+    #[arg(long, default_value = "1h")]
+    pub ttl: String,
+    /// Shared secret of HS256 tokens, at least 32 bytes (prefer the variable: flags show in process lists).
+    #[arg(long, env = "KAMKOR_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// The issuer (`iss`) the server requires, if it requires one.
+    #[arg(long, env = "KAMKOR_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+    /// The audience (`aud`) the server requires, if it requires one.
+    #[arg(long, env = "KAMKOR_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+}
+
+/// The server's database, address, limits and policies.
+#[derive(clap::Args, Debug)]
+pub struct ServeOptions {
+    #[command(flatten)]
+    pub database: DatabaseOptions,
 
     /// Address to serve on.
-    #[arg(long, env = "KAMKOR_BIND", default_value = DEFAULT_BIND, global = true)]
+    #[arg(long, env = "KAMKOR_BIND", default_value = DEFAULT_BIND)]
     pub bind: String,
 
     /// Load the demo data when the database is empty (set KAMKOR_DEMO=false in production).
-    #[arg(long, env = "KAMKOR_DEMO", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    #[arg(long, env = "KAMKOR_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
     pub demo: bool,
 
     /// Never load the demo data (same as --demo false).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub no_demo: bool,
-
-    /// Log format on stderr.
-    #[arg(long, env = "KAMKOR_LOG_FORMAT", value_enum, default_value = "pretty", global = true)]
-    pub log_format: LogFormat,
 
     #[command(flatten)]
     pub server: ServerOptions,
 }
 
 /// Limits and policies of the server. Taken as text and checked together in
-/// [`Cli::settings`], so that every bad value is reported at once.
+/// [`ServeOptions::settings`], so that every bad value is reported at once.
 #[derive(clap::Args, Debug, Default)]
 pub struct ServerOptions {
     /// Largest request body in bytes [default: 65536].
-    #[arg(long, env = "KAMKOR_MAX_BODY_BYTES", global = true)]
+    #[arg(long, env = "KAMKOR_MAX_BODY_BYTES")]
     pub max_body_bytes: Option<String>,
     /// Longest GraphQL document in bytes [default: 32768].
-    #[arg(long, env = "KAMKOR_MAX_QUERY_BYTES", global = true)]
+    #[arg(long, env = "KAMKOR_MAX_QUERY_BYTES")]
     pub max_query_bytes: Option<String>,
     /// Most tokens in a GraphQL document [default: 5000].
-    #[arg(long, env = "KAMKOR_MAX_QUERY_TOKENS", global = true)]
+    #[arg(long, env = "KAMKOR_MAX_QUERY_TOKENS")]
     pub max_query_tokens: Option<String>,
     /// Deepest nesting of brackets in a document or values in variables [default: 32].
-    #[arg(long, env = "KAMKOR_MAX_QUERY_NESTING", global = true)]
+    #[arg(long, env = "KAMKOR_MAX_QUERY_NESTING")]
     pub max_query_nesting: Option<String>,
     /// Deepest selection [default: 16].
-    #[arg(long, env = "KAMKOR_MAX_QUERY_DEPTH", global = true)]
+    #[arg(long, env = "KAMKOR_MAX_QUERY_DEPTH")]
     pub max_query_depth: Option<String>,
     /// Largest query cost [default: 20000].
-    #[arg(long, env = "KAMKOR_MAX_QUERY_COMPLEXITY", global = true)]
+    #[arg(long, env = "KAMKOR_MAX_QUERY_COMPLEXITY")]
     pub max_query_complexity: Option<String>,
     /// Most aliases of one field in one selection [default: 5].
-    #[arg(long, env = "KAMKOR_MAX_ALIASES", global = true)]
+    #[arg(long, env = "KAMKOR_MAX_ALIASES")]
     pub max_aliases: Option<String>,
     /// Most operations in a batched request; 0 refuses batches [default: 0].
-    #[arg(long, env = "KAMKOR_MAX_BATCH", global = true)]
+    #[arg(long, env = "KAMKOR_MAX_BATCH")]
     pub max_batch: Option<String>,
     /// Serve the GraphiQL playground to browsers on GET /graphql [default: true].
-    #[arg(long, env = "KAMKOR_PLAYGROUND", global = true)]
+    #[arg(long, env = "KAMKOR_PLAYGROUND")]
     pub playground: Option<String>,
     /// Let anonymous callers introspect the schema (the playground needs it) [default: true].
-    #[arg(long, env = "KAMKOR_INTROSPECTION", global = true)]
+    #[arg(long, env = "KAMKOR_INTROSPECTION")]
     pub introspection: Option<String>,
     /// Longest a GraphQL request may run, e.g. 10s [default: 10s].
-    #[arg(long, env = "KAMKOR_REQUEST_TIMEOUT", global = true)]
+    #[arg(long, env = "KAMKOR_REQUEST_TIMEOUT")]
     pub request_timeout: Option<String>,
-    /// Longest one SQL statement may run on PostgreSQL [default: 5s].
-    #[arg(long, env = "KAMKOR_STATEMENT_TIMEOUT", global = true)]
-    pub statement_timeout: Option<String>,
     /// How long in-flight requests may finish after SIGTERM or Ctrl-C [default: 10s].
-    #[arg(long, env = "KAMKOR_SHUTDOWN_GRACE", global = true)]
+    #[arg(long, env = "KAMKOR_SHUTDOWN_GRACE")]
     pub shutdown_grace: Option<String>,
     /// How long a new WebSocket connection has to send connection_init [default: 10s].
-    #[arg(long, env = "KAMKOR_WS_INIT_TIMEOUT", global = true)]
+    #[arg(long, env = "KAMKOR_WS_INIT_TIMEOUT")]
     pub ws_init_timeout: Option<String>,
     /// How often the server pings WebSocket clients; one silent for three pings is closed [default: 15s].
-    #[arg(long, env = "KAMKOR_WS_KEEPALIVE", global = true)]
+    #[arg(long, env = "KAMKOR_WS_KEEPALIVE")]
     pub ws_keepalive: Option<String>,
     /// Most subscriptions open at once on one WebSocket connection [default: 20].
-    #[arg(long, env = "KAMKOR_MAX_SUBSCRIPTIONS", global = true)]
+    #[arg(long, env = "KAMKOR_MAX_SUBSCRIPTIONS")]
     pub max_subscriptions: Option<String>,
     /// Most WebSocket connections open at once on one server process [default: 5000].
-    #[arg(long, env = "KAMKOR_MAX_WEBSOCKETS", global = true)]
+    #[arg(long, env = "KAMKOR_MAX_WEBSOCKETS")]
     pub max_websockets: Option<String>,
     /// Most WebSocket connections from one client (IPv4 address or IPv6 /64) at once [default: 100].
-    #[arg(long, env = "KAMKOR_MAX_WEBSOCKETS_PER_CLIENT", global = true)]
+    #[arg(long, env = "KAMKOR_MAX_WEBSOCKETS_PER_CLIENT")]
     pub max_websockets_per_client: Option<String>,
     /// Most places one holder (not an admin) holds at once [default: 20].
-    #[arg(long, env = "KAMKOR_HOLD_MAX_PLACES", global = true)]
+    #[arg(long, env = "KAMKOR_HOLD_MAX_PLACES")]
     pub hold_max_places: Option<String>,
     /// Most holds one holder (not an admin) takes in an hour [default: 60].
-    #[arg(long, env = "KAMKOR_HOLD_MAX_PER_HOUR", global = true)]
+    #[arg(long, env = "KAMKOR_HOLD_MAX_PER_HOUR")]
     pub hold_max_per_hour: Option<String>,
     /// How long a count of places stays fresh before it is reported stale, e.g. 24h, 3d [default: 24h].
-    #[arg(long, env = "KAMKOR_STALE_AFTER", global = true)]
+    #[arg(long, env = "KAMKOR_STALE_AFTER")]
     pub stale_after: Option<String>,
-    /// Query cost an anonymous client (IP address) may spend per minute, per replica; 0 turns limits off [default: 60000].
-    #[arg(long, env = "KAMKOR_RATE_LIMIT_ANONYMOUS", global = true)]
+    /// Query cost an anonymous client (IPv4 address or IPv6 /64) may spend per minute, per replica; 0 turns limits off [default: 60000].
+    #[arg(long, env = "KAMKOR_RATE_LIMIT_ANONYMOUS")]
     pub rate_limit_anonymous: Option<String>,
-    /// Query cost an authenticated client (token subject) may spend per minute, per replica [default: 600000].
-    #[arg(long, env = "KAMKOR_RATE_LIMIT_AUTHENTICATED", global = true)]
+    /// Query cost an authenticated client (token issuer and subject) may spend per minute, per replica [default: 600000].
+    #[arg(long, env = "KAMKOR_RATE_LIMIT_AUTHENTICATED")]
     pub rate_limit_authenticated: Option<String>,
     /// Browser origins allowed to call the API (CORS), comma-separated, e.g. https://app.example.kg [default: none].
-    #[arg(long, env = "KAMKOR_CORS_ORIGINS", global = true)]
+    #[arg(long, env = "KAMKOR_CORS_ORIGINS")]
     pub cors_origins: Option<String>,
     /// Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is trusted [default: none].
-    #[arg(long, env = "KAMKOR_TRUSTED_PROXIES", global = true)]
+    #[arg(long, env = "KAMKOR_TRUSTED_PROXIES")]
     pub trusted_proxies: Option<String>,
     /// Grid step in degrees of the public location of confidential shelters [default: 0.02].
-    #[arg(long, env = "KAMKOR_PUBLIC_GRID_DEGREES", global = true)]
+    #[arg(long, env = "KAMKOR_PUBLIC_GRID_DEGREES")]
     pub public_grid_degrees: Option<String>,
     /// Shared secret of HS256 tokens, at least 32 bytes (prefer the variable: flags show in process lists).
-    #[arg(long, env = "KAMKOR_JWT_SECRET", global = true, hide_env_values = true)]
+    #[arg(long, env = "KAMKOR_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
     /// Path to an RS256 or EdDSA public key (PEM) of an identity provider whose tokens are accepted.
-    #[arg(long, env = "KAMKOR_JWT_PUBLIC_KEY", global = true)]
+    #[arg(long, env = "KAMKOR_JWT_PUBLIC_KEY")]
     pub jwt_public_key: Option<std::path::PathBuf>,
     /// When set, tokens must carry this issuer (`iss`).
-    #[arg(long, env = "KAMKOR_JWT_ISSUER", global = true)]
+    #[arg(long, env = "KAMKOR_JWT_ISSUER")]
     pub jwt_issuer: Option<String>,
     /// When set, tokens must carry this audience (`aud`); required with --jwt-public-key unless --jwt-any-audience.
-    #[arg(long, env = "KAMKOR_JWT_AUDIENCE", global = true)]
+    #[arg(long, env = "KAMKOR_JWT_AUDIENCE")]
     pub jwt_audience: Option<String>,
     /// Accept the identity provider's tokens whatever their audience (only if it mints tokens for Kamkor alone) [default: false].
-    #[arg(long, env = "KAMKOR_JWT_ANY_AUDIENCE", global = true)]
+    #[arg(long, env = "KAMKOR_JWT_ANY_AUDIENCE")]
     pub jwt_any_audience: Option<String>,
     /// How far token times (`exp`, `nbf`) may be off, for clock skew, e.g. 30s [default: 30s].
-    #[arg(long, env = "KAMKOR_JWT_LEEWAY", global = true)]
+    #[arg(long, env = "KAMKOR_JWT_LEEWAY")]
     pub jwt_leeway: Option<String>,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum Command {
-    /// Serve the GraphQL API (the default). Migrates the database first.
-    Serve,
-    /// Bring the database schema up to date and exit.
-    Migrate,
-    /// Load data into an empty database.
-    Seed {
-        /// Load the demo data (illustrative, not official figures).
-        #[arg(long, required = true)]
-        demo: bool,
-    },
-    /// Print the GraphQL schema (SDL), as committed in schema.graphql.
-    Schema,
-    /// Mint an HS256 token with KAMKOR_JWT_SECRET (for bootstrap and scripts).
-    Token {
-        /// admin, centre_manager or partner.
-        #[arg(long)]
-        role: String,
-        /// Who the token stands for (recorded in the audit trail).
-        #[arg(long)]
-        sub: String,
-        /// A centre a centre manager may edit (its id as the API returns it); repeat for several.
-        #[arg(long = "centre")]
-        centres: Vec<String>,
-        /// How long the token is valid, e.g. 1h, 8h, 30d.
-        #[arg(long, default_value = "1h")]
-        ttl: String,
-    },
-    /// Generate a data set, start the server and measure it under load.
-    #[cfg(feature = "bench")]
-    Bench(BenchArgs),
 }
 
 /// Collects the problems of a command line while its values are parsed.
@@ -237,6 +250,14 @@ impl Checks {
         }
     }
 
+    /// `value` when no problem was found, else every problem in one line.
+    fn finish<T>(self, value: Option<T>) -> Result<T, String> {
+        match value {
+            Some(value) if self.0.is_empty() => Ok(value),
+            _ => Err(self.0.join("; ")),
+        }
+    }
+
     /// A comma-separated list, each item parsed by `parse`.
     fn list<T>(&mut self, flag: &str, value: Option<&str>, parse: fn(&str) -> Option<T>, takes: &str) -> Vec<T> {
         let items = value
@@ -270,116 +291,41 @@ fn network(item: &str) -> Option<ipnet::IpNet> {
         .or_else(|| item.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from))
 }
 
-impl Cli {
-    /// Checks every setting and reports all problems at once.
-    pub fn settings(&self) -> Result<Settings, String> {
-        let mut checks = Checks::default();
-        let o = &self.server;
-        let limits = self.query_limits(&mut checks);
-        let http = HttpSettings {
-            max_body_bytes: checks.count("max-body-bytes", o.max_body_bytes.as_deref(), 64 * 1024),
-            request_timeout: checks.duration("request-timeout", o.request_timeout.as_deref(), Duration::from_secs(10)),
-            shutdown_grace: checks.duration("shutdown-grace", o.shutdown_grace.as_deref(), Duration::from_secs(10)),
-            cors_origins: checks.list(
-                "cors-origins",
-                o.cors_origins.as_deref(),
-                origin,
-                "an origin such as https://app.example.kg",
-            ),
-            trusted_proxies: checks.list(
-                "trusted-proxies",
-                o.trusted_proxies.as_deref(),
-                network,
-                "an IP address or CIDR network",
-            ),
-            playground: checks.parse("playground", o.playground.as_deref(), true, |_| true, "true or false"),
-        };
-        let d = LiveSettings::default();
-        let live = LiveSettings {
-            init_timeout: checks.duration("ws-init-timeout", o.ws_init_timeout.as_deref(), d.init_timeout),
-            keepalive: checks.duration("ws-keepalive", o.ws_keepalive.as_deref(), d.keepalive),
-            max_subscriptions: checks.count("max-subscriptions", o.max_subscriptions.as_deref(), d.max_subscriptions),
-            max_connections: checks.count("max-websockets", o.max_websockets.as_deref(), d.max_connections),
-            max_connections_per_client: checks.count(
-                "max-websockets-per-client",
-                o.max_websockets_per_client.as_deref(),
-                d.max_connections_per_client,
-            ),
-        };
-        let share = FairShare::default();
-        let fair_share = FairShare {
-            max_places_held: checks.parse(
-                "hold-max-places",
-                o.hold_max_places.as_deref(),
-                share.max_places_held,
-                |n| *n > 0,
-                "a whole number above 0",
-            ),
-            max_holds_per_hour: checks.parse(
-                "hold-max-per-hour",
-                o.hold_max_per_hour.as_deref(),
-                share.max_holds_per_hour,
-                |n| *n > 0,
-                "a whole number above 0",
-            ),
-        };
-        let auth = AuthSettings {
-            secret: o.jwt_secret.clone(),
-            public_key: o.jwt_public_key.clone(),
-            issuer: o.jwt_issuer.clone(),
-            audience: o.jwt_audience.clone(),
-            any_audience: checks.parse(
-                "jwt-any-audience",
-                o.jwt_any_audience.as_deref(),
-                false,
-                |_| true,
-                "true or false",
-            ),
-            leeway: checks.duration_or_zero("jwt-leeway", o.jwt_leeway.as_deref(), DEFAULT_TOKEN_LEEWAY),
-        };
-        let stale_after = checks.duration("stale-after", o.stale_after.as_deref(), DEFAULT_STALE_AFTER);
-        let defaults = RateLimitSettings::default();
-        let rate_limit = RateLimitSettings {
-            anonymous_per_minute: checks.parse(
-                "rate-limit-anonymous",
-                o.rate_limit_anonymous.as_deref(),
-                defaults.anonymous_per_minute,
-                |_| true,
-                "a whole number",
-            ),
-            authenticated_per_minute: checks.parse(
-                "rate-limit-authenticated",
-                o.rate_limit_authenticated.as_deref(),
-                defaults.authenticated_per_minute,
-                |_| true,
-                "a whole number",
-            ),
-        };
-        let public_grid_degrees = checks.parse(
-            "public-grid-degrees",
-            o.public_grid_degrees.as_deref(),
-            DEFAULT_PUBLIC_GRID_DEGREES,
-            |d: &f64| (0.001..=1.0).contains(d),
-            "a number of degrees between 0.001 and 1",
-        );
+impl DatabaseOptions {
+    /// The database's settings, checked; every problem goes to `checks`.
+    fn checked(&self, checks: &mut Checks) -> Option<DatabaseSettings> {
         let mut database = DatabaseSettings::new(self.database_url.clone())
             .map_err(|e| checks.0.push(e))
-            .ok();
+            .ok()?;
         match self.database_max_connections {
             Some(0) => checks
                 .0
                 .push("--database-max-connections must be at least 1".to_owned()),
-            Some(n) => database.iter_mut().for_each(|d| d.max_connections = Some(n)),
+            Some(n) => database.max_connections = Some(n),
             None => {}
         }
-        let statement_timeout = checks.duration(
+        database.statement_timeout = checks.duration(
             "statement-timeout",
-            o.statement_timeout.as_deref(),
+            self.statement_timeout.as_deref(),
             Duration::from_secs(5),
         );
-        database
-            .iter_mut()
-            .for_each(|d| d.statement_timeout = statement_timeout);
+        Some(database)
+    }
+
+    /// The database's settings, or every problem with them.
+    pub fn settings(&self) -> Result<DatabaseSettings, String> {
+        let mut checks = Checks::default();
+        let database = self.checked(&mut checks);
+        checks.finish(database)
+    }
+}
+
+impl ServeOptions {
+    /// Checks every setting and reports all problems at once.
+    pub fn settings(&self) -> Result<Settings, String> {
+        let mut checks = Checks::default();
+        let o = &self.server;
+        let database = self.database.checked(&mut checks);
         let bind = self
             .bind
             .parse::<SocketAddr>()
@@ -390,48 +336,154 @@ impl Cli {
                 ))
             })
             .ok();
-        match (database, bind) {
-            (Some(database), Some(bind)) if checks.0.is_empty() => Ok(Settings {
-                database,
-                bind,
+        let settings = (|| {
+            Some(Settings {
+                database: database?,
+                bind: bind?,
                 demo: self.demo && !self.no_demo,
-                http,
-                live,
-                limits,
-                rate_limit,
-                auth,
-                public_grid_degrees,
-                stale_after,
-                fair_share,
-            }),
-            _ => Err(checks.0.join("; ")),
+                http: o.http(&mut checks),
+                live: o.live(&mut checks),
+                limits: o.query_limits(&mut checks),
+                rate_limit: o.rate_limit(&mut checks),
+                auth: o.auth(&mut checks),
+                public_grid_degrees: public_grid_degrees(&mut checks, o.public_grid_degrees.as_deref()),
+                stale_after: checks.duration("stale-after", o.stale_after.as_deref(), DEFAULT_STALE_AFTER),
+                fair_share: o.fair_share(&mut checks),
+            })
+        })();
+        checks.finish(settings)
+    }
+}
+
+/// `--public-grid-degrees`, checked.
+fn public_grid_degrees(checks: &mut Checks, value: Option<&str>) -> f64 {
+    checks.parse(
+        "public-grid-degrees",
+        value,
+        DEFAULT_PUBLIC_GRID_DEGREES,
+        |d: &f64| (0.001..=1.0).contains(d),
+        "a number of degrees between 0.001 and 1",
+    )
+}
+
+impl ServerOptions {
+    fn http(&self, checks: &mut Checks) -> HttpSettings {
+        let d = HttpSettings::default();
+        HttpSettings {
+            max_body_bytes: checks.count("max-body-bytes", self.max_body_bytes.as_deref(), d.max_body_bytes),
+            request_timeout: checks.duration("request-timeout", self.request_timeout.as_deref(), d.request_timeout),
+            shutdown_grace: checks.duration("shutdown-grace", self.shutdown_grace.as_deref(), d.shutdown_grace),
+            cors_origins: checks.list(
+                "cors-origins",
+                self.cors_origins.as_deref(),
+                origin,
+                "an origin such as https://app.example.kg",
+            ),
+            trusted_proxies: checks.list(
+                "trusted-proxies",
+                self.trusted_proxies.as_deref(),
+                network,
+                "an IP address or CIDR network",
+            ),
+            playground: checks.parse(
+                "playground",
+                self.playground.as_deref(),
+                true,
+                |_| true,
+                "true or false",
+            ),
+        }
+    }
+
+    fn live(&self, checks: &mut Checks) -> LiveSettings {
+        let d = LiveSettings::default();
+        LiveSettings {
+            init_timeout: checks.duration("ws-init-timeout", self.ws_init_timeout.as_deref(), d.init_timeout),
+            keepalive: checks.duration("ws-keepalive", self.ws_keepalive.as_deref(), d.keepalive),
+            max_subscriptions: checks.count(
+                "max-subscriptions",
+                self.max_subscriptions.as_deref(),
+                d.max_subscriptions,
+            ),
+            max_connections: checks.count("max-websockets", self.max_websockets.as_deref(), d.max_connections),
+            max_connections_per_client: checks.count(
+                "max-websockets-per-client",
+                self.max_websockets_per_client.as_deref(),
+                d.max_connections_per_client,
+            ),
+        }
+    }
+
+    fn rate_limit(&self, checks: &mut Checks) -> RateLimitSettings {
+        let d = RateLimitSettings::default();
+        let mut per_minute = |flag: &str, value: &Option<String>, default: u32| {
+            checks.parse(flag, value.as_deref(), default, |_| true, "a whole number")
+        };
+        RateLimitSettings {
+            anonymous_per_minute: per_minute(
+                "rate-limit-anonymous",
+                &self.rate_limit_anonymous,
+                d.anonymous_per_minute,
+            ),
+            authenticated_per_minute: per_minute(
+                "rate-limit-authenticated",
+                &self.rate_limit_authenticated,
+                d.authenticated_per_minute,
+            ),
+        }
+    }
+
+    fn fair_share(&self, checks: &mut Checks) -> FairShare {
+        let d = FairShare::default();
+        let mut above_zero = |flag: &str, value: &Option<String>, default: u32| {
+            checks.parse(flag, value.as_deref(), default, |n| *n > 0, "a whole number above 0")
+        };
+        FairShare {
+            max_places_held: above_zero("hold-max-places", &self.hold_max_places, d.max_places_held),
+            max_holds_per_hour: above_zero("hold-max-per-hour", &self.hold_max_per_hour, d.max_holds_per_hour),
+        }
+    }
+
+    fn auth(&self, checks: &mut Checks) -> AuthSettings {
+        AuthSettings {
+            secret: self.jwt_secret.clone(),
+            public_key: self.jwt_public_key.clone(),
+            issuer: self.jwt_issuer.clone(),
+            audience: self.jwt_audience.clone(),
+            any_audience: checks.parse(
+                "jwt-any-audience",
+                self.jwt_any_audience.as_deref(),
+                false,
+                |_| true,
+                "true or false",
+            ),
+            leeway: checks.duration_or_zero("jwt-leeway", self.jwt_leeway.as_deref(), DEFAULT_TOKEN_LEEWAY),
         }
     }
 
     fn query_limits(&self, checks: &mut Checks) -> QueryLimits {
-        let o = &self.server;
         let d = QueryLimits::default();
         QueryLimits {
-            max_bytes: checks.count("max-query-bytes", o.max_query_bytes.as_deref(), d.max_bytes),
-            max_tokens: checks.count("max-query-tokens", o.max_query_tokens.as_deref(), d.max_tokens),
-            max_nesting: checks.count("max-query-nesting", o.max_query_nesting.as_deref(), d.max_nesting),
-            max_depth: checks.count("max-query-depth", o.max_query_depth.as_deref(), d.max_depth),
+            max_bytes: checks.count("max-query-bytes", self.max_query_bytes.as_deref(), d.max_bytes),
+            max_tokens: checks.count("max-query-tokens", self.max_query_tokens.as_deref(), d.max_tokens),
+            max_nesting: checks.count("max-query-nesting", self.max_query_nesting.as_deref(), d.max_nesting),
+            max_depth: checks.count("max-query-depth", self.max_query_depth.as_deref(), d.max_depth),
             max_complexity: checks.count(
                 "max-query-complexity",
-                o.max_query_complexity.as_deref(),
+                self.max_query_complexity.as_deref(),
                 d.max_complexity,
             ),
-            max_aliases: checks.count("max-aliases", o.max_aliases.as_deref(), d.max_aliases),
+            max_aliases: checks.count("max-aliases", self.max_aliases.as_deref(), d.max_aliases),
             max_batch: checks.parse(
                 "max-batch",
-                o.max_batch.as_deref(),
+                self.max_batch.as_deref(),
                 d.max_batch,
                 |_| true,
                 "a whole number",
             ),
             introspection: checks.parse(
                 "introspection",
-                o.introspection.as_deref(),
+                self.introspection.as_deref(),
                 d.introspection,
                 |_| true,
                 "true or false",
@@ -440,10 +492,9 @@ impl Cli {
     }
 }
 
-/// Runs a parsed command line.
-pub async fn run(cli: Cli) -> ExitCode {
-    telemetry::init(cli.log_format);
-    match dispatch(cli).await {
+/// Ends a command: one `error: …` line and exit code 1 when it failed.
+pub fn exit_code(outcome: anyhow::Result<()>) -> ExitCode {
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {}", format!("{err:#}").replace('\n', " "));
@@ -452,52 +503,71 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-async fn dispatch(mut cli: Cli) -> anyhow::Result<()> {
-    // `schema` needs no settings, so a bad one must not stop it.
-    let command = cli.command.take().unwrap_or(Command::Serve);
-    let settings = || cli.settings().map_err(anyhow::Error::msg);
+/// Runs one of the registry's commands.
+pub async fn dispatch(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Schema => {
             print!("{}", graphql::sdl());
             Ok(())
         }
-        Command::Serve => serve(&settings()?).await,
-        Command::Token {
-            role,
-            sub,
-            centres,
-            ttl,
-        } => {
-            let role = Role::from_name(&role)
-                .ok_or_else(|| anyhow::anyhow!("--role {role:?} is none of admin, centre_manager, partner"))?;
-            let ttl = humantime::parse_duration(&ttl)
-                .map_err(|_| anyhow::anyhow!("--ttl {ttl:?} is not a duration such as 1h"))?;
-            println!("{}", auth::mint(&settings()?.auth, role, &sub, &centres, ttl)?);
-            Ok(())
-        }
-        Command::Migrate => {
-            let db = database::connect(&settings()?.database).await?;
+        Command::Serve(options) => serve(&options.settings().map_err(anyhow::Error::msg)?).await,
+        Command::Token(options) => token(options),
+        Command::Migrate(options) => {
+            let db = database::connect(&options.settings().map_err(anyhow::Error::msg)?).await?;
             database::migrate(&db).await?;
             println!("database is up to date");
             Ok(())
         }
-        Command::Seed { .. } => {
-            let settings = settings()?;
-            let db = database::connect(&settings.database).await?;
-            database::migrate(&db).await?;
-            let grid = PublicGrid(settings.public_grid_degrees);
-            let Some(summary) = seed::demo::load(&db, grid).await? else {
-                anyhow::bail!("the database already holds data; the demo data only goes into an empty registry");
-            };
-            println!(
-                "loaded the demo data: {} areas, {} organizations, {} centres, {} services, {} capacities",
-                summary.areas, summary.organizations, summary.centres, summary.services, summary.capacities
-            );
-            Ok(())
+        Command::Seed {
+            database: options,
+            public_grid_degrees: grid,
+            ..
+        } => {
+            let mut checks = Checks::default();
+            let settings = options.checked(&mut checks);
+            let grid = PublicGrid(public_grid_degrees(&mut checks, grid.as_deref()));
+            seed(&checks.finish(settings).map_err(anyhow::Error::msg)?, grid).await
         }
-        #[cfg(feature = "bench")]
-        Command::Bench(args) => bench::run(&settings()?, args).await,
     }
+}
+
+/// Prints a token minted as `options` ask.
+fn token(options: TokenOptions) -> anyhow::Result<()> {
+    let TokenOptions {
+        role,
+        sub,
+        centres,
+        ttl,
+        jwt_secret,
+        jwt_issuer,
+        jwt_audience,
+    } = options;
+    let role = Role::from_name(&role)
+        .ok_or_else(|| anyhow::anyhow!("--role {role:?} is none of admin, centre_manager, partner"))?;
+    let ttl =
+        humantime::parse_duration(&ttl).map_err(|_| anyhow::anyhow!("--ttl {ttl:?} is not a duration such as 1h"))?;
+    let keys = AuthSettings {
+        secret: jwt_secret,
+        issuer: jwt_issuer,
+        audience: jwt_audience,
+        ..Default::default()
+    };
+    println!("{}", auth::mint(&keys, role, &sub, &centres, ttl)?);
+    Ok(())
+}
+
+/// Loads the demo data into an empty database.
+async fn seed(database: &DatabaseSettings, grid: PublicGrid) -> anyhow::Result<()> {
+    let db = database::connect(database).await?;
+    database::migrate(&db).await?;
+    let Some(summary) = seed::demo::load(&db, grid).await? else {
+        anyhow::bail!("the database already holds data; the demo data only goes into an empty registry");
+    };
+    println!(
+        "loaded the demo data: {} areas, {} organizations, {} centres, {} services, {} capacities",
+        summary.areas, summary.organizations, summary.centres, summary.services, summary.capacities
+    );
+    Ok(())
 }
 
 async fn serve(settings: &Settings) -> anyhow::Result<()> {

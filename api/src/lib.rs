@@ -3,8 +3,6 @@
 //! `startup::Application` builds and runs everything; `cli` is what the
 //! `kamkor` binary calls.
 
-#[cfg(feature = "bench")]
-pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod database;

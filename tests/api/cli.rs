@@ -364,25 +364,63 @@ async fn structure(settings: &api::config::DatabaseSettings) -> Vec<String> {
     rows.iter().map(|r| r.try_get_by_index(0).expect("text")).collect()
 }
 
+/// The registry's commands, parsed as the binary parses them.
+#[derive(clap::Parser)]
+struct Registry {
+    #[command(subcommand)]
+    command: api::cli::Command,
+}
+
 #[test]
 fn the_pool_size_flag_reaches_the_settings() {
     use clap::Parser;
-    let parse = |args: &[&str]| api::cli::Cli::try_parse_from(args).expect("parses").settings();
+    let parse = |args: &[&str]| match Registry::try_parse_from(args).expect("parses").command {
+        api::cli::Command::Migrate(database) => database.settings(),
+        other => panic!("parsed as {other:?}"),
+    };
     let settings = parse(&[
         "kamkor",
+        "migrate",
         "--database-url",
         "sqlite://k.db?mode=rwc",
         "--database-max-connections",
         "7",
-        "migrate",
     ]);
-    assert_eq!(settings.expect("valid").database.pool_size(), 7);
-    let default = parse(&["kamkor", "--database-url", "postgres://db/k", "migrate"]);
-    assert_eq!(default.expect("valid").database.pool_size(), 16);
-    let embedded = parse(&["kamkor", "--database-url", "sqlite://k.db?mode=rwc", "migrate"]);
-    assert_eq!(embedded.expect("valid").database.pool_size(), 8);
-    let zero = parse(&["kamkor", "--database-max-connections", "0"]);
+    assert_eq!(settings.expect("valid").pool_size(), 7);
+    let default = parse(&["kamkor", "migrate", "--database-url", "postgres://db/k"]);
+    assert_eq!(default.expect("valid").pool_size(), 16);
+    let embedded = parse(&["kamkor", "migrate", "--database-url", "sqlite://k.db?mode=rwc"]);
+    assert_eq!(embedded.expect("valid").pool_size(), 8);
+    let zero = parse(&["kamkor", "migrate", "--database-max-connections", "0"]);
     assert!(zero.expect_err("refused").contains("at least 1"));
+}
+
+/// Each command shows its own options: minting a token takes no server
+/// settings, and migrating no token keys.
+#[test]
+fn each_command_shows_its_own_options() {
+    let help = |command: &str| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_kamkor"))
+            .args([command, "--help"])
+            .output()
+            .expect("runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let token = help("token");
+    assert!(token.contains("--role") && token.contains("--jwt-secret"), "{token}");
+    for server_only in ["--bind", "--max-body-bytes", "--database-url", "--rate-limit-anonymous"] {
+        assert!(!token.contains(server_only), "token --help lists {server_only}");
+    }
+    let migrate = help("migrate");
+    assert!(migrate.contains("--database-url"), "{migrate}");
+    for other in ["--bind", "--jwt-secret", "--role"] {
+        assert!(!migrate.contains(other), "migrate --help lists {other}");
+    }
+    let serve = help("serve");
+    for option in ["--bind", "--database-url", "--jwt-secret", "--hold-max-places"] {
+        assert!(serve.contains(option), "serve --help lacks {option}");
+    }
+    assert!(help("bench").contains("--clients"));
 }
 
 /// Every log line of a request carries its id, and the response returns it;

@@ -9,7 +9,7 @@ use std::{
 
 use anyhow::Context as _;
 
-use crate::config::Settings;
+use api::config::Settings;
 
 /// Clock ticks per second of the CPU times in `/proc/<pid>/stat`: the
 /// kernel's USER_HZ, 100 on every Linux architecture we run on.

@@ -31,8 +31,9 @@ use self::{
     scenario::Scenario,
     server::{MemoryPeaks, ServerProcess},
 };
-use crate::{
-    config::{DatabaseSettings, RateLimitSettings, Settings},
+use api::{
+    cli::ServeOptions,
+    config::{DatabaseSettings, RateLimitSettings},
     database,
     graphql::{
         SchemaDeps, build_schemas,
@@ -45,7 +46,8 @@ use crate::{
     registry::{self, capacity::Freshness, events::Events},
 };
 
-#[derive(clap::Args, Debug, Clone)]
+/// What `kamkor bench` measures, and the server it measures.
+#[derive(clap::Args, Debug)]
 pub struct BenchArgs {
     /// Centres to generate (into an empty database).
     #[arg(long, default_value_t = 10_000)]
@@ -68,9 +70,14 @@ pub struct BenchArgs {
     /// Also write the figures to this file as JSON.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// The server measured: its database and settings.
+    #[command(flatten)]
+    pub server: ServeOptions,
 }
 
-pub async fn run(settings: &Settings, args: BenchArgs) -> anyhow::Result<()> {
+/// Runs the benchmark: generates the data, starts the server, measures.
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let settings = &args.server.settings().map_err(anyhow::Error::msg)?;
     // The benchmark's own connections may wait their turn (the server's
     // give up after a second, to answer outages at once), and its bulk
     // load runs statements far longer than a request's limit allows: on a
@@ -156,7 +163,7 @@ async fn prepare_data(db: &DatabaseConnection, args: &BenchArgs) -> anyhow::Resu
         return Ok(None);
     }
     let started = Instant::now();
-    crate::seed::demo::load(db, Default::default()).await?;
+    api::seed::demo::load(db, Default::default()).await?;
     generated::generate(db, args.centres, args.services, args.seed).await?;
     tracing::debug!(seconds = started.elapsed().as_secs_f64(), "generated");
     // Fresh statistics, as a production database would have, so the

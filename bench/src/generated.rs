@@ -14,7 +14,7 @@ use entity::{
 };
 use sea_orm::{DatabaseConnection, prelude::Uuid};
 
-use crate::registry::{
+use api::registry::{
     self,
     batch::{Batch, Summary},
 };
@@ -88,7 +88,7 @@ pub async fn generate(db: &DatabaseConnection, centres: usize, services: usize, 
         anyhow::bail!("the benchmark data needs the demo areas: run `kamkor seed --demo` first");
     }
     let mut rng = fastrand::Rng::with_seed(seed);
-    let now = crate::registry::now();
+    let now = api::registry::now();
     let mut batch = Batch::default();
 
     let organizations: Vec<Uuid> = (0..(centres / 20).max(1))
