@@ -25,10 +25,10 @@ use sea_orm::{
 };
 
 use super::{
+    lifecycle,
     capacity::{self, CapacityView},
     row::Row,
     service::ServiceSummary,
-    service_at_centre as placement,
     text::{Lang, localized_sql},
 };
 
@@ -102,9 +102,9 @@ fn services_json(backend: DbBackend, lang: Lang) -> SimpleExpr {
             Expr::col((service::Entity, service::Column::Id))
                 .equals((service_at_centre::Entity, service_at_centre::Column::ServiceId)),
         )
-        .and_where(placement::of_enclosing_centre())
-        .and_where(placement::live())
-        .and_where(super::service::live())
+        .and_where(lifecycle::placement_of_enclosing_centre())
+        .and_where(lifecycle::placement_live())
+        .and_where(lifecycle::service_live())
         .to_owned();
     subquery.into()
 }

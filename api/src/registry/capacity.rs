@@ -21,11 +21,11 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{
+    lifecycle,
     access::{Action, Caller, Viewer},
     audit,
     events::{CapacityChanged, Events},
     row::{Detail, Row},
-    service_at_centre as placement,
     validate::Problems,
 };
 use crate::error::AppError;
@@ -270,7 +270,7 @@ pub async fn of_centres(
     // (−2.7 % of a `centres` page's instructions when sorted here).
     let query = views_with_placement(detail)
         .filter(service_at_centre::Column::CentreId.is_in(centre_ids.iter().copied()))
-        .filter(placement::live());
+        .filter(lifecycle::placement_live());
     let rows = super::row::read_all(db, query.build(db.get_database_backend()), |row| read_view(row, detail)).await?;
     let mut lists = super::group_by(rows.into_iter().map(|view| (view.centre_id, view)));
     lists.values_mut().for_each(|list| sort_as_listed(list));
@@ -293,8 +293,8 @@ pub(super) fn capacities_of_enclosing_centre() -> sea_orm::sea_query::SelectStat
             Expr::col((capacity::Entity, capacity::Column::ServiceAtCentreId))
                 .equals((service_at_centre::Entity, service_at_centre::Column::Id)),
         )
-        .and_where(placement::live())
-        .and_where(placement::of_enclosing_centre())
+        .and_where(lifecycle::placement_live())
+        .and_where(lifecycle::placement_of_enclosing_centre())
         .to_owned()
 }
 
@@ -404,9 +404,9 @@ fn stale_per_centre(freshness: Freshness) -> Select<capacity::Entity> {
         .join(JoinType::InnerJoin, capacity::Relation::ServiceAtCentre.def())
         .join(JoinType::InnerJoin, service_at_centre::Relation::Service.def())
         .join(JoinType::InnerJoin, service_at_centre::Relation::Centre.def())
-        .filter(placement::live())
-        .filter(super::service::offered())
-        .filter(super::centre::receiving())
+        .filter(lifecycle::placement_live())
+        .filter(lifecycle::service_offered())
+        .filter(lifecycle::centre_receiving())
         .filter(capacity::Column::Updated.lt(freshness.stale_before()))
         .column(service_at_centre::Column::CentreId)
         .column_as(oldest.clone(), "oldest")
@@ -526,7 +526,7 @@ pub(super) async fn load_for_edit(db: &impl ConnectionTrait, id: Uuid) -> Result
         db,
         with_placement()
             .filter(capacity::Column::Id.eq(id))
-            .filter(placement::live()),
+            .filter(lifecycle::placement_live()),
         id,
     )
     .await
@@ -644,7 +644,7 @@ pub async fn create(
     validate(&m, "", &mut problems);
     problems.finish()?;
     let txn = super::begin_write(db).await?;
-    let link = placement::find_live(&txn, centre_id, service_id).await?;
+    let link = lifecycle::live_placement(&txn, centre_id, service_id).await?;
     m.service_at_centre_id = link.id;
     let existing = capacity::Entity::find()
         .filter(capacity::Column::ServiceAtCentreId.eq(link.id))

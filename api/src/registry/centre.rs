@@ -18,6 +18,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{
+    lifecycle,
     Direction, Listing,
     access::{Action, LocationAccess, Viewer},
     admin_area::{self, AreaScope},
@@ -26,7 +27,7 @@ use super::{
     geo::{Near, PublicGrid},
     reference::ReferenceCache,
     row::{Detail, Row},
-    search, service_at_centre as placement,
+    search,
     text::Lang,
     validate,
 };
@@ -213,18 +214,6 @@ impl CentreDetails {
     }
 }
 
-/// Not archived.
-pub fn live() -> SimpleExpr {
-    centre::Column::ArchivedAt.is_null()
-}
-
-/// Live and receiving children now.
-pub fn receiving() -> Condition {
-    Condition::all()
-        .add(live())
-        .add(centre::Column::Status.eq(CentreStatus::Active))
-}
-
 /// Fills the columns derived from the record's own fields (search text,
 /// name sort keys, public location on `grid`); every write path calls it.
 pub fn fill_derived(m: &mut centre::Model, grid: PublicGrid) {
@@ -266,7 +255,7 @@ fn serves_any_of(groups: &[TargetGroup]) -> SimpleExpr {
             Expr::col((service_target_group::Entity, service_target_group::Column::ServiceId))
                 .equals((service_at_centre::Entity, service_at_centre::Column::ServiceId)),
         )
-        .and_where(placement::live())
+        .and_where(lifecycle::placement_live())
         .and_where(service_target_group::Column::TargetGroup.is_in(groups.iter().copied()))
         .to_owned();
     centre_has(
@@ -299,7 +288,7 @@ impl CentreFilter {
     }
 
     fn condition(&self, area: Option<&AreaScope>, access: &LocationAccess) -> Result<Condition, AppError> {
-        let mut cond = Condition::all().add(live());
+        let mut cond = Condition::all().add(lifecycle::centre_live());
         if let Some(pattern) = search::pattern("text", self.text.as_deref())? {
             cond = cond.add(centre::Column::SearchText.like(pattern));
         }
@@ -396,16 +385,6 @@ pub async fn list(
     Ok(Listing::new(query.order_by_asc(centre::Column::Id)))
 }
 
-/// Ids of the organizations with a live centre inside `area`.
-pub fn organizations_with_centre_in(area: &AreaScope) -> SelectStatement {
-    Query::select()
-        .column(centre::Column::OrganizationId)
-        .from(centre::Entity)
-        .and_where(live())
-        .and_where(centre::Column::AdminAreaId.in_subquery(area.subtree_ids()))
-        .to_owned()
-}
-
 /// Centres by id.
 pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, centre::Model>, AppError> {
     super::find_by_ids::<centre::Entity>(db, centre::Column::Id, ids, |c| c.id).await
@@ -438,7 +417,7 @@ pub async fn ids_by_organization(
         .select_only()
         .columns([centre::Column::OrganizationId, centre::Column::Id])
         .filter(centre::Column::OrganizationId.is_in(organization_ids.iter().copied()))
-        .filter(live())
+        .filter(lifecycle::centre_live())
         .order_by_asc(centre::Column::NameSortKy)
         .order_by_asc(centre::Column::Id)
         .into_tuple::<(Uuid, Uuid)>()
@@ -465,8 +444,8 @@ pub async fn ids_delivering(
             sea_orm::RelationTrait::def(&service_at_centre::Relation::Centre),
         )
         .filter(service_at_centre::Column::ServiceId.is_in(service_ids.iter().copied()))
-        .filter(placement::live())
-        .filter(live())
+        .filter(lifecycle::placement_live())
+        .filter(lifecycle::centre_live())
         .order_by_asc(centre::Column::NameSortKy)
         .order_by_asc(centre::Column::Id)
         .into_tuple::<(Uuid, Uuid)>()
@@ -724,7 +703,7 @@ pub async fn create(
 /// The live centre with this id and its languages, for an edit.
 async fn load_for_edit(db: &impl ConnectionTrait, id: Uuid) -> Result<Edited, AppError> {
     let centre = centre::Entity::find_by_id(id)
-        .filter(live())
+        .filter(lifecycle::centre_live())
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found(format!("no centre with id {id}")))?;

@@ -23,17 +23,17 @@ use sea_orm::{
 };
 
 use super::{
+    lifecycle,
     Window,
     access::{self, LocationAccess},
     admin_area::AreaScope,
     capacity::{CapacityView, Freshness},
-    centre::{CentreSummary, receiving},
+    centre::CentreSummary,
     geo::Near,
     reference::ReferenceCache,
     row::{Detail, Row},
     search,
-    service::{ServiceSummary, covering, offered},
-    service_at_centre as placement,
+    service::{ServiceSummary, covering},
     text::Lang,
     validate,
 };
@@ -159,7 +159,7 @@ impl HelpNeed {
         access: &LocationAccess,
         circle_km: Option<f64>,
     ) -> Result<Condition, AppError> {
-        let mut cond = Condition::all().add(placement::live()).add(offered()).add(receiving());
+        let mut cond = Condition::all().add(lifecycle::placement_live()).add(lifecycle::service_offered()).add(lifecycle::centre_receiving());
         if let Some(age) = self.child_age {
             cond = cond
                 .add(super::ages_include(

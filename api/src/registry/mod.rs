@@ -17,6 +17,7 @@ pub mod events;
 pub mod find_help;
 pub mod geo;
 pub mod hold;
+pub mod lifecycle;
 pub mod organization;
 pub mod overview;
 pub mod reference;

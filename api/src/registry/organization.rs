@@ -5,20 +5,25 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{
+    centre,
     enums::{AuditAction, OrganizationKind},
     organization,
     values::{LocalizedText, Phone, Phones},
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, prelude::Uuid, sea_query::SimpleExpr,
+    QueryFilter, QueryOrder,
+    prelude::Uuid,
+    sea_query::{Query, SelectStatement},
 };
 use serde_json::{Value, json};
 
 use super::{
+    lifecycle,
     Direction, Listing,
     access::{Action, Viewer},
-    audit, centre,
+    admin_area::AreaScope,
+    audit,
     events::Events,
     reference::ReferenceCache,
     search,
@@ -62,10 +67,6 @@ impl OrganizationOrder {
     }
 }
 
-/// Not archived.
-pub fn live() -> SimpleExpr {
-    organization::Column::ArchivedAt.is_null()
-}
 
 /// Fills the columns derived from the record's own fields (search text,
 /// name sort keys); every write path calls it.
@@ -82,7 +83,7 @@ pub async fn list(
     filter: &OrganizationFilter,
     order: OrganizationOrder,
 ) -> Result<Listing<organization::Entity>, AppError> {
-    let mut cond = Condition::all().add(live());
+    let mut cond = Condition::all().add(lifecycle::organization_live());
     if let Some(pattern) = search::pattern("text", filter.text.as_deref())? {
         cond = cond.add(organization::Column::SearchText.like(pattern));
     }
@@ -90,7 +91,7 @@ pub async fn list(
         cond = cond.add(organization::Column::Kind.is_in(filter.kinds.iter().copied()));
     }
     if let Some(area) = reference.optional_area_scope(db, filter.area_code.as_deref()).await? {
-        cond = cond.add(organization::Column::Id.in_subquery(centre::organizations_with_centre_in(&area)));
+        cond = cond.add(organization::Column::Id.in_subquery(with_centre_in(&area)));
     }
     if let Some(since) = filter.updated_since {
         cond = cond.add(organization::Column::UpdatedAt.gte(since));
@@ -107,6 +108,16 @@ pub async fn list(
             .order_by(sort, direction)
             .order_by_asc(organization::Column::Id),
     ))
+}
+
+/// Ids of the organizations with a live centre inside `area`.
+fn with_centre_in(area: &AreaScope) -> SelectStatement {
+    Query::select()
+        .column(centre::Column::OrganizationId)
+        .from(centre::Entity)
+        .and_where(lifecycle::centre_live())
+        .and_where(centre::Column::AdminAreaId.in_subquery(area.subtree_ids()))
+        .to_owned()
 }
 
 /// Organizations by id.
@@ -245,7 +256,7 @@ pub async fn require_live(db: &impl ConnectionTrait, id: Uuid) -> Result<(), App
 /// The live organization with this id, for an edit.
 async fn load_for_edit(db: &impl ConnectionTrait, id: Uuid) -> Result<organization::Model, AppError> {
     organization::Entity::find_by_id(id)
-        .filter(live())
+        .filter(lifecycle::organization_live())
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found(format!("no organization with id {id}")))

@@ -16,12 +16,10 @@ use sea_orm::{
 };
 
 use super::{
+    lifecycle,
     admin_area::{self, AreaScope},
     capacity::Freshness,
-    centre::receiving,
     reference::ReferenceCache,
-    service::offered,
-    service_at_centre as placement,
 };
 use crate::error::AppError;
 
@@ -69,7 +67,7 @@ pub struct Overview {
 
 /// Live capacities of active services at active centres, optionally inside an area.
 fn live_capacities(area: Option<&AreaScope>) -> Select<capacity::Entity> {
-    let mut cond = Condition::all().add(placement::live()).add(offered()).add(receiving());
+    let mut cond = Condition::all().add(lifecycle::placement_live()).add(lifecycle::service_offered()).add(lifecycle::centre_receiving());
     if let Some(area) = area {
         cond = cond.add(centre::Column::AdminAreaId.in_subquery(area.subtree_ids()));
     }

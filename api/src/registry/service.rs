@@ -19,6 +19,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{
+    lifecycle,
     Direction, Listing,
     access::{Action, Viewer},
     admin_area::{self as area, AreaScope},
@@ -26,7 +27,7 @@ use super::{
     events::Events,
     reference::ReferenceCache,
     row::{Detail, Row},
-    search, service_at_centre as placement,
+    search,
     text::Lang,
     validate,
 };
@@ -91,18 +92,6 @@ impl ServiceOrder {
     }
 }
 
-/// Not archived.
-pub fn live() -> SimpleExpr {
-    service::Column::ArchivedAt.is_null()
-}
-
-/// Live and offered now.
-pub fn offered() -> Condition {
-    Condition::all()
-        .add(live())
-        .add(service::Column::Status.eq(ServiceStatus::Active))
-}
-
 /// Fills the columns derived from the record's own fields (search text,
 /// name sort keys); every write path calls it.
 pub fn fill_derived(m: &mut service::Model) {
@@ -116,7 +105,7 @@ fn delivered_at(centres: SelectStatement) -> SelectStatement {
     Query::select()
         .column(service_at_centre::Column::ServiceId)
         .from(service_at_centre::Entity)
-        .and_where(placement::live())
+        .and_where(lifecycle::placement_live())
         .and_where(service_at_centre::Column::CentreId.in_subquery(centres))
         .to_owned()
 }
@@ -137,7 +126,7 @@ impl ServiceFilter {
     }
 
     fn condition(&self, area: Option<&AreaScope>) -> Result<Condition, AppError> {
-        let mut cond = Condition::all().add(live());
+        let mut cond = Condition::all().add(lifecycle::service_live());
         if let Some(pattern) = search::pattern("text", self.text.as_deref())? {
             cond = cond.add(service::Column::SearchText.like(pattern));
         }
@@ -240,7 +229,7 @@ pub async fn ids_by_organization(
         .select_only()
         .columns([service::Column::OrganizationId, service::Column::Id])
         .filter(service::Column::OrganizationId.is_in(organization_ids.iter().copied()))
-        .filter(live())
+        .filter(lifecycle::service_live())
         .order_by_asc(service::Column::NameSortKy)
         .order_by_asc(service::Column::Id)
         .into_tuple::<(Uuid, Uuid)>()
@@ -379,8 +368,8 @@ pub async fn offered_at(
     let query = query
         .join(JoinType::InnerJoin, service_at_centre::Relation::Service.def().rev())
         .filter(service_at_centre::Column::CentreId.is_in(centre_ids.iter().copied()))
-        .filter(placement::live())
-        .filter(live())
+        .filter(lifecycle::placement_live())
+        .filter(lifecycle::service_live())
         // By centre first, so that the planner starts from the centres'
         // index instead of walking every service in name order.
         .order_by_asc(service_at_centre::Column::CentreId)
@@ -728,7 +717,7 @@ pub async fn create(
 /// The live service with this id and its links, for an edit.
 async fn load_for_edit(db: &impl ConnectionTrait, id: Uuid) -> Result<Edited, AppError> {
     let service = service::Entity::find_by_id(id)
-        .filter(live())
+        .filter(lifecycle::service_live())
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found(format!("no service with id {id}")))?;

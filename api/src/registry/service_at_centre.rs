@@ -4,7 +4,6 @@
 //! history stay for the audit trail), and adding it again revives it.
 
 use entity::{
-    centre,
     enums::{AuditAction, ChangeAction},
     service_at_centre,
     values::LocalizedText,
@@ -12,7 +11,6 @@ use entity::{
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
     prelude::Uuid,
-    sea_query::{Expr, ExprTrait, SimpleExpr},
 };
 use serde_json::{Value, json};
 
@@ -23,18 +21,6 @@ use super::{
     validate,
 };
 use crate::error::AppError;
-
-/// Not archived.
-pub fn live() -> SimpleExpr {
-    service_at_centre::Column::ArchivedAt.is_null()
-}
-
-/// The placement belongs to the centre of the enclosing query (for
-/// correlated subqueries).
-pub fn of_enclosing_centre() -> SimpleExpr {
-    Expr::col((service_at_centre::Entity, service_at_centre::Column::CentreId))
-        .equals((centre::Entity, centre::Column::Id))
-}
 
 fn snapshot(m: &service_at_centre::Model) -> Value {
     json!({
@@ -66,17 +52,6 @@ async fn find(
         .await?)
 }
 
-/// The live link between a service and a centre, for the writes that need it.
-pub async fn find_live(
-    db: &impl ConnectionTrait,
-    centre_id: Uuid,
-    service_id: Uuid,
-) -> Result<service_at_centre::Model, AppError> {
-    find(db, centre_id, service_id)
-        .await?
-        .filter(|m| m.archived_at.is_none())
-        .ok_or_else(|| AppError::not_found("the service is not offered at this centre; add it there first"))
-}
 
 /// Offers a service at a centre: the centre's managers and admins.
 pub async fn add(
@@ -165,7 +140,7 @@ pub async fn remove(
     let actor = viewer.authorize(Action::EditPlacesAt(centre_id))?;
     let mut outbox = events.outbox();
     let txn = super::begin_write(db).await?;
-    let current = find_live(&txn, centre_id, service_id).await?;
+    let current = super::lifecycle::live_placement(&txn, centre_id, service_id).await?;
     let mut next = current.clone();
     let now = super::now();
     next.archived_at = Some(now);
