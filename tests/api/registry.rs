@@ -4,9 +4,10 @@
 use api::registry::{
     self, Direction, Window,
     access::LocationAccess,
-    centre::{CentreFilter, CentreOrder, CentreOrderField},
+    centre::{CentreFilter, CentreOrder, CentreOrderField, PageDetail},
     find_help::{HelpMatchRow, HelpNeed, HelpSearch},
     geo::{Near, Point},
+    row::Detail,
     text::Lang,
 };
 use entity::enums::CentreKind;
@@ -128,8 +129,13 @@ both!(centre_filters_select_exactly_the_matching_centres, |app| async move {
     let listing = registry::centre::list(&app.db, &Default::default(), &filter, order, &LocationAccess::Public)
         .await
         .expect("a valid filter");
+    let brief = PageDetail {
+        lang: Lang::Ky,
+        detail: Detail::Brief,
+        lists: Default::default(),
+    };
     let found = listing
-        .window(&app.db, Window { offset: 0, limit: 1000 })
+        .page(&app.db, Window { offset: 0, limit: 1000 }, brief)
         .await
         .expect("rows");
     let all = entity::centre::Entity::find().all(&app.db).await.expect("centres");
@@ -140,7 +146,7 @@ both!(centre_filters_select_exactly_the_matching_centres, |app| async move {
         .filter(|c| c.age_min.is_none_or(|a| a <= 10) && c.age_max.is_none_or(|a| a >= 10))
         .map(|c| c.id)
         .collect();
-    let mut ids: Vec<_> = found.iter().map(|c| c.id).collect();
+    let mut ids: Vec<_> = found.iter().map(|(c, _)| c.id).collect();
     assert!(!ids.is_empty());
     assert_eq!(listing.count(&app.db).await.expect("count"), ids.len() as u64);
     expected.sort();

@@ -299,9 +299,9 @@ impl<T: Updated> Updated for std::sync::Arc<T> {
     }
 }
 
-impl Updated for entity::centre::Model {
+impl Updated for crate::registry::centre::StoredCentre {
     fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
+        crate::registry::centre::StoredCentre::updated_at(self)
     }
 }
 

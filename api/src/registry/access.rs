@@ -32,7 +32,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, SimpleExpr},
 };
 
-use super::{centre::CentreSummary, geo::Near};
+use super::geo::Near;
 use crate::error::AppError;
 
 /// What a caller is allowed to do.
@@ -217,6 +217,29 @@ impl Viewer {
     }
 }
 
+/// A record as one viewer may see it. Only the registry makes one, by
+/// applying the confidentiality rule of this module to what it read (see
+/// `centre::seen`); every outlet (GraphQL, subscriptions, exports, pages)
+/// reads records through it, and so cannot reach what the rule hides from
+/// that viewer: there is no other way to a centre's stored location.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Visible<T>(T);
+
+impl<T> Visible<T> {
+    /// What the viewer sees, once the rule has been applied to it.
+    pub(super) fn new(seen: T) -> Self {
+        Self(seen)
+    }
+}
+
+impl<T> std::ops::Deref for Visible<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 /// The holds a caller sees and handles.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum HoldScope {
@@ -275,20 +298,10 @@ impl LocationAccess {
         }
     }
 
-    /// The summary of a centre as the caller may see it: without its
-    /// coordinates when they may not see where it is (its whole record,
-    /// read for the other fields, is redacted by [`LocationAccess::redact`]).
-    pub fn redact_summary(&self, mut centre: CentreSummary) -> CentreSummary {
-        if !self.shows_centre(centre.id, centre.address_confidential) {
-            centre.latitude = None;
-            centre.longitude = None;
-        }
-        centre
-    }
-
     /// The centre as the caller may see it: for a confidential centre they
-    /// may not see, without address, coordinates, phones or e-mail.
-    pub fn redact(&self, mut centre: centre::Model) -> centre::Model {
+    /// may not see, without address, coordinates, phones or e-mail. Only
+    /// the registry applies it (see [`Visible`]).
+    pub(super) fn redact(&self, mut centre: centre::Model) -> centre::Model {
         if !self.shows(&centre) {
             centre.address = None;
             centre.latitude = None;

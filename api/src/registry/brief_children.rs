@@ -25,8 +25,8 @@ use sea_orm::{
 };
 
 use super::{
-    lifecycle,
     capacity::{self, CapacityView},
+    lifecycle,
     row::Row,
     service::ServiceSummary,
     text::{Lang, localized_sql},

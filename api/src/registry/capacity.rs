@@ -21,10 +21,10 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{
-    lifecycle,
     access::{Action, Caller, Viewer},
     audit,
     events::{CapacityChanged, Events},
+    lifecycle,
     row::{Detail, Row},
     validate::Problems,
 };

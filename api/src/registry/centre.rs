@@ -1,6 +1,6 @@
 //! Centres: the physical places where help is given (HSDS `location`).
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use chrono::{DateTime, Utc};
 use entity::{
@@ -18,13 +18,15 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{
-    lifecycle,
     Direction, Listing,
-    access::{Action, LocationAccess, Viewer},
+    access::{Action, LocationAccess, Viewer, Visible},
     admin_area::{self, AreaScope},
-    audit, capacity,
+    audit,
+    brief_children::{self, BriefChildren, Wanted},
+    capacity,
     events::Events,
     geo::{Near, PublicGrid},
+    lifecycle,
     reference::ReferenceCache,
     row::{Detail, Row},
     search,
@@ -97,7 +99,8 @@ pub struct CentreSummary {
     pub name: String,
     pub lang: Lang,
     pub admin_area_id: Uuid,
-    /// The exact location: callers redact it (see `access`).
+    /// The exact location, unless the summary is [`Visible`] to a caller
+    /// who may not see it.
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub address_confidential: bool,
@@ -152,8 +155,18 @@ impl CentreSummary {
         columns
     }
 
+    /// The summary as a caller with `access` may see it: without its
+    /// coordinates when they may not see where it is.
+    pub(super) fn seen_by(mut self, access: &LocationAccess) -> Visible<Self> {
+        if !access.shows_centre(self.id, self.address_confidential) {
+            self.latitude = None;
+            self.longitude = None;
+        }
+        Visible::new(self)
+    }
+
     /// A summary from the next columns of `row`, selected by [`CentreSummary::columns`].
-    pub fn read(row: &Row<'_>, lang: Lang, detail: Detail) -> Result<Self, DbErr> {
+    pub(super) fn read(row: &Row<'_>, lang: Lang, detail: Detail) -> Result<Self, DbErr> {
         Ok(Self {
             id: row.next()?,
             organization_id: row.next()?,
@@ -182,7 +195,7 @@ impl CentreSummary {
     }
 
     /// The summary of a whole record.
-    pub fn of(model: &centre::Model, lang: Lang) -> Self {
+    fn of(model: &centre::Model, lang: Lang) -> Self {
         Self {
             id: model.id,
             organization_id: model.organization_id,
@@ -356,6 +369,54 @@ pub async fn apply_public_grid(db: &impl ConnectionTrait, grid: PublicGrid) -> R
     Ok(changed)
 }
 
+/// The live centres a list shows, in its order, for one caller: counted,
+/// and read a page at a time as that caller may see them.
+pub struct CentreList {
+    listing: Listing<centre::Entity>,
+    access: LocationAccess,
+}
+
+/// What a page of centres reads besides their summaries.
+#[derive(Clone, Copy, Debug)]
+pub struct PageDetail {
+    pub lang: Lang,
+    /// Whether the summaries carry their details.
+    pub detail: Detail,
+    /// Which brief lists each centre brings along.
+    pub lists: Wanted,
+}
+
+impl CentreList {
+    /// The number of centres across all pages.
+    pub async fn count(&self, db: &impl ConnectionTrait) -> Result<u64, AppError> {
+        self.listing.count(db).await
+    }
+
+    /// One page of centres, as the caller may see them, each with the
+    /// brief lists asked for.
+    pub async fn page(
+        &self,
+        db: &impl ConnectionTrait,
+        window: super::Window,
+        PageDetail { lang, detail, lists }: PageDetail,
+    ) -> Result<Vec<(Visible<CentreSummary>, BriefChildren)>, AppError> {
+        let columns = CentreSummary::columns(lang, detail);
+        let list_columns = brief_children::columns(db.get_database_backend(), lang, lists);
+        let rows = self
+            .listing
+            .window_with(db, window, columns, list_columns, |row| {
+                let summary = CentreSummary::read(row, lang, detail)?;
+                let children = brief_children::read(row, summary.id, lang, lists)?;
+                Ok((summary, children))
+            })
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(summary, children)| (summary.seen_by(&self.access), children))
+            .collect())
+    }
+}
+
 /// The live centres matching `filter`, in `order`, located as `access` allows.
 pub async fn list(
     db: &impl ConnectionTrait,
@@ -363,7 +424,7 @@ pub async fn list(
     filter: &CentreFilter,
     order: CentreOrder,
     access: &LocationAccess,
-) -> Result<Listing<centre::Entity>, AppError> {
+) -> Result<CentreList, AppError> {
     filter.validate()?;
     let area = reference.optional_area_scope(db, filter.area_code.as_deref()).await?;
     let query = centre::Entity::find().filter(filter.condition(area.as_ref(), access)?);
@@ -382,12 +443,61 @@ pub async fn list(
             query.order_by(access.shown_distance_sql(&near), direction)
         }
     };
-    Ok(Listing::new(query.order_by_asc(centre::Column::Id)))
+    Ok(CentreList {
+        listing: Listing::new(query.order_by_asc(centre::Column::Id)),
+        access: access.clone(),
+    })
 }
 
-/// Centres by id.
-pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, centre::Model>, AppError> {
-    super::find_by_ids::<centre::Entity>(db, centre::Column::Id, ids, |c| c.id).await
+/// A centre as stored, read for callers who may see different parts of it
+/// (the look-ups by id that requests share): outside the registry only its
+/// id, whether it is archived and when it changed can be read;
+/// [`StoredCentre::seen_by`] gives what a caller may see of the rest.
+#[derive(Clone, Debug)]
+pub struct StoredCentre(Arc<centre::Model>);
+
+impl StoredCentre {
+    pub fn id(&self) -> Uuid {
+        self.0.id
+    }
+
+    pub fn is_archived(&self) -> bool {
+        self.0.archived_at.is_some()
+    }
+
+    pub fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// The centre as a caller with `access` may see it.
+    pub fn seen_by(&self, access: &LocationAccess) -> Visible<Arc<centre::Model>> {
+        seen(self.0.clone(), access)
+    }
+}
+
+/// A whole record as a caller with `access` may see it (see `access`): a
+/// confidential centre they may not see comes without address,
+/// coordinates, phones or e-mail.
+pub fn seen(record: Arc<centre::Model>, access: &LocationAccess) -> Visible<Arc<centre::Model>> {
+    if access.shows(&record) {
+        Visible::new(record)
+    } else {
+        Visible::new(Arc::new(access.redact((*record).clone())))
+    }
+}
+
+/// The summary of a record the caller may see, in `lang`.
+pub fn summary_of(record: &Visible<Arc<centre::Model>>, lang: Lang) -> Visible<CentreSummary> {
+    Visible::new(CentreSummary::of(record, lang))
+}
+
+/// Centres by id, as stored (see [`StoredCentre`]).
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, StoredCentre>, AppError> {
+    let found = super::find_by_ids::<centre::Entity>(db, centre::Column::Id, ids, |c| c.id).await?;
+    Ok(found
+        .into_iter()
+        .map(|(id, centre)| (id, StoredCentre(Arc::new(centre))))
+        .collect())
 }
 
 /// The number of centres, live or archived.
@@ -642,7 +752,7 @@ pub async fn create(
     viewer: &Viewer,
     grid: PublicGrid,
     fields: CentreFields,
-) -> Result<centre::Model, AppError> {
+) -> Result<Visible<Arc<centre::Model>>, AppError> {
     let actor = viewer.authorize(Action::EditRegistry)?;
     let now = super::now();
     let txn = super::begin_write(db).await?;
@@ -697,7 +807,7 @@ pub async fn create(
     };
     audit::record(&txn, actor, entry).await?;
     txn.commit().await?;
-    Ok(e.centre)
+    Ok(seen(Arc::new(e.centre), &viewer.location_access()))
 }
 
 /// The live centre with this id and its languages, for an edit.
@@ -725,7 +835,7 @@ pub async fn update(
     expected_version: i32,
     patch: CentrePatch,
     archive: bool,
-) -> Result<centre::Model, AppError> {
+) -> Result<Visible<Arc<centre::Model>>, AppError> {
     let mut actor = viewer.authorize(Action::EditCentre(id))?;
     let txn = super::begin_write(db).await?;
     let current = load_for_edit(&txn, id).await?;
@@ -801,5 +911,68 @@ pub async fn update(
     }
     txn.commit().await?;
     outbox.committed();
-    Ok(next.centre)
+    Ok(seen(Arc::new(next.centre), &viewer.location_access()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::access::{Caller, OWN_ISSUER, Role};
+
+    fn viewer(role: Role, centres: Vec<Uuid>) -> Viewer {
+        Viewer::authenticated(Caller {
+            issuer: OWN_ISSUER.into(),
+            subject: "someone".into(),
+            role,
+            centres,
+        })
+    }
+
+    /// Whether each locating field of a centre is there, as `access` sees it
+    /// through every way the registry hands a centre out.
+    fn located(stored: &StoredCentre, access: &LocationAccess) -> [bool; 2] {
+        let record = stored.seen_by(access);
+        let summary = summary_of(&record, Lang::Ky);
+        let listed = CentreSummary::of(&stored.0, Lang::Ky).seen_by(access);
+        let whole = record.address.is_some()
+            && record.latitude.is_some()
+            && record.public_latitude.is_some()
+            && !record.phones.0.is_empty()
+            && record.email == stored.0.email;
+        let hidden = record.address.is_none()
+            && record.latitude.is_none()
+            && record.longitude.is_none()
+            && record.public_latitude.is_none()
+            && record.public_longitude.is_none()
+            && record.phones.0.is_empty()
+            && record.email.is_none();
+        assert!(whole || hidden, "half a location: {record:?}");
+        assert_eq!(summary.latitude.is_some(), whole);
+        assert_eq!(listed.latitude.is_some() && listed.longitude.is_some(), whole);
+        [whole, record.address_confidential]
+    }
+
+    #[test]
+    fn each_role_sees_a_shelter_as_the_rule_says() {
+        let shelter = StoredCentre(Arc::new(crate::seed::demo::sample_centre(true)));
+        let own = shelter.id();
+        let cases = [
+            ("anonymous", Viewer::anonymous(), false),
+            ("partner", viewer(Role::Partner, vec![]), true),
+            ("its manager", viewer(Role::CentreManager, vec![own]), true),
+            (
+                "another centre's manager",
+                viewer(Role::CentreManager, vec![Uuid::new_v4()]),
+                false,
+            ),
+            ("admin", viewer(Role::Admin, vec![]), true),
+        ];
+        for (who, viewer, sees) in cases {
+            assert_eq!(located(&shelter, &viewer.location_access()), [sees, true], "{who}");
+        }
+        let open = StoredCentre(Arc::new(crate::seed::demo::sample_centre(false)));
+        for (who, viewer, _) in [("anonymous", Viewer::anonymous(), ())] {
+            assert_eq!(located(&open, &viewer.location_access()), [true, false], "{who}");
+        }
+    }
 }

@@ -23,13 +23,13 @@ use sea_orm::{
 };
 
 use super::{
-    lifecycle,
     Window,
-    access::{self, LocationAccess},
+    access::{self, LocationAccess, Visible},
     admin_area::AreaScope,
     capacity::{CapacityView, Freshness},
     centre::CentreSummary,
     geo::Near,
+    lifecycle,
     reference::ReferenceCache,
     row::{Detail, Row},
     search,
@@ -72,8 +72,8 @@ pub struct HelpNeed {
 pub struct HelpMatchRow {
     pub service_at_centre_id: Uuid,
     pub service: ServiceSummary,
-    /// The centre as stored: callers redact it with `access` before showing it.
-    pub centre: CentreSummary,
+    /// The centre as the caller may see it.
+    pub centre: Visible<CentreSummary>,
     /// `None` for services without places to count.
     pub places: Option<Places>,
     /// The whole capacity, when the search was asked for it
@@ -114,11 +114,11 @@ impl HelpMatchRow {
 
     /// A match from a row of the ranking query: its distance, then
     /// [`HelpMatchRow::columns`].
-    fn read(row: &Row<'_>, lang: Lang, detail: MatchDetail) -> Result<Self, DbErr> {
+    fn read(row: &Row<'_>, lang: Lang, detail: MatchDetail, access: &LocationAccess) -> Result<Self, DbErr> {
         let distance_km = row.next()?;
         let service_at_centre_id = row.next()?;
         let service = ServiceSummary::read(row, lang, detail.service)?;
-        let centre = CentreSummary::read(row, lang, detail.centre)?;
+        let centre = CentreSummary::read(row, lang, detail.centre)?.seen_by(access);
         let places = match (row.next()?, row.next()?, row.next()?) {
             (Some(capacity_id), Some(available), Some(updated)) => Some(Places {
                 capacity_id,
@@ -159,7 +159,10 @@ impl HelpNeed {
         access: &LocationAccess,
         circle_km: Option<f64>,
     ) -> Result<Condition, AppError> {
-        let mut cond = Condition::all().add(lifecycle::placement_live()).add(lifecycle::service_offered()).add(lifecycle::centre_receiving());
+        let mut cond = Condition::all()
+            .add(lifecycle::placement_live())
+            .add(lifecycle::service_offered())
+            .add(lifecycle::centre_receiving());
         if let Some(age) = self.child_age {
             cond = cond
                 .add(super::ages_include(
@@ -459,8 +462,8 @@ impl HelpSearch {
             .offset(window.offset)
             .limit(window.limit)
             .build(db.get_database_backend());
-        let (lang, detail) = (self.lang, self.detail);
-        super::row::read_all(db, statement, |row| HelpMatchRow::read(row, lang, detail)).await
+        let (lang, detail, access) = (self.lang, self.detail, &self.access);
+        super::row::read_all(db, statement, |row| HelpMatchRow::read(row, lang, detail, access)).await
     }
 }
 

@@ -19,12 +19,12 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{
-    lifecycle,
     Direction, Listing,
     access::{Action, Viewer},
     admin_area::AreaScope,
     audit,
     events::Events,
+    lifecycle,
     reference::ReferenceCache,
     search,
     text::Lang,
@@ -66,7 +66,6 @@ impl OrganizationOrder {
         }
     }
 }
-
 
 /// Fills the columns derived from the record's own fields (search text,
 /// name sort keys); every write path calls it.

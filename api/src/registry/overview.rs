@@ -16,9 +16,9 @@ use sea_orm::{
 };
 
 use super::{
-    lifecycle,
     admin_area::{self, AreaScope},
     capacity::Freshness,
+    lifecycle,
     reference::ReferenceCache,
 };
 use crate::error::AppError;
@@ -67,7 +67,10 @@ pub struct Overview {
 
 /// Live capacities of active services at active centres, optionally inside an area.
 fn live_capacities(area: Option<&AreaScope>) -> Select<capacity::Entity> {
-    let mut cond = Condition::all().add(lifecycle::placement_live()).add(lifecycle::service_offered()).add(lifecycle::centre_receiving());
+    let mut cond = Condition::all()
+        .add(lifecycle::placement_live())
+        .add(lifecycle::service_offered())
+        .add(lifecycle::centre_receiving());
     if let Some(area) = area {
         cond = cond.add(centre::Column::AdminAreaId.in_subquery(area.subtree_ids()));
     }

@@ -19,12 +19,12 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{
-    lifecycle,
     Direction, Listing,
     access::{Action, Viewer},
     admin_area::{self as area, AreaScope},
     audit,
     events::Events,
+    lifecycle,
     reference::ReferenceCache,
     row::{Detail, Row},
     search,

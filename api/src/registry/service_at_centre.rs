@@ -52,7 +52,6 @@ async fn find(
         .await?)
 }
 
-
 /// Offers a service at a centre: the centre's managers and admins.
 pub async fn add(
     db: &DatabaseConnection,
@@ -70,7 +69,7 @@ pub async fn add(
     let txn = super::begin_write(db).await?;
     let live_centre = super::centre::by_ids(&txn, &[centre_id]).await?.remove(&centre_id);
     let live_service = super::service::by_ids(&txn, &[service_id]).await?.remove(&service_id);
-    if live_centre.is_none_or(|c| c.archived_at.is_some()) {
+    if live_centre.is_none_or(|c| c.is_archived()) {
         return Err(AppError::not_found(format!("no centre with id {centre_id}")));
     }
     if live_service.is_none_or(|s| s.archived_at.is_some()) {

@@ -1,12 +1,12 @@
-use entity::centre;
 use sea_orm::prelude::Uuid;
 
 use super::registry_loader;
 use crate::registry;
 
 registry_loader!(
-    /// Centres by id (as stored: resolvers redact them for the caller).
-    CentreById: centre::Model = registry::centre::by_ids
+    /// Centres by id, as stored: each request's resolvers see them as its
+    /// caller may (`StoredCentre::seen_by`).
+    CentreById: registry::centre::StoredCentre = registry::centre::by_ids
 );
 
 registry_loader!(

@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
 use super::{ArchiveInput, LocalizedTextInput, PhoneInput, patch, phones};
@@ -183,7 +181,7 @@ impl CentreMutation {
         let request = ctx.request()?;
         let model = domain::create(ctx.db()?, &request.viewer, request.public_grid, fields).await?;
         Ok(CreateCentrePayload {
-            centre: Centre::of_record(Arc::new(model), &request.viewer, ctx.lang(None)),
+            centre: Centre::of_record(model, ctx.lang(None)),
         })
     }
 
@@ -229,7 +227,7 @@ impl CentreMutation {
         )
         .await?;
         Ok(UpdateCentrePayload {
-            centre: Centre::of_record(Arc::new(model), &request.viewer, ctx.lang(None)),
+            centre: Centre::of_record(model, ctx.lang(None)),
         })
     }
 
@@ -249,7 +247,7 @@ impl CentreMutation {
         )
         .await?;
         Ok(ArchiveCentrePayload {
-            centre: Centre::of_record(Arc::new(model), &request.viewer, ctx.lang(None)),
+            centre: Centre::of_record(model, ctx.lang(None)),
         })
     }
 }

@@ -14,8 +14,8 @@ use crate::{
         },
     },
     registry::{
-        self, brief_children,
-        centre::{self as domain, CentreSummary},
+        self,
+        centre::{self as domain, PageDetail},
     },
 };
 
@@ -137,27 +137,20 @@ impl CentreQuery {
         let selection = ctx.look_ahead();
         let centres = [selection.field("nodes"), selection.field("edges").field("node")];
         let detail = Centre::detail_selected(&centres);
-        let wanted = Centre::brief_children_wanted(&centres);
-        let listing = &registry::centre::list(db, ctx.reference()?, &filter, order, &access).await?;
+        let lists = Centre::brief_children_wanted(&centres);
+        let list = &registry::centre::list(db, ctx.reference()?, &filter, order, &access).await?;
+        let page_detail = PageDetail { lang, detail, lists };
         let args = PageArgs::new(first, after, last, before);
         let page = paginate(
             ctx,
             args,
             query,
-            || listing.count(db),
+            || list.count(db),
             |window| async move {
-                let columns = CentreSummary::columns(lang, detail);
-                let lists = brief_children::columns(db.get_database_backend(), lang, wanted);
-                let rows = listing
-                    .window_with(db, window, columns, lists, |row| {
-                        let summary = CentreSummary::read(row, lang, detail)?;
-                        let lists = brief_children::read(row, summary.id, lang, wanted)?;
-                        Ok((summary, lists))
-                    })
-                    .await?;
+                let rows = list.page(db, window, page_detail).await?;
                 Ok(rows
                     .into_iter()
-                    .map(|(summary, lists)| Centre::new(summary, viewer).with_brief_children(lists))
+                    .map(|(summary, lists)| Centre::new(summary).with_brief_children(lists))
                     .collect())
             },
         )

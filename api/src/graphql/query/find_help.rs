@@ -114,7 +114,7 @@ impl FindHelpQuery {
             || search.count(db),
             |window| async move {
                 let rows = search.page(db, window).await?;
-                Ok(rows.into_iter().map(|row| HelpMatch::new(row, viewer)).collect())
+                Ok(rows.into_iter().map(HelpMatch::new).collect())
             },
         )
         .await

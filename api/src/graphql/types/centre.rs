@@ -24,31 +24,32 @@ use crate::{
     },
     registry::{
         self,
-        access::Viewer,
+        access::{Viewer, Visible},
         brief_children::{BriefChildren, Wanted},
         capacity::CapacityView,
-        centre::{CentreDetails, CentreSummary},
+        centre::{CentreDetails, CentreSummary, StoredCentre},
         row::Detail,
         service::ServiceSummary,
     },
 };
 
-/// A centre as the caller may see it: its summary (read with the list it
-/// came in) and, once a field needs it, its whole record.
+/// A centre as the caller may see it (see `registry::access::Visible`):
+/// its summary (read with the list it came in) and, once a field needs it,
+/// its whole record.
 #[derive(Clone, Debug)]
 pub struct Centre {
-    summary: Arc<CentreSummary>,
-    record: Option<Arc<centre::Model>>,
+    summary: Arc<Visible<CentreSummary>>,
+    record: Option<Visible<Arc<centre::Model>>>,
     /// The brief lists read with the page the centre came in, if it read
     /// any (see `registry::brief_children`).
     brief: Option<Arc<BriefChildren>>,
 }
 
 impl Centre {
-    /// The centre of a summary, as `viewer` may see it (see `registry::access`).
-    pub fn new(summary: CentreSummary, viewer: &Viewer) -> Self {
+    /// The centre of a summary a list read for the caller.
+    pub fn new(summary: Visible<CentreSummary>) -> Self {
         Self {
-            summary: Arc::new(viewer.location_access().redact_summary(summary)),
+            summary: Arc::new(summary),
             record: None,
             brief: None,
         }
@@ -71,33 +72,37 @@ impl Centre {
         self.brief.as_ref()?.capacities.as_deref()
     }
 
-    /// The centre of a whole record, as `viewer` may see it.
-    pub fn of_record(record: Arc<centre::Model>, viewer: &Viewer, lang: Lang) -> Self {
-        let record = redacted(record, viewer);
+    /// The centre of a whole record the caller may see.
+    pub fn of_record(record: Visible<Arc<centre::Model>>, lang: Lang) -> Self {
         Self {
-            summary: Arc::new(CentreSummary::of(&record, lang.into())),
+            summary: Arc::new(registry::centre::summary_of(&record, lang.into())),
             record: Some(record),
             brief: None,
         }
     }
 
+    /// The centre of a stored record, as `viewer` may see it.
+    pub fn of_stored(stored: &StoredCentre, viewer: &Viewer, lang: Lang) -> Self {
+        Self::of_record(stored.seen_by(&viewer.location_access()), lang)
+    }
+
     /// The centre with this id, as the caller may see it; `None` when there
     /// is none.
     pub async fn find(ctx: &Context<'_>, id: Uuid) -> Result<Option<Self>, AppError> {
-        let record = ctx.loaders()?.centre.load_one(id).await?;
+        let stored = ctx.loaders()?.centre.load_one(id).await?;
         let viewer = ctx.viewer()?;
-        Ok(record
-            .filter(|m| m.archived_at.is_none() || viewer.sees_archived())
-            .map(|m| Self::of_record(m, viewer, ctx.lang(None))))
+        Ok(stored
+            .filter(|m| !m.is_archived() || viewer.sees_archived())
+            .map(|m| Self::of_stored(&m, viewer, ctx.lang(None))))
     }
 
     /// The centre another record refers to, which must exist (archived or
     /// not).
     pub async fn load(ctx: &Context<'_>, id: Uuid) -> Result<Self, AppError> {
-        let record = ctx.loaders()?.centre.load_one(id).await?;
+        let stored = ctx.loaders()?.centre.load_one(id).await?;
         let viewer = ctx.viewer()?;
-        record
-            .map(|m| Self::of_record(m, viewer, ctx.lang(None)))
+        stored
+            .map(|m| Self::of_stored(&m, viewer, ctx.lang(None)))
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("centre {id} is referred to but missing")))
     }
 
@@ -146,16 +151,16 @@ impl Centre {
     /// The whole record, as the caller may see it.
     async fn record(&self, ctx: &Context<'_>) -> Result<Arc<centre::Model>, AppError> {
         if let Some(record) = &self.record {
-            return Ok(record.clone());
+            return Ok(Arc::clone(record));
         }
         let id = self.summary.id;
-        let record = ctx
+        let stored = ctx
             .loaders()?
             .centre
             .load_one(id)
             .await?
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("centre {id} vanished within a request")))?;
-        Ok(redacted(record, ctx.viewer()?))
+        Ok(Arc::clone(&stored.seen_by(&ctx.viewer()?.location_access())))
     }
 
     /// A text field in the language asked for: the summary's name when it
@@ -168,16 +173,6 @@ impl Centre {
     ) -> Result<Option<String>, AppError> {
         let record = self.record(ctx).await?;
         Ok(field(&record).and_then(|t| in_lang(t, ctx.lang(lang))))
-    }
-}
-
-/// A whole record as `viewer` may see it (see `registry::access`).
-fn redacted(record: Arc<centre::Model>, viewer: &Viewer) -> Arc<centre::Model> {
-    let access = viewer.location_access();
-    if access.shows(&record) {
-        record
-    } else {
-        Arc::new(access.redact((*record).clone()))
     }
 }
 

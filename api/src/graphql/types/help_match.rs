@@ -7,10 +7,7 @@ use super::{capacity::Capacity, centre::Centre, service::Service};
 use crate::{
     error::AppError,
     graphql::{connection::connection_type, context::ContextExt, plain::Plain},
-    registry::{
-        access::Viewer,
-        find_help::{HelpMatchRow, Places},
-    },
+    registry::find_help::{HelpMatchRow, Places},
 };
 
 /// A match, its service and centre ready for their resolvers (the centre
@@ -25,7 +22,7 @@ pub struct HelpMatch {
 }
 
 impl HelpMatch {
-    pub fn new(row: HelpMatchRow, viewer: &Viewer) -> Self {
+    pub fn new(row: HelpMatchRow) -> Self {
         let HelpMatchRow {
             service,
             centre,
@@ -36,7 +33,7 @@ impl HelpMatch {
         } = row;
         Self {
             service: Service::new(Arc::new(service)),
-            centre: Centre::new(centre, viewer),
+            centre: Centre::new(centre),
             capacity: capacity.map(|c| Capacity(Arc::new(c))),
             places,
             distance_km,

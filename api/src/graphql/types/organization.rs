@@ -142,7 +142,7 @@ impl Organization {
         let related = (ids.as_slice(), updated_since);
         let lang = ctx.lang(None);
         related_page(ctx, args, query, related, &loaders.centre, |m| {
-            Centre::of_record(m, viewer, lang)
+            Centre::of_stored(&m, viewer, lang)
         })
         .await
         .map(CentreConnection)

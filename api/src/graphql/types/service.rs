@@ -295,7 +295,7 @@ impl Service {
         let args = PageArgs::new(first, after, last, before);
         let related = (ids.as_slice(), updated_since);
         related_page(ctx, args, query, related, &loaders.centre, |m| {
-            Centre::of_record(m, viewer, lang)
+            Centre::of_stored(&m, viewer, lang)
         })
         .await
         .map(CentreConnection)
