@@ -289,8 +289,7 @@ impl Default for HttpSettings {
     }
 }
 
-/// About 2.2 km north-south and 1.6 km east-west in Kyrgyzstan.
-pub const DEFAULT_PUBLIC_GRID_DEGREES: f64 = 0.02;
+pub use crate::registry::geo::DEFAULT_PUBLIC_GRID_DEGREES;
 
 impl Settings {
     /// Settings for tests and tools: the given database, an OS-chosen port,

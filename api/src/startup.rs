@@ -18,7 +18,7 @@ use crate::{
     http::{self, auth::TokenVerifier, graphql::GraphqlState, subscription::Sockets},
     memory,
     metrics::Metrics,
-    registry::{self, capacity::Freshness, events::Events, geo::PublicGrid},
+    registry::{self, capacity::Freshness, events::Events, geo::PublicGrid, reference::ReferenceCache},
     seed,
 };
 
@@ -77,8 +77,8 @@ impl Application {
         let metrics = Arc::new(Metrics::new()?);
         let rate_limiter = Arc::new(RateLimiter::new(&settings.rate_limit));
         forget_idle_clients(rate_limiter.clone());
-        let events = Events::connect(&db).await?;
-        let reference = events.reference_cache().clone();
+        let reference = Arc::new(ReferenceCache::default());
+        let events = Events::connect(&db, reference.clone(), registry::capacity::changed_since_boxed).await?;
         registry::hold::sweep_forever(db.clone(), events.clone());
         let schemas = build_schemas(&SchemaDeps {
             db: db.clone(),

@@ -472,7 +472,7 @@ async fn count_statements(
             log.push((info.elapsed, info.statement.sql.clone()));
         }
     });
-    let events = Events::in_process();
+    let events = Events::in_process(Default::default());
     let schemas = build_schemas(&SchemaDeps {
         db: counting.clone(),
         limits: Default::default(),

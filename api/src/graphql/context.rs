@@ -2,10 +2,12 @@
 //! loaders, the caller and their language. Missing data is an internal
 //! error, never a panic.
 
+use std::net::IpAddr;
+
 use async_graphql::context::ContextBase;
 use sea_orm::DatabaseConnection;
 
-use super::{loaders::Loaders, rate_limit::Client, types::text::Lang};
+use super::{loaders::Loaders, types::text::Lang};
 use crate::{
     error::AppError,
     registry::{
@@ -13,6 +15,40 @@ use crate::{
         reference::ReferenceCache,
     },
 };
+
+/// Who is charged for a request.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Client {
+    /// An anonymous caller, by network (see [`Client::address`]).
+    Address(IpAddr),
+    /// An authenticated caller, by token issuer and subject.
+    Subject(String),
+}
+
+impl Client {
+    /// An anonymous client at `ip`, by its [`network`].
+    pub fn address(ip: IpAddr) -> Self {
+        Self::Address(network(ip))
+    }
+
+    /// An authenticated client.
+    pub fn caller(caller: &crate::registry::access::Caller) -> Self {
+        Self::Subject(format!("{} {}", caller.issuer, caller.subject))
+    }
+}
+
+/// The network that stands for one anonymous client at `ip`: an IPv4
+/// address, or an IPv6 address's /64 (an IPv4 address mapped into IPv6 is
+/// that IPv4 address).
+pub fn network(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from_bits(v6.to_bits() & (u128::MAX << 64))),
+        },
+    }
+}
 
 /// Per-request data set by the transport (HTTP or WebSocket).
 #[derive(Clone, Debug)]

@@ -32,7 +32,10 @@ use governor::{
     clock::{Clock, DefaultClock},
 };
 
-use super::{AppSchema, context::RequestContext};
+use super::{
+    AppSchema,
+    context::{Client, RequestContext},
+};
 use crate::{config::RateLimitSettings, metrics::Metrics};
 
 /// What a request that does not parse or validate costs: about what a
@@ -41,40 +44,6 @@ pub const INVALID_REQUEST_PRICE: usize = 50;
 
 /// Most clients of one kind with buckets of their own at once.
 pub const MAX_BUCKETS: usize = 100_000;
-
-/// Who is charged for a request.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Client {
-    /// An anonymous caller, by network (see [`Client::address`]).
-    Address(IpAddr),
-    /// An authenticated caller, by token issuer and subject.
-    Subject(String),
-}
-
-impl Client {
-    /// An anonymous client at `ip`, by its [`network`].
-    pub fn address(ip: IpAddr) -> Self {
-        Self::Address(network(ip))
-    }
-
-    /// An authenticated client.
-    pub fn caller(caller: &crate::registry::access::Caller) -> Self {
-        Self::Subject(format!("{} {}", caller.issuer, caller.subject))
-    }
-}
-
-/// The network that stands for one anonymous client at `ip`: an IPv4
-/// address, or an IPv6 address's /64 (an IPv4 address mapped into IPv6 is
-/// that IPv4 address).
-pub fn network(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(v4) => IpAddr::V4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => IpAddr::V6(std::net::Ipv6Addr::from_bits(v6.to_bits() & (u128::MAX << 64))),
-        },
-    }
-}
 
 /// The buckets of every client of this process.
 pub struct RateLimiter {

@@ -50,7 +50,7 @@ use super::{
 };
 use crate::{
     config::LiveSettings,
-    graphql::{loaders::Loaders, rate_limit},
+    graphql::{context, loaders::Loaders},
     metrics::Metrics,
 };
 
@@ -167,7 +167,7 @@ pub async fn upgrade(
         Ok(protocol) => protocol,
         Err(message) => return http_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message),
     };
-    let address = client::address(&req, &state.http.trusted_proxies).map(rate_limit::network);
+    let address = client::address(&req, &state.http.trusted_proxies).map(context::network);
     let admitted = match Admitted::new(sockets.clone(), address) {
         Ok(admitted) => admitted,
         Err(Refusal::Full) => {

@@ -9,10 +9,11 @@ use sea_orm::{
     sea_query::{ExprTrait, Query, SelectStatement},
 };
 
+use super::reference::ReferenceCache;
 use crate::error::AppError;
 
 /// An area named by a caller, resolved to its materialised path (by
-/// [`super::reference::ReferenceCache::area_scope`]).
+/// [`scope`]).
 #[derive(Clone, Debug)]
 pub struct AreaScope {
     pub area: Arc<admin_area::Model>,
@@ -85,4 +86,43 @@ pub async fn by_codes(db: &impl ConnectionTrait, codes: &[&str]) -> Result<Vec<a
 /// All areas, for aggregations that roll districts up into their region.
 pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<admin_area::Model>, AppError> {
     Ok(admin_area::Entity::find().limit(10_000).all(db).await?)
+}
+
+/// Areas by id, from this replica's reference cache where it has them.
+pub async fn cached_by_ids(
+    reference: &ReferenceCache,
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Arc<admin_area::Model>>, AppError> {
+    reference.areas(ids, async |missing| by_ids(db, missing).await).await
+}
+
+/// The area a caller's filter names by `code`, with everything inside it;
+/// an unknown or malformed code is bad input.
+pub async fn scope(reference: &ReferenceCache, db: &impl ConnectionTrait, code: &str) -> Result<AreaScope, AppError> {
+    super::validate::area_code("areaCode", code)?;
+    let key = [code.to_owned()];
+    let found = reference
+        .areas_by_code(&key, async |missing| {
+            let codes: Vec<&str> = missing.iter().map(String::as_str).collect();
+            let areas = by_codes(db, &codes).await?;
+            Ok(areas.into_iter().map(|area| (area.code.clone(), area)).collect())
+        })
+        .await?;
+    let area = found
+        .get(code)
+        .ok_or_else(|| AppError::bad_input(format!("unknown admin area code {code:?}")))?;
+    Ok(AreaScope { area: area.clone() })
+}
+
+/// [`scope`] of an optional code.
+pub async fn optional_scope(
+    reference: &ReferenceCache,
+    db: &impl ConnectionTrait,
+    code: Option<&str>,
+) -> Result<Option<AreaScope>, AppError> {
+    match code {
+        Some(code) => scope(reference, db, code).await.map(Some),
+        None => Ok(None),
+    }
 }

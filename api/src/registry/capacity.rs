@@ -376,6 +376,38 @@ pub async fn changed(db: &impl ConnectionTrait, record: &CapacityRecord) -> Resu
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("capacity {id} lost its service or centre")))
 }
 
+/// The capacity an event tells of, as it stood then.
+impl From<&CapacityChanged> for CapacityRecord {
+    fn from(event: &CapacityChanged) -> Self {
+        Self {
+            capacity: capacity::Model {
+                id: event.capacity_id,
+                service_at_centre_id: event.service_at_centre_id,
+                unit: event.unit,
+                maximum: event.maximum,
+                available: event.available,
+                waitlist: event.waitlist,
+                updated: event.updated,
+                updated_by: event.updated_by.clone(),
+                version: event.version,
+                created_at: event.created_at,
+                updated_at: event.updated_at,
+            },
+            service_id: event.service_id,
+            centre_id: event.centre_id,
+        }
+    }
+}
+
+/// [`changed_since`] as the events' listener asks for it (see
+/// `events::ChangedSince`).
+pub fn changed_since_boxed(
+    db: &DatabaseConnection,
+    since: chrono::DateTime<chrono::Utc>,
+) -> futures::future::BoxFuture<'_, Result<Vec<CapacityChanged>, AppError>> {
+    Box::pin(changed_since(db, since))
+}
+
 /// The capacities changed (counted, held, edited) since a time, as events,
 /// oldest change first.
 pub async fn changed_since(

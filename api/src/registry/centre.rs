@@ -426,7 +426,7 @@ pub async fn list(
     access: &LocationAccess,
 ) -> Result<CentreList, AppError> {
     filter.validate()?;
-    let area = reference.optional_area_scope(db, filter.area_code.as_deref()).await?;
+    let area = super::admin_area::optional_scope(reference, db, filter.area_code.as_deref()).await?;
     let query = centre::Entity::find().filter(filter.condition(area.as_ref(), access)?);
     let direction = order.direction.into();
     let query = match order.field {

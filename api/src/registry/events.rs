@@ -16,15 +16,13 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use entity::{
-    capacity,
-    enums::{CapacityUnit, ServiceCategory},
-};
+use entity::enums::{CapacityUnit, ServiceCategory};
+use futures::future::BoxFuture;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, prelude::Uuid, sqlx::postgres::PgListener};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
-use super::{capacity::CapacityRecord, reference::ReferenceCache};
+use super::reference::ReferenceCache;
 use crate::error::AppError;
 
 /// Events a slow subscriber may fall behind by before it misses some.
@@ -57,29 +55,6 @@ pub struct CapacityChanged {
     pub updated_at: DateTime<Utc>,
 }
 
-impl CapacityChanged {
-    /// The capacity as it now stands.
-    pub fn record(&self) -> CapacityRecord {
-        CapacityRecord {
-            capacity: capacity::Model {
-                id: self.capacity_id,
-                service_at_centre_id: self.service_at_centre_id,
-                unit: self.unit,
-                maximum: self.maximum,
-                available: self.available,
-                waitlist: self.waitlist,
-                updated: self.updated,
-                updated_by: self.updated_by.clone(),
-                version: self.version,
-                created_at: self.created_at,
-                updated_at: self.updated_at,
-            },
-            service_id: self.service_id,
-            centre_id: self.centre_id,
-        }
-    }
-}
-
 /// What one subscriber wants to hear of.
 #[derive(Clone, Debug, Default)]
 pub struct CapacityFilter {
@@ -104,6 +79,13 @@ impl CapacityFilter {
     }
 }
 
+/// Reads the capacities changed since a time, as events, for a listener
+/// that was not listening meanwhile (`capacity::changed_since`, handed in
+/// by whoever connects the events, so that the carrier of the events knows
+/// nothing of the records they tell of).
+pub type ChangedSince =
+    for<'a> fn(&'a DatabaseConnection, DateTime<Utc>) -> BoxFuture<'a, Result<Vec<CapacityChanged>, AppError>>;
+
 /// This process's end of the event stream.
 #[derive(Clone)]
 pub struct Events {
@@ -121,12 +103,12 @@ struct Channels {
 }
 
 impl Events {
-    /// Events within this process only (SQLite).
-    pub fn in_process() -> Self {
+    /// Events within this process only (SQLite), keeping `reference` true.
+    pub fn in_process(reference: Arc<ReferenceCache>) -> Self {
         Self {
             local: broadcast::channel(BUFFER).0,
             channels: None,
-            reference: Arc::default(),
+            reference,
         }
     }
 
@@ -134,9 +116,13 @@ impl Events {
     /// PostgreSQL, with a listener task of this process, on PostgreSQL. The
     /// channel is named after the database schema, so that registries
     /// sharing a database (tests, staging) do not hear each other.
-    pub async fn connect(db: &DatabaseConnection) -> Result<Self, AppError> {
+    pub async fn connect(
+        db: &DatabaseConnection,
+        reference: Arc<ReferenceCache>,
+        changed_since: ChangedSince,
+    ) -> Result<Self, AppError> {
         if db.get_database_backend() != DbBackend::Postgres {
-            return Ok(Self::in_process());
+            return Ok(Self::in_process(reference));
         }
         let schema: Option<String> = db
             .query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT current_schema()"))
@@ -154,9 +140,9 @@ impl Events {
                 capacities: format!("kamkor_events_{schema}"),
                 reference: format!("kamkor_reference_{schema}"),
             }),
-            reference: Arc::default(),
+            reference,
         };
-        events.listen(db.clone()).await?;
+        events.listen(db.clone(), changed_since).await?;
         Ok(events)
     }
 
@@ -250,7 +236,7 @@ impl Events {
     /// capacities changed meanwhile are delivered as events, so that no
     /// subscriber is left with a stale view, and the reference cache is
     /// emptied, as an edit may have gone unheard.
-    async fn listen(&self, db: DatabaseConnection) -> Result<(), AppError> {
+    async fn listen(&self, db: DatabaseConnection, changed_since: ChangedSince) -> Result<(), AppError> {
         let Some(channels) = self.channels.clone() else {
             return Ok(());
         };
@@ -275,7 +261,7 @@ impl Events {
                         events.reference.invalidate();
                         listener = reconnect(&pool, &channels).await;
                         events.reference.invalidate();
-                        events.catch_up(&db, lost_at - CATCH_UP_MARGIN).await;
+                        events.catch_up(changed_since(&db, lost_at - CATCH_UP_MARGIN)).await;
                     }
                 }
             }
@@ -283,9 +269,9 @@ impl Events {
         Ok(())
     }
 
-    /// Delivers the capacities changed since `since`, once listening again.
-    async fn catch_up(&self, db: &DatabaseConnection, since: DateTime<Utc>) {
-        match super::capacity::changed_since(db, since).await {
+    /// Delivers the capacities `changed` read, once listening again.
+    async fn catch_up(&self, changed: BoxFuture<'_, Result<Vec<CapacityChanged>, AppError>>) {
+        match changed.await {
             Ok(changes) => {
                 tracing::info!(
                     changes = changes.len(),

@@ -372,7 +372,7 @@ pub async fn search(
     lang: Lang,
 ) -> Result<HelpSearch, AppError> {
     need.validate()?;
-    let area = reference.optional_area_scope(db, need.area_code.as_deref()).await?;
+    let area = super::admin_area::optional_scope(reference, db, need.area_code.as_deref()).await?;
     Ok(HelpSearch {
         need,
         area,

@@ -104,9 +104,12 @@ impl Near {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PublicGrid(pub f64);
 
+/// About 2.2 km north-south and 1.6 km east-west in Kyrgyzstan.
+pub const DEFAULT_PUBLIC_GRID_DEGREES: f64 = 0.02;
+
 impl Default for PublicGrid {
     fn default() -> Self {
-        Self(crate::config::DEFAULT_PUBLIC_GRID_DEGREES)
+        Self(DEFAULT_PUBLIC_GRID_DEGREES)
     }
 }
 

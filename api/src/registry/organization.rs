@@ -89,7 +89,7 @@ pub async fn list(
     if !filter.kinds.is_empty() {
         cond = cond.add(organization::Column::Kind.is_in(filter.kinds.iter().copied()));
     }
-    if let Some(area) = reference.optional_area_scope(db, filter.area_code.as_deref()).await? {
+    if let Some(area) = super::admin_area::optional_scope(reference, db, filter.area_code.as_deref()).await? {
         cond = cond.add(organization::Column::Id.in_subquery(with_centre_in(&area)));
     }
     if let Some(since) = filter.updated_since {
@@ -117,6 +117,18 @@ fn with_centre_in(area: &AreaScope) -> SelectStatement {
         .and_where(lifecycle::centre_live())
         .and_where(centre::Column::AdminAreaId.in_subquery(area.subtree_ids()))
         .to_owned()
+}
+
+/// Organizations by id, from this replica's reference cache where it has
+/// them.
+pub async fn cached_by_ids(
+    reference: &ReferenceCache,
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, std::sync::Arc<organization::Model>>, AppError> {
+    reference
+        .organizations(ids, async |missing| by_ids(db, missing).await)
+        .await
 }
 
 /// Organizations by id.

@@ -125,7 +125,7 @@ pub async fn overview(
     group_by: GroupBy,
     freshness: Freshness,
 ) -> Result<Overview, AppError> {
-    let scope = reference.optional_area_scope(db, area_code).await?;
+    let scope = super::admin_area::optional_scope(reference, db, area_code).await?;
     let area = scope.as_ref();
     let stale_before = freshness.stale_before();
     let total = with_sums(live_capacities(area), stale_before)

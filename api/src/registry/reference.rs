@@ -4,9 +4,11 @@
 //! findHelp went from three statements to one, and a list filtered by an
 //! area code (the centres page) from four to three.
 //!
-//! What is kept is the stored record, read from the database; what a caller
-//! may see of it is decided per request, as for any record. Capacities and
-//! everything else are always read afresh.
+//! What is kept is the stored record, read from the database by the
+//! concept's own module (`admin_area`, `organization`), which hands the
+//! cache its reader; what a caller may see of it is decided per request,
+//! as for any record. Capacities and everything else are always read
+//! afresh.
 //!
 //! An edit of an organization empties the cache of every replica: of its
 //! own once the edit has committed, of the others through the event
@@ -23,9 +25,8 @@ use std::{
 };
 
 use entity::{admin_area, organization};
-use sea_orm::{ConnectionTrait, prelude::Uuid};
+use sea_orm::prelude::Uuid;
 
-use super::admin_area::AreaScope;
 use crate::error::AppError;
 
 /// Records a table keeps at most; beyond, the rest is read each time.
@@ -41,57 +42,31 @@ pub struct ReferenceCache {
 }
 
 impl ReferenceCache {
-    /// Areas by id, from the cache where it has them.
+    /// Areas by id: those kept, and the others from `fetch`.
     pub async fn areas(
         &self,
-        db: &impl ConnectionTrait,
         ids: &[Uuid],
+        fetch: impl AsyncFnOnce(&[Uuid]) -> Result<HashMap<Uuid, admin_area::Model>, AppError>,
     ) -> Result<HashMap<Uuid, Arc<admin_area::Model>>, AppError> {
-        self.areas
-            .get(ids, async |missing| super::admin_area::by_ids(db, missing).await)
-            .await
+        self.areas.get(ids, fetch).await
     }
 
-    /// The area a caller's filter names by `code`, with everything inside
-    /// it; an unknown or malformed code is bad input.
-    pub async fn area_scope(&self, db: &impl ConnectionTrait, code: &str) -> Result<AreaScope, AppError> {
-        super::validate::area_code("areaCode", code)?;
-        let key = [code.to_owned()];
-        let found = self
-            .areas_by_code
-            .get(&key, async |missing| {
-                let codes: Vec<&str> = missing.iter().map(String::as_str).collect();
-                let areas = super::admin_area::by_codes(db, &codes).await?;
-                Ok(areas.into_iter().map(|area| (area.code.clone(), area)).collect())
-            })
-            .await?;
-        let area = found
-            .get(code)
-            .ok_or_else(|| AppError::bad_input(format!("unknown admin area code {code:?}")))?;
-        Ok(AreaScope { area: area.clone() })
-    }
-
-    /// [`ReferenceCache::area_scope`] of an optional code.
-    pub async fn optional_area_scope(
+    /// Areas by code: those kept, and the others from `fetch`.
+    pub async fn areas_by_code(
         &self,
-        db: &impl ConnectionTrait,
-        code: Option<&str>,
-    ) -> Result<Option<AreaScope>, AppError> {
-        match code {
-            Some(code) => self.area_scope(db, code).await.map(Some),
-            None => Ok(None),
-        }
+        codes: &[String],
+        fetch: impl AsyncFnOnce(&[String]) -> Result<HashMap<String, admin_area::Model>, AppError>,
+    ) -> Result<HashMap<String, Arc<admin_area::Model>>, AppError> {
+        self.areas_by_code.get(codes, fetch).await
     }
 
-    /// Organizations by id, from the cache where it has them.
+    /// Organizations by id: those kept, and the others from `fetch`.
     pub async fn organizations(
         &self,
-        db: &impl ConnectionTrait,
         ids: &[Uuid],
+        fetch: impl AsyncFnOnce(&[Uuid]) -> Result<HashMap<Uuid, organization::Model>, AppError>,
     ) -> Result<HashMap<Uuid, Arc<organization::Model>>, AppError> {
-        self.organizations
-            .get(ids, async |missing| super::organization::by_ids(db, missing).await)
-            .await
+        self.organizations.get(ids, fetch).await
     }
 
     /// Forgets everything: reference data has changed.

@@ -194,7 +194,7 @@ pub async fn list(
     order: ServiceOrder,
 ) -> Result<Listing<service::Entity>, AppError> {
     filter.validate()?;
-    let area = reference.optional_area_scope(db, filter.area_code.as_deref()).await?;
+    let area = super::admin_area::optional_scope(reference, db, filter.area_code.as_deref()).await?;
     let direction = order.direction.into();
     let sort = match (order.field, order.lang) {
         (ServiceOrderField::Name, Lang::Ru) => service::Column::NameSortRu,

@@ -4,7 +4,10 @@ use async_graphql::dataloader::Loader;
 use entity::admin_area;
 use sea_orm::{DatabaseConnection, prelude::Uuid};
 
-use crate::{error::AppError, registry::reference::ReferenceCache};
+use crate::{
+    error::AppError,
+    registry::{self, reference::ReferenceCache},
+};
 
 /// Administrative areas by id, through this replica's reference cache.
 pub struct AdminAreaById(pub DatabaseConnection, pub Arc<ReferenceCache>);
@@ -14,6 +17,8 @@ impl Loader<Uuid> for AdminAreaById {
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        self.1.areas(&self.0, keys).await.map_err(Arc::new)
+        registry::admin_area::cached_by_ids(&self.1, &self.0, keys)
+            .await
+            .map_err(Arc::new)
     }
 }

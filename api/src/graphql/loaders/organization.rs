@@ -4,7 +4,10 @@ use async_graphql::dataloader::Loader;
 use entity::organization;
 use sea_orm::{DatabaseConnection, prelude::Uuid};
 
-use crate::{error::AppError, registry::reference::ReferenceCache};
+use crate::{
+    error::AppError,
+    registry::{self, reference::ReferenceCache},
+};
 
 /// Organizations by id, through this replica's reference cache.
 pub struct OrganizationById(pub DatabaseConnection, pub Arc<ReferenceCache>);
@@ -14,6 +17,8 @@ impl Loader<Uuid> for OrganizationById {
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        self.1.organizations(&self.0, keys).await.map_err(Arc::new)
+        registry::organization::cached_by_ids(&self.1, &self.0, keys)
+            .await
+            .map_err(Arc::new)
     }
 }

@@ -11,7 +11,7 @@ use crate::{
         ids::{self, NodeKind},
         types::{capacity::Capacity, enums::ServiceCategory},
     },
-    registry::events::CapacityFilter,
+    registry::{admin_area, capacity::CapacityRecord, events::CapacityFilter},
 };
 
 /// Which changes to hear of; every field narrows, none means all.
@@ -44,7 +44,7 @@ impl CapacitySubscription {
         let receiver = ctx.events()?.subscribe();
         Ok(BroadcastStream::new(receiver).filter_map(move |received| {
             let item = match received {
-                Ok(event) if filter.matches(&event) => Some(Ok(Capacity::of(&event.record()))),
+                Ok(event) if filter.matches(&event) => Some(Ok(Capacity::of(&CapacityRecord::from(&event)))),
                 Ok(_) => None,
                 Err(BroadcastStreamRecvError::Lagged(missed)) => Some(Err(async_graphql::Error::new(format!(
                     "this subscriber fell behind and missed {missed} changes; re-read the capacities it shows"
@@ -59,7 +59,13 @@ impl CapacitySubscription {
 /// The filter in registry terms: ids decoded, the area resolved to its path.
 async fn capacity_filter(ctx: &Context<'_>, input: CapacityChangedFilter) -> Result<CapacityFilter, AppError> {
     let area_path = match input.area_code.as_deref() {
-        Some(code) => Some(ctx.reference()?.area_scope(ctx.db()?, code).await?.area.path.clone()),
+        Some(code) => Some(
+            admin_area::scope(ctx.reference()?, ctx.db()?, code)
+                .await?
+                .area
+                .path
+                .clone(),
+        ),
         None => None,
     };
     let centre_id = input
