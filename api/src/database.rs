@@ -1,4 +1,7 @@
-//! Connecting to the database and migrating it.
+//! Connecting to the database and migrating it, and reading result rows
+//! by position (`row`).
+
+pub mod row;
 
 use std::time::Duration;
 

@@ -90,6 +90,7 @@ impl Application {
                 stale_after: chrono::TimeDelta::from_std(settings.stale_after)?,
             },
             fair_share: settings.fair_share,
+            first_circle: Default::default(),
         });
         let state = web::Data::new(GraphqlState {
             schemas,

@@ -484,6 +484,7 @@ async fn count_statements(
         events: events.clone(),
         freshness: Freshness { stale_after },
         fair_share: Default::default(),
+        first_circle: Default::default(),
     });
     let schema = &schemas.http.anonymous;
     let lookups = SharedLookups::new(&counting);

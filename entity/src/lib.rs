@@ -10,7 +10,7 @@ pub mod capacity;
 pub mod capacity_event;
 pub mod centre;
 pub mod centre_language;
-pub mod change_log;
+pub mod change_feed;
 pub mod enums;
 pub mod hold;
 pub mod organization;

@@ -5,8 +5,8 @@ mod helpers;
 
 mod admin_areas;
 mod auth;
-mod brief_children;
 mod browser;
+mod centre_lists;
 mod centres;
 mod cli;
 mod concurrency;

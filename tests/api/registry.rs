@@ -2,12 +2,11 @@
 //! access to confidential locations, and rankings.
 
 use api::registry::{
-    self, Direction, Window,
+    self, Detail, Direction, Window,
     access::LocationAccess,
     centre::{CentreFilter, CentreOrder, CentreOrderField, PageDetail},
     find_help::{HelpMatchRow, HelpNeed, HelpSearch},
     geo::{Near, Point},
-    row::Detail,
     text::Lang,
 };
 use entity::enums::CentreKind;

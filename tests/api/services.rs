@@ -137,7 +137,7 @@ both!(
         // A centre's services and findHelp's matches; SELECTION is the
         // services' selection. A page of centres reads its brief lists
         // with its own statement, and a list with details in one more
-        // (`registry::brief_children`): that one is the `detailed` extra.
+        // (`registry::centre_lists`): that one is the `detailed` extra.
         let lists: [(&str, &str, ServicesOf, usize); 2] = [
             (
                 "centres",

@@ -11,7 +11,7 @@ use super::{loaders::Loaders, types::text::Lang};
 use crate::{
     error::AppError,
     registry::{
-        access::Viewer, capacity::Freshness, events::Events, geo::PublicGrid, hold::FairShare,
+        access::Viewer, capacity::Freshness, events::Events, find_help::FirstCircle, geo::PublicGrid, hold::FairShare,
         reference::ReferenceCache,
     },
 };
@@ -94,6 +94,8 @@ pub trait ContextExt {
     fn freshness(&self) -> Freshness;
     /// What one holder may hold.
     fn fair_share(&self) -> FairShare;
+    /// Where this replica's nearest-first searches begin.
+    fn first_circle(&self) -> std::sync::Arc<FirstCircle>;
     /// Who is asking.
     fn viewer(&self) -> Result<&Viewer, AppError>;
     /// The request's context (the caller, the language, the public grid).
@@ -132,6 +134,12 @@ impl<T> ContextExt for ContextBase<'_, T> {
 
     fn fair_share(&self) -> FairShare {
         self.data_opt::<FairShare>().copied().unwrap_or_default()
+    }
+
+    fn first_circle(&self) -> std::sync::Arc<FirstCircle> {
+        self.data_opt::<std::sync::Arc<FirstCircle>>()
+            .cloned()
+            .unwrap_or_default()
     }
 
     fn viewer(&self) -> Result<&Viewer, AppError> {

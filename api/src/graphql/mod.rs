@@ -26,7 +26,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     config::QueryLimits,
     metrics::Metrics,
-    registry::{access::Viewer, capacity::Freshness, events::Events, hold::FairShare},
+    registry::{access::Viewer, capacity::Freshness, events::Events, find_help::FirstCircle, hold::FairShare},
 };
 
 pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
@@ -121,6 +121,8 @@ pub struct SchemaDeps {
     pub events: Events,
     pub freshness: Freshness,
     pub fair_share: FairShare,
+    /// Where this replica's nearest-first searches begin (learned).
+    pub first_circle: Arc<FirstCircle>,
 }
 
 /// Builds the executable schemas; does no I/O.
@@ -132,7 +134,8 @@ pub fn build_schemas(deps: &SchemaDeps) -> Schemas {
             .data(deps.metrics.clone())
             .data(deps.events.clone())
             .data(deps.freshness)
-            .data(deps.fair_share);
+            .data(deps.fair_share)
+            .data(deps.first_circle.clone());
         if suggestions {
             builder
         } else {

@@ -70,9 +70,12 @@ pub async fn children(
     Ok(query.all(db).await?)
 }
 
+/// The statements of [`by_ids`], built once.
+static BY_ID: std::sync::LazyLock<super::LookupStatements> = super::by_id_statements!(admin_area);
+
 /// Areas by id.
 pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, admin_area::Model>, AppError> {
-    super::find_by_ids::<admin_area::Entity>(db, admin_area::Column::Id, ids, |a| a.id).await
+    super::find_by_ids::<admin_area::Entity>(db, &BY_ID, ids, |a| a.id).await
 }
 
 /// The areas with these codes.

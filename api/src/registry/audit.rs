@@ -115,7 +115,7 @@ pub async fn record_as(db: &impl ConnectionTrait, actor: Actor<'_>, entry: Entry
             AuditAction::Archive => ChangeAction::Archived,
             _ => ChangeAction::Updated,
         };
-        super::changes::record(db, record_type, entry.entity_id, entry.version, action).await?;
+        super::change_feed::record(db, record_type, entry.entity_id, entry.version, action).await?;
     }
     audit_entry::Entity::insert(audit_entry::ActiveModel {
         id: Set(Uuid::new_v4()),

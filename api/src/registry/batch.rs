@@ -6,7 +6,7 @@
 mod copy;
 
 use entity::{
-    admin_area, capacity, capacity_event, centre, centre_language, change_log, enums::RecordType, organization,
+    admin_area, capacity, capacity_event, centre, centre_language, change_feed, enums::RecordType, organization,
     service, service_area, service_at_centre, service_target_group,
 };
 use sea_orm::{
@@ -193,14 +193,14 @@ impl Batch {
             service_at_centre::Entity.table_name(),
             capacity::Entity.table_name(),
             capacity_event::Entity.table_name(),
-            change_log::Entity.table_name(),
+            change_feed::Entity.table_name(),
         ]
     }
 
     /// The change feed's rows for everything loaded, so that a mirror can
     /// be built from the feed alone.
-    fn changes(&self) -> Vec<change_log::ActiveModel> {
-        use super::changes::loaded;
+    fn changes(&self) -> Vec<change_feed::ActiveModel> {
+        use super::change_feed::loaded;
         let organizations = self
             .organizations
             .iter()

@@ -21,14 +21,14 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{
+    Detail,
     access::{Action, Caller, Viewer},
     audit,
     events::{CapacityChanged, Events},
     lifecycle,
-    row::{Detail, Row},
     validate::Problems,
 };
-use crate::error::AppError;
+use crate::{database::row::Row, error::AppError};
 
 /// How long a count of places stays fresh: a bed count nobody has confirmed
 /// for days is worse than none, so older counts are reported `stale`,
@@ -251,7 +251,7 @@ fn read_view(row: &Row<'_>, detail: Detail) -> Result<CapacityView, DbErr> {
 /// Capacities by id, with their details.
 pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, CapacityView>, AppError> {
     let query = views_with_placement(Detail::Full).filter(capacity::Column::Id.is_in(super::padded(ids)));
-    let rows = super::row::read_all(db, query.build(db.get_database_backend()), |row| {
+    let rows = crate::database::row::read_all(db, query.build(db.get_database_backend()), |row| {
         read_view(row, Detail::Full)
     })
     .await?;
@@ -271,7 +271,8 @@ pub async fn of_centres(
     let query = views_with_placement(detail)
         .filter(service_at_centre::Column::CentreId.is_in(centre_ids.iter().copied()))
         .filter(lifecycle::placement_live());
-    let rows = super::row::read_all(db, query.build(db.get_database_backend()), |row| read_view(row, detail)).await?;
+    let rows = crate::database::row::read_all(db, query.build(db.get_database_backend()), |row| read_view(row, detail))
+        .await?;
     let mut lists = super::group_by(rows.into_iter().map(|view| (view.centre_id, view)));
     lists.values_mut().for_each(|list| sort_as_listed(list));
     Ok(lists)
@@ -284,7 +285,7 @@ pub fn sort_as_listed(views: &mut [CapacityView]) {
 
 /// The live placements of the centre of the enclosing query, joined to
 /// their capacities, for correlated subqueries (below, and
-/// `brief_children`).
+/// `centre_lists`).
 pub(super) fn capacities_of_enclosing_centre() -> sea_orm::sea_query::SelectStatement {
     Query::select()
         .from(service_at_centre::Entity)
@@ -334,7 +335,7 @@ async fn events_where(db: &impl ConnectionTrait, condition: Condition) -> Result
         .column(service_at_centre::Column::ArchivedAt)
         .filter(condition)
         .order_by_asc(capacity::Column::UpdatedAt);
-    super::row::read_all(db, query.build(db.get_database_backend()), |row| {
+    crate::database::row::read_all(db, query.build(db.get_database_backend()), |row| {
         let CapacityRecord {
             capacity: c,
             service_id,
@@ -575,7 +576,7 @@ async fn read_one(
     query: Select<capacity::Entity>,
     id: Uuid,
 ) -> Result<CapacityRecord, AppError> {
-    super::row::read_all(db, query.build(db.get_database_backend()), read_record)
+    crate::database::row::read_all(db, query.build(db.get_database_backend()), read_record)
         .await?
         .pop()
         .ok_or_else(|| AppError::not_found(format!("no capacity with id {id}")))

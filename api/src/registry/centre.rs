@@ -18,22 +18,20 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{
-    Direction, Listing,
+    Detail, Direction, Listing,
     access::{Action, LocationAccess, Viewer, Visible},
     admin_area::{self, AreaScope},
-    audit,
-    brief_children::{self, BriefChildren, Wanted},
-    capacity,
+    audit, capacity,
+    centre_lists::{self, CentreLists, Wanted},
     events::Events,
     geo::{Near, PublicGrid},
     lifecycle,
     reference::ReferenceCache,
-    row::{Detail, Row},
     search,
     text::Lang,
     validate,
 };
-use crate::error::AppError;
+use crate::{database::row::Row, error::AppError};
 
 /// Conditions on centres, combined with AND. Empty lists mean "any".
 #[derive(Clone, Debug, Default)]
@@ -399,14 +397,14 @@ impl CentreList {
         db: &impl ConnectionTrait,
         window: super::Window,
         PageDetail { lang, detail, lists }: PageDetail,
-    ) -> Result<Vec<(Visible<CentreSummary>, BriefChildren)>, AppError> {
+    ) -> Result<Vec<(Visible<CentreSummary>, CentreLists)>, AppError> {
         let columns = CentreSummary::columns(lang, detail);
-        let list_columns = brief_children::columns(db.get_database_backend(), lang, lists);
+        let list_columns = centre_lists::columns(db.get_database_backend(), lang, lists);
         let rows = self
             .listing
             .window_with(db, window, columns, list_columns, |row| {
                 let summary = CentreSummary::read(row, lang, detail)?;
-                let children = brief_children::read(row, summary.id, lang, lists)?;
+                let children = centre_lists::read(row, summary.id, lang, lists)?;
                 Ok((summary, children))
             })
             .await?;
@@ -491,9 +489,12 @@ pub fn summary_of(record: &Visible<Arc<centre::Model>>, lang: Lang) -> Visible<C
     Visible::new(CentreSummary::of(record, lang))
 }
 
+/// The statements of [`by_ids`], built once.
+static BY_ID: std::sync::LazyLock<super::LookupStatements> = super::by_id_statements!(centre);
+
 /// Centres by id, as stored (see [`StoredCentre`]).
 pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, StoredCentre>, AppError> {
-    let found = super::find_by_ids::<centre::Entity>(db, centre::Column::Id, ids, |c| c.id).await?;
+    let found = super::find_by_ids::<centre::Entity>(db, &BY_ID, ids, |c| c.id).await?;
     Ok(found
         .into_iter()
         .map(|(id, centre)| (id, StoredCentre(Arc::new(centre))))
@@ -905,9 +906,9 @@ pub async fn update(
     audit::record(&txn, actor, entry).await?;
     let mut outbox = events.outbox();
     if archive {
-        let parent = super::changes::Parent::Centre(id);
+        let parent = super::change_feed::Parent::Centre(id);
         super::hold::cancel_under(&txn, &mut outbox, parent, actor).await?;
-        super::changes::record_dependents(&txn, parent, ChangeAction::Archived).await?;
+        super::change_feed::record_dependents(&txn, parent, ChangeAction::Archived).await?;
     }
     txn.commit().await?;
     outbox.committed();

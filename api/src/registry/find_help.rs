@@ -7,7 +7,10 @@
 //! ones (see `capacity::Freshness`); then most free places; ties go to the
 //! freshest count, then to the match's id.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
 
 use chrono::{DateTime, Utc};
 use entity::{
@@ -23,7 +26,7 @@ use sea_orm::{
 };
 
 use super::{
-    Window,
+    Detail, Window,
     access::{self, LocationAccess, Visible},
     admin_area::AreaScope,
     capacity::{CapacityView, Freshness},
@@ -31,13 +34,12 @@ use super::{
     geo::Near,
     lifecycle,
     reference::ReferenceCache,
-    row::{Detail, Row},
     search,
     service::{ServiceSummary, covering},
     text::Lang,
     validate,
 };
-use crate::error::AppError;
+use crate::{database::row::Row, error::AppError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Gender {
@@ -282,21 +284,24 @@ impl HelpNeed {
 }
 
 /// The first circle a nearest-first page searches, learned from the pages
-/// this process has served: the radius that settled recent pages, per
+/// this replica has served: the radius that settled recent pages, per
 /// square root of the rows they wanted (where matches spread evenly, a page
 /// of n rows needs a circle about √n times that wide). Results never depend
 /// on it, since the circles grow until the window is settled; only the work
 /// does: too small a first circle costs another statement, too large a one
-/// sorts more candidates than the page needs. Measured with `kamkor bench`
-/// (PostgreSQL with 50,000 services; SQLite with 1,000,000, where a circle
-/// holds twenty times more candidates): a fixed 1 km served 601 and 144
-/// pages per second, a fixed 0.25 km 455 and 228, the learned one 522 and
-/// 199.
-struct FirstCircle(AtomicU64);
+/// sorts more candidates than the page needs, and how large is right
+/// depends on the data (`docs/benchmark.md` compares fixed and learned
+/// circles). The application keeps one and hands it to each search.
+#[derive(Debug)]
+pub struct FirstCircle(AtomicU64);
 
-/// 1 km for a page of 20 rows (1 / √20 km per √row), until pages teach
-/// otherwise.
-static FIRST_CIRCLE: FirstCircle = FirstCircle(AtomicU64::new(0.223_606_8_f64.to_bits()));
+impl Default for FirstCircle {
+    /// 1 km for a page of 20 rows (1 / √20 km per √row), until pages
+    /// teach otherwise.
+    fn default() -> Self {
+        Self(AtomicU64::new(0.223_606_8_f64.to_bits()))
+    }
+}
 
 impl FirstCircle {
     /// How much of the last page's evidence the estimate takes in.
@@ -360,6 +365,8 @@ pub struct HelpSearch {
     detail: MatchDetail,
     /// Counts older than this rank after fresh ones.
     stale_before: DateTime<Utc>,
+    /// Where nearest-first pages begin, learned from earlier ones.
+    first_circle: Arc<FirstCircle>,
 }
 
 /// Prepares the search for `need` as a caller with `access` sees it.
@@ -380,6 +387,7 @@ pub async fn search(
         lang,
         detail: MatchDetail::default(),
         stale_before: freshness.stale_before(),
+        first_circle: Arc::default(),
     })
 }
 
@@ -387,6 +395,13 @@ impl HelpSearch {
     /// Reads of each match what `detail` names.
     pub fn with_detail(mut self, detail: MatchDetail) -> Self {
         self.detail = detail;
+        self
+    }
+
+    /// Begins nearest-first pages where `first_circle` says, and teaches it
+    /// (the application's one, shared by its searches).
+    pub fn learning_in(mut self, first_circle: Arc<FirstCircle>) -> Self {
+        self.first_circle = first_circle;
         self
     }
 
@@ -409,13 +424,13 @@ impl HelpSearch {
         // candidates instead of thousands.
         let limit_km = near.radius_km.unwrap_or(f64::INFINITY);
         let wanted = std::cmp::max(window.offset + window.limit, 1);
-        let mut radius_km = FIRST_CIRCLE.radius_km(wanted);
+        let mut radius_km = self.first_circle.radius_km(wanted);
         while radius_km < limit_km {
             let rows = self.fetch(db, Some(radius_km), window).await?;
             let full = rows.len() as u64 >= window.limit;
             match rows.last().and_then(|row| row.distance_km) {
                 Some(last) if full && last < access::shown_beyond_km(radius_km) => {
-                    FIRST_CIRCLE.learn(wanted, last);
+                    self.first_circle.learn(wanted, last);
                     return Ok(rows);
                 }
                 // Full, but a row just outside could still be shown as near
@@ -463,7 +478,7 @@ impl HelpSearch {
             .limit(window.limit)
             .build(db.get_database_backend());
         let (lang, detail, access) = (self.lang, self.detail, &self.access);
-        super::row::read_all(db, statement, |row| HelpMatchRow::read(row, lang, detail, access)).await
+        crate::database::row::read_all(db, statement, |row| HelpMatchRow::read(row, lang, detail, access)).await
     }
 }
 

@@ -47,7 +47,7 @@ use super::{
     access::{Caller, HoldScope, Role, Viewer},
     audit::{self, Actor},
     capacity::{self as places, CapacityRecord},
-    changes::{self, Parent},
+    change_feed::{self, Parent},
     events::{Events, Outbox},
     validate::Problems,
 };
@@ -325,7 +325,7 @@ async fn places_changed(
 ) -> Result<CapacityRecord, AppError> {
     let record = places::load(txn, capacity_id).await?;
     let version = record.capacity.version;
-    changes::record(txn, RecordType::Capacity, capacity_id, version, ChangeAction::Updated).await?;
+    change_feed::record(txn, RecordType::Capacity, capacity_id, version, ChangeAction::Updated).await?;
     outbox.push(txn, places::changed(txn, &record).await?).await?;
     Ok(record)
 }

@@ -9,10 +9,10 @@ pub mod access;
 pub mod admin_area;
 pub mod audit;
 pub mod batch;
-pub mod brief_children;
 pub mod capacity;
 pub mod centre;
-pub mod changes;
+pub mod centre_lists;
+pub mod change_feed;
 pub mod events;
 pub mod find_help;
 pub mod geo;
@@ -21,7 +21,6 @@ pub mod lifecycle;
 pub mod organization;
 pub mod overview;
 pub mod reference;
-pub mod row;
 pub mod search;
 pub mod service;
 pub mod service_at_centre;
@@ -31,6 +30,15 @@ pub mod validate;
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QuerySelect, Select, sea_query::SimpleExpr};
 
 use crate::error::AppError;
+
+/// Whether a list reads the details of its records (see
+/// `service::ServiceDetails`, `capacity::CapacityDetails`): only when its
+/// request selects one of the fields resolved from them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Detail {
+    Brief,
+    Full,
+}
 
 /// A slice of an ordered result: skip `offset` rows, return at most `limit`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,7 +136,7 @@ where
         window: Window,
         columns: Vec<SimpleExpr>,
         correlated: Vec<SimpleExpr>,
-        read: impl Fn(&row::Row<'_>) -> Result<T, sea_orm::DbErr>,
+        read: impl Fn(&crate::database::row::Row<'_>) -> Result<T, sea_orm::DbErr>,
     ) -> Result<Vec<T>, AppError> {
         use sea_orm::{
             QueryTrait,
@@ -151,7 +159,7 @@ where
                 .from_subquery(query, table);
             backend.build(&outer)
         };
-        row::read_all(db, statement, read).await
+        crate::database::row::read_all(db, statement, read).await
     }
 }
 
@@ -164,17 +172,18 @@ pub fn ages_include<C: sea_orm::ColumnTrait>(min: C, max: C, age: i32) -> sea_or
         .add(Condition::any().add(max.is_null()).add(max.gte(age)))
 }
 
-/// Records of one kind by primary key, for the GraphQL layer's loaders.
+/// Records of one kind by primary key, for the GraphQL layer's loaders,
+/// with the statements of [`LookupStatements`].
 async fn find_by_ids<E: EntityTrait>(
     db: &impl ConnectionTrait,
-    id: E::Column,
+    statements: &LookupStatements,
     ids: &[sea_orm::prelude::Uuid],
     key: impl Fn(&E::Model) -> sea_orm::prelude::Uuid,
 ) -> Result<std::collections::HashMap<sea_orm::prelude::Uuid, E::Model>, AppError> {
     use sea_orm::FromQueryResult;
     let backend = db.get_database_backend();
     let ids = padded(ids);
-    let sql = by_ids::sql::<E>(backend, id, ids.len());
+    let sql = statements.sql(backend, ids.len());
     let statement = sea_orm::Statement::from_sql_and_values(backend, &*sql, ids.iter().map(|&id| id.into()));
     let rows = E::Model::find_by_statement(statement).all(db).await?;
     Ok(rows.into_iter().map(|row| (key(&row), row)).collect())
@@ -193,106 +202,72 @@ fn padded(ids: &[sea_orm::prelude::Uuid]) -> Vec<sea_orm::prelude::Uuid> {
     padded
 }
 
-/// The SQL text of look-ups by primary key, kept by record type, key
-/// column, engine and number of ids, which are all it depends on. sea-query builds the
-/// statement of a whole record expression by expression, every column
-/// allocated and dropped again: that was a fifth of the server's
-/// instructions for a `node` look-up (callgrind).
-mod by_ids {
-    use std::{
-        any::TypeId,
-        collections::HashMap,
-        sync::{Arc, LazyLock, Mutex},
-    };
+/// The SQL texts that look records of one kind up by their key column:
+/// one per engine and per padded number of ids up to [`LookupStatements::
+/// MOST_IDS`], built together on first use and only read after. sea-query
+/// builds a statement expression by expression, every column allocated and
+/// dropped again: for a `node` look-up that was a large share of the
+/// server's work. Each kind keeps its own, in a `static` of its module
+/// (see `centre::by_ids`).
+pub(crate) struct LookupStatements {
+    /// By engine (PostgreSQL, SQLite), then by the power of two of the ids.
+    texts: [Vec<std::sync::Arc<str>>; 2],
+    /// Builds the text of any engine and number of ids.
+    build: fn(sea_orm::DbBackend, usize) -> String,
+}
 
-    use sea_orm::{ColumnTrait, DbBackend, EntityTrait, IdenStatic, QueryFilter, QueryTrait, prelude::Uuid};
-
+impl LookupStatements {
     /// Longer lists are rare (a page holds at most 100 records, padded to
-    /// 128) and are built each time, so that the texts kept stay few and
-    /// short.
-    const KEPT_UP_TO_IDS: usize = 128;
+    /// 128) and are built each time.
+    const MOST_IDS: usize = 128;
 
-    type Key = (TypeId, &'static str, u8, usize);
-
-    static KEPT: LazyLock<Mutex<HashMap<Key, Arc<str>>>> = LazyLock::new(Default::default);
-
-    /// The statement selecting the records of `E` whose `id` is one of `n`
-    /// parameters.
-    pub fn sql<E: EntityTrait>(backend: DbBackend, id: E::Column, n: usize) -> Arc<str> {
-        let key = (TypeId::of::<E>(), id.as_str(), engine(backend), n);
-        if let Some(sql) = KEPT.lock().ok().and_then(|kept| kept.get(&key).cloned()) {
-            return sql;
-        }
-        let sql: Arc<str> = E::find()
-            .filter(id.is_in(std::iter::repeat_n(Uuid::nil(), n)))
-            .build(backend)
-            .sql
-            .into();
-        if n <= KEPT_UP_TO_IDS
-            && let Ok(mut kept) = KEPT.lock()
-        {
-            kept.insert(key, sql.clone());
-        }
-        sql
+    /// The statements of `E` by `id`.
+    pub(crate) fn of(build: fn(sea_orm::DbBackend, usize) -> String) -> Self {
+        let lengths = || (0..=Self::MOST_IDS.ilog2()).map(|power| 1usize << power);
+        let texts = [sea_orm::DbBackend::Postgres, sea_orm::DbBackend::Sqlite]
+            .map(|backend| lengths().map(|n| build(backend, n).into()).collect());
+        Self { texts, build }
     }
 
-    fn engine(backend: DbBackend) -> u8 {
-        match backend {
-            DbBackend::Postgres => 0,
-            DbBackend::Sqlite => 1,
-            _ => 2,
+    /// The text for `n` ids (a power of two, see [`padded`]) on `backend`.
+    fn sql(&self, backend: sea_orm::DbBackend, n: usize) -> std::sync::Arc<str> {
+        let engine = match backend {
+            sea_orm::DbBackend::Postgres => Some(0),
+            sea_orm::DbBackend::Sqlite => Some(1),
+            _ => None,
+        };
+        let kept = engine
+            .filter(|_| n.is_power_of_two() && n <= Self::MOST_IDS)
+            .and_then(|engine| self.texts[engine].get(n.ilog2() as usize));
+        match kept {
+            Some(text) => text.clone(),
+            None => (self.build)(backend, n).into(),
         }
     }
+}
 
-    #[cfg(test)]
-    mod tests {
-        use entity::{centre, service};
+/// The [`LookupStatements`] of a kind of record by its `id` column, for
+/// the `static` its module keeps them in:
+/// `static BY_ID: LazyLock<LookupStatements> = by_id_statements!(centre);`.
+macro_rules! by_id_statements {
+    ($entity:ident) => {
+        std::sync::LazyLock::new(|| {
+            super::LookupStatements::of(|backend, n| {
+                super::lookup_sql::<$entity::Entity>($entity::Column::Id, backend, n)
+            })
+        })
+    };
+}
+pub(crate) use by_id_statements;
 
-        use super::*;
-
-        fn built<E: EntityTrait>(backend: DbBackend, id: E::Column, n: usize) -> String {
-            E::find()
-                .filter(id.is_in(std::iter::repeat_n(Uuid::nil(), n)))
-                .build(backend)
-                .sql
-        }
-
-        #[test]
-        fn each_record_type_engine_and_length_keeps_its_own_text() {
-            for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
-                for n in [1, 2, 20, KEPT_UP_TO_IDS, KEPT_UP_TO_IDS + 1] {
-                    let kept = sql::<centre::Entity>(backend, centre::Column::Id, n);
-                    assert_eq!(*kept, built::<centre::Entity>(backend, centre::Column::Id, n));
-                    let again = sql::<centre::Entity>(backend, centre::Column::Id, n);
-                    assert_eq!(Arc::ptr_eq(&kept, &again), n <= KEPT_UP_TO_IDS, "{n} ids");
-                    assert_eq!(
-                        *sql::<service::Entity>(backend, service::Column::Id, n),
-                        built::<service::Entity>(backend, service::Column::Id, n)
-                    );
-                }
-            }
-            assert_ne!(
-                sql::<centre::Entity>(DbBackend::Postgres, centre::Column::Id, 2),
-                sql::<centre::Entity>(DbBackend::Sqlite, centre::Column::Id, 2)
-            );
-            assert_eq!(
-                *sql::<centre::Entity>(DbBackend::Postgres, centre::Column::OrganizationId, 2),
-                built::<centre::Entity>(DbBackend::Postgres, centre::Column::OrganizationId, 2)
-            );
-        }
-
-        #[test]
-        fn padding_repeats_the_last_id_up_to_a_power_of_two() {
-            let ids: Vec<Uuid> = (1..=5).map(Uuid::from_u128).collect();
-            let padded = super::super::padded(&ids);
-            assert_eq!(padded.len(), 8);
-            assert_eq!(&padded[..5], &ids[..]);
-            assert!(padded[5..].iter().all(|&id| id == ids[4]));
-            assert_eq!(super::super::padded(&ids[..4]), &ids[..4]);
-            assert_eq!(super::super::padded(&ids[..1]), &ids[..1]);
-            assert!(super::super::padded(&[]).is_empty());
-        }
-    }
+/// The statement selecting the records of `E` whose `id` is one of `n`
+/// parameters (what [`LookupStatements`] keeps).
+pub(crate) fn lookup_sql<E: EntityTrait>(id: E::Column, backend: sea_orm::DbBackend, n: usize) -> String {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryTrait};
+    E::find()
+        .filter(id.is_in(std::iter::repeat_n(sea_orm::prelude::Uuid::nil(), n)))
+        .build(backend)
+        .sql
 }
 
 /// Groups rows by a key, keeping the rows' order within each group.
@@ -373,4 +348,42 @@ fn stale(kind: &str, version: i32, snapshot: serde_json::Value) -> AppError {
             values: snapshot,
         }),
     )
+}
+
+#[cfg(test)]
+mod lookup_tests {
+    use entity::centre;
+    use sea_orm::{DbBackend, prelude::Uuid};
+
+    use super::*;
+
+    #[test]
+    fn each_engine_and_length_has_its_own_text() {
+        let statements = LookupStatements::of(|b, n| lookup_sql::<centre::Entity>(centre::Column::Id, b, n));
+        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+            for n in [1, 2, 4, 64, 128, 256] {
+                assert_eq!(
+                    *statements.sql(backend, n),
+                    lookup_sql::<centre::Entity>(centre::Column::Id, backend, n),
+                    "{backend:?} {n}"
+                );
+            }
+        }
+        assert_ne!(
+            statements.sql(DbBackend::Postgres, 2),
+            statements.sql(DbBackend::Sqlite, 2)
+        );
+    }
+
+    #[test]
+    fn padding_repeats_the_last_id_up_to_a_power_of_two() {
+        let ids: Vec<Uuid> = (1..=5).map(Uuid::from_u128).collect();
+        let padded = padded(&ids);
+        assert_eq!(padded.len(), 8);
+        assert_eq!(&padded[..5], &ids[..]);
+        assert!(padded[5..].iter().all(|&id| id == ids[4]));
+        assert_eq!(super::padded(&ids[..4]), &ids[..4]);
+        assert_eq!(super::padded(&ids[..1]), &ids[..1]);
+        assert!(super::padded(&[]).is_empty());
+    }
 }

@@ -131,9 +131,12 @@ pub async fn cached_by_ids(
         .await
 }
 
+/// The statements of [`by_ids`], built once.
+static BY_ID: std::sync::LazyLock<super::LookupStatements> = super::by_id_statements!(organization);
+
 /// Organizations by id.
 pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, organization::Model>, AppError> {
-    super::find_by_ids::<organization::Entity>(db, organization::Column::Id, ids, |o| o.id).await
+    super::find_by_ids::<organization::Entity>(db, &BY_ID, ids, |o| o.id).await
 }
 
 /// The editable fields of an organization.

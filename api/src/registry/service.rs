@@ -19,19 +19,18 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{
-    Direction, Listing,
+    Detail, Direction, Listing,
     access::{Action, Viewer},
     admin_area::{self as area, AreaScope},
     audit,
     events::Events,
     lifecycle,
     reference::ReferenceCache,
-    row::{Detail, Row},
     search,
     text::Lang,
     validate,
 };
-use crate::error::AppError;
+use crate::{database::row::Row, error::AppError};
 
 /// Whether a service is a social service or a cash benefit. Derived from the
 /// category, so the two can never disagree.
@@ -215,9 +214,12 @@ pub async fn count_all(db: &impl ConnectionTrait) -> Result<u64, AppError> {
     Ok(service::Entity::find().count(db).await?)
 }
 
+/// The statements of [`by_ids`], built once.
+static BY_ID: std::sync::LazyLock<super::LookupStatements> = super::by_id_statements!(service);
+
 /// Services by id.
 pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, service::Model>, AppError> {
-    super::find_by_ids::<service::Entity>(db, service::Column::Id, ids, |s| s.id).await
+    super::find_by_ids::<service::Entity>(db, &BY_ID, ids, |s| s.id).await
 }
 
 /// Ids of each organization's live services, by Kyrgyz name.
@@ -375,7 +377,7 @@ pub async fn offered_at(
         .order_by_asc(service_at_centre::Column::CentreId)
         .order_by_asc(service::Column::NameSortKy)
         .order_by_asc(service::Column::Id);
-    let rows = super::row::read_all(db, query.build(db.get_database_backend()), |row| {
+    let rows = crate::database::row::read_all(db, query.build(db.get_database_backend()), |row| {
         Ok((row.next::<Uuid>()?, ServiceSummary::read(row, lang, detail)?))
     })
     .await?;
@@ -798,9 +800,9 @@ pub async fn update(
     audit::record(&txn, actor, entry).await?;
     let mut outbox = events.outbox();
     if archive {
-        let parent = super::changes::Parent::Service(id);
+        let parent = super::change_feed::Parent::Service(id);
         super::hold::cancel_under(&txn, &mut outbox, parent, actor).await?;
-        super::changes::record_dependents(&txn, parent, ChangeAction::Archived).await?;
+        super::change_feed::record_dependents(&txn, parent, ChangeAction::Archived).await?;
     }
     txn.commit().await?;
     outbox.committed();

@@ -31,12 +31,15 @@ fn snapshot(m: &service_at_centre::Model) -> Value {
     })
 }
 
+/// The statements of [`by_ids`], built once.
+static BY_ID: std::sync::LazyLock<super::LookupStatements> = super::by_id_statements!(service_at_centre);
+
 /// Links by id, archived or not.
 pub async fn by_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<std::collections::HashMap<Uuid, service_at_centre::Model>, AppError> {
-    super::find_by_ids::<service_at_centre::Entity>(db, service_at_centre::Column::Id, ids, |l| l.id).await
+    super::find_by_ids::<service_at_centre::Entity>(db, &BY_ID, ids, |l| l.id).await
 }
 
 /// The link between a service and a centre, archived or not.
@@ -122,8 +125,8 @@ pub async fn add(
     };
     audit::record(&txn, actor, entry).await?;
     // A revived link brings its capacity back into view.
-    let parent = super::changes::Parent::Link(link.id);
-    super::changes::record_dependents(&txn, parent, ChangeAction::Updated).await?;
+    let parent = super::change_feed::Parent::Link(link.id);
+    super::change_feed::record_dependents(&txn, parent, ChangeAction::Updated).await?;
     txn.commit().await?;
     Ok(link)
 }
@@ -155,9 +158,9 @@ pub async fn remove(
         version: next.version,
     };
     audit::record(&txn, actor, entry).await?;
-    let parent = super::changes::Parent::Link(next.id);
+    let parent = super::change_feed::Parent::Link(next.id);
     super::hold::cancel_under(&txn, &mut outbox, parent, actor).await?;
-    super::changes::record_dependents(&txn, parent, ChangeAction::Archived).await?;
+    super::change_feed::record_dependents(&txn, parent, ChangeAction::Archived).await?;
     txn.commit().await?;
     outbox.committed();
     Ok(next)

@@ -6,7 +6,7 @@ use sea_orm::{DatabaseConnection, prelude::Uuid};
 use super::{registry_loader, shared_lists};
 use crate::{
     error::AppError,
-    registry::{self, capacity::CapacityView, row::Detail},
+    registry::{self, Detail, capacity::CapacityView},
 };
 
 registry_loader!(

@@ -21,7 +21,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::{DatabaseConnection, prelude::Uuid};
 
 use self::lookups::{SharedLookups, Through};
-use crate::registry::{reference::ReferenceCache, row::Detail, text::Lang};
+use crate::registry::{Detail, reference::ReferenceCache, text::Lang};
 
 /// The loaders of one request.
 pub struct Loaders {

@@ -7,7 +7,7 @@ use sea_orm::{DatabaseConnection, prelude::Uuid};
 use super::{registry_loader, shared_lists};
 use crate::{
     error::AppError,
-    registry::{self, row::Detail, service::ServiceSummary, text::Lang},
+    registry::{self, Detail, service::ServiceSummary, text::Lang},
 };
 
 registry_loader!(

@@ -137,7 +137,7 @@ impl CentreQuery {
         let selection = ctx.look_ahead();
         let centres = [selection.field("nodes"), selection.field("edges").field("node")];
         let detail = Centre::detail_selected(&centres);
-        let lists = Centre::brief_children_wanted(&centres);
+        let lists = Centre::lists_wanted(&centres);
         let list = &registry::centre::list(db, ctx.reference()?, &filter, order, &access).await?;
         let page_detail = PageDetail { lang, detail, lists };
         let args = PageArgs::new(first, after, last, before);
@@ -150,7 +150,7 @@ impl CentreQuery {
                 let rows = list.page(db, window, page_detail).await?;
                 Ok(rows
                     .into_iter()
-                    .map(|(summary, lists)| Centre::new(summary).with_brief_children(lists))
+                    .map(|(summary, lists)| Centre::new(summary).with_lists(lists))
                     .collect())
             },
         )

@@ -106,7 +106,8 @@ impl FindHelpQuery {
             ctx.lang(None).into(),
         )
         .await?
-        .with_detail(detail);
+        .with_detail(detail)
+        .learning_in(ctx.first_circle());
         paginate(
             ctx,
             PageArgs::new(first, after, None, None),

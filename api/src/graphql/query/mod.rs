@@ -3,7 +3,7 @@
 pub mod admin_area;
 pub mod audit;
 pub mod centre;
-pub mod changes;
+pub mod change_feed;
 pub mod find_help;
 pub mod hold;
 pub mod node;
@@ -28,7 +28,7 @@ pub struct QueryRoot(
     overview::CapacityOverviewQuery,
     audit::AuditQuery,
     hold::HoldQuery,
-    changes::ChangesQuery,
+    change_feed::ChangeFeedQuery,
 );
 
 /// A point on the map, with an optional radius.

@@ -14,8 +14,8 @@ use crate::{
         plain::{self, PlainFields},
     },
     registry::{
+        Detail,
         capacity::{CapacityDetails, CapacityRecord, CapacityView},
-        row::Detail,
     },
 };
 

@@ -23,12 +23,11 @@ use crate::{
         plain::{self, Plain, PlainFields, PlainList},
     },
     registry::{
-        self,
+        self, Detail,
         access::{Viewer, Visible},
-        brief_children::{BriefChildren, Wanted},
         capacity::CapacityView,
         centre::{CentreDetails, CentreSummary, StoredCentre},
-        row::Detail,
+        centre_lists::{CentreLists, Wanted},
         service::ServiceSummary,
     },
 };
@@ -41,8 +40,8 @@ pub struct Centre {
     summary: Arc<Visible<CentreSummary>>,
     record: Option<Visible<Arc<centre::Model>>>,
     /// The brief lists read with the page the centre came in, if it read
-    /// any (see `registry::brief_children`).
-    brief: Option<Arc<BriefChildren>>,
+    /// any (see `registry::centre_lists`).
+    brief: Option<Arc<CentreLists>>,
 }
 
 impl Centre {
@@ -56,7 +55,7 @@ impl Centre {
     }
 
     /// The centre with the brief lists its page read with it.
-    pub fn with_brief_children(self, lists: BriefChildren) -> Self {
+    pub fn with_lists(self, lists: CentreLists) -> Self {
         let read = lists.services.is_some() || lists.capacities.is_some();
         Self {
             brief: read.then(|| Arc::new(lists)),
@@ -131,11 +130,11 @@ impl Centre {
     }
 
     /// Which brief lists a page of centres, whose selections are `centres`,
-    /// reads with the page itself (see `registry::brief_children`): its
+    /// reads with the page itself (see `registry::centre_lists`): its
     /// services and capacities when they are selected without details. A
     /// list read with its details goes through its own loader, as do a
     /// single centre's lists.
-    pub fn brief_children_wanted(centres: &[Lookahead<'_>]) -> Wanted {
+    pub fn lists_wanted(centres: &[Lookahead<'_>]) -> Wanted {
         let brief = |field: &str, detail: fn(&[Lookahead<'_>]) -> Detail| {
             let lists: Vec<Lookahead<'_>> = centres.iter().map(|c| c.field(field)).collect();
             lists.iter().any(Lookahead::exists) && detail(&lists) == Detail::Brief

@@ -5,7 +5,7 @@ pub mod admin_area;
 pub mod audit;
 pub mod capacity;
 pub mod centre;
-pub mod change;
+pub mod change_feed;
 pub mod enums;
 pub mod help_match;
 pub mod hold;
@@ -18,7 +18,7 @@ pub mod text;
 
 use async_graphql::{Lookahead, SimpleObject};
 
-use crate::registry::row::Detail;
+use crate::registry::Detail;
 
 /// Whether a list whose records' selections are `records` reads their
 /// details: only when one of `detail_fields`, the fields resolved from

@@ -21,8 +21,7 @@ use crate::{
         plain::{self, Plain, PlainFields},
     },
     registry::{
-        self,
-        row::Detail,
+        self, Detail,
         service::{ServiceDetails, ServiceSummary, kind_of},
     },
 };

@@ -1,7 +1,7 @@
 use async_graphql::{ID, Object, SimpleObject, connection::PageInfo};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
-use entity::{change_log, enums::RecordType as DbRecordType};
+use entity::{change_feed, enums::RecordType as DbRecordType};
 
 use super::enums::{ChangeAction, RecordType};
 use crate::{
@@ -11,7 +11,7 @@ use crate::{
 
 /// The latest change to one record, as listed by the change feed.
 #[derive(Clone, Debug)]
-pub struct Change(pub change_log::Model);
+pub struct Change(pub change_feed::Model);
 
 /// The latest committed change to one record. Read the record again with
 /// `node(id:)` (null when it left public view, e.g. archived).

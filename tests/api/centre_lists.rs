@@ -1,6 +1,6 @@
 //! A page of centres reads its centres' brief services and capacities
 //! with its own statement, assembled by the database as JSON
-//! (`registry::brief_children`); a single centre reads them through its
+//! (`registry::centre_lists`); a single centre reads them through its
 //! loaders. Both must answer the same, the page must take no statement
 //! more for both lists, and its centres must keep their order.
 

@@ -3,7 +3,8 @@ use sea_orm::entity::prelude::*;
 use crate::enums::{ChangeAction, RecordType};
 
 /// The change feed: each record once, at the position of its latest
-/// committed change.
+/// committed change. (Its table kept the name it was created with,
+/// `change_log`: migrations are history.)
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "change_log")]
 pub struct Model {

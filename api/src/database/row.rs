@@ -23,15 +23,6 @@ pub trait Readable<'r>: Decode<'r, Postgres> + Type<Postgres> + Decode<'r, Sqlit
 
 impl<'r, T> Readable<'r> for T where T: Decode<'r, Postgres> + Type<Postgres> + Decode<'r, Sqlite> + Type<Sqlite> {}
 
-/// Whether a list reads the details of its records (see
-/// `service::ServiceDetails`, `capacity::CapacityDetails`): only when its
-/// request selects one of the fields resolved from them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Detail {
-    Brief,
-    Full,
-}
-
 /// One result row, read a column at a time from its first.
 pub struct Row<'r> {
     raw: Raw<'r>,

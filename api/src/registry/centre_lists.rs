@@ -9,7 +9,7 @@
 //! more statement, one more round trip to the connection's thread on
 //! SQLite; as JSON a centre brings two text values, parsed here in one
 //! pass each. The lists are exactly those of `service::offered_at` and
-//! `capacity::of_centres` (`tests/api/brief_children.rs` compares them).
+//! `capacity::of_centres` (`tests/api/centre_lists.rs` compares them).
 
 use std::sync::Arc;
 
@@ -27,10 +27,10 @@ use sea_orm::{
 use super::{
     capacity::{self, CapacityView},
     lifecycle,
-    row::Row,
     service::ServiceSummary,
     text::{Lang, localized_sql},
 };
+use crate::database::row::Row;
 
 /// Which of a centre's brief lists to read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub struct Wanted {
 
 /// A centre's brief lists; a list not [`Wanted`] is `None`.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct BriefChildren {
+pub struct CentreLists {
     pub services: Option<Vec<Arc<ServiceSummary>>>,
     pub capacities: Option<Vec<Arc<CapacityView>>>,
 }
@@ -62,7 +62,7 @@ pub fn columns(backend: DbBackend, lang: Lang, wanted: Wanted) -> Vec<SimpleExpr
 
 /// The wanted brief lists of the centre `centre_id`, from the row's next
 /// columns (those of [`columns`]); names in `lang`.
-pub fn read(row: &Row<'_>, centre_id: Uuid, lang: Lang, wanted: Wanted) -> Result<BriefChildren, DbErr> {
+pub fn read(row: &Row<'_>, centre_id: Uuid, lang: Lang, wanted: Wanted) -> Result<CentreLists, DbErr> {
     let services = wanted
         .services
         .then(|| parse_services(next_json(row)?, lang))
@@ -71,7 +71,7 @@ pub fn read(row: &Row<'_>, centre_id: Uuid, lang: Lang, wanted: Wanted) -> Resul
         .capacities
         .then(|| parse_capacities(next_json(row)?, centre_id))
         .transpose()?;
-    Ok(BriefChildren { services, capacities })
+    Ok(CentreLists { services, capacities })
 }
 
 /// The next column, a JSON array as text; `[]` for NULL (PostgreSQL's

@@ -11,7 +11,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{
-    change_log,
+    change_feed,
     enums::{ChangeAction, RecordType},
 };
 use sea_orm::{
@@ -32,12 +32,12 @@ pub async fn record(
     version: i32,
     action: ChangeAction,
 ) -> Result<(), AppError> {
-    change_log::Entity::delete_many()
-        .filter(change_log::Column::RecordType.eq(record_type))
-        .filter(change_log::Column::RecordId.eq(id))
+    change_feed::Entity::delete_many()
+        .filter(change_feed::Column::RecordType.eq(record_type))
+        .filter(change_feed::Column::RecordId.eq(id))
         .exec(txn)
         .await?;
-    change_log::Entity::insert(change_log::ActiveModel {
+    change_feed::Entity::insert(change_feed::ActiveModel {
         seq: NotSet,
         record_type: Set(record_type),
         record_id: Set(id),
@@ -113,8 +113,8 @@ pub async fn record_dependents(
 
 /// Rows for records loaded in bulk (the demo data, generated data sets):
 /// created, or archived when they were loaded archived.
-pub fn loaded(record_type: RecordType, id: Uuid, version: i32, archived: bool) -> change_log::ActiveModel {
-    change_log::ActiveModel {
+pub fn loaded(record_type: RecordType, id: Uuid, version: i32, archived: bool) -> change_feed::ActiveModel {
+    change_feed::ActiveModel {
         seq: NotSet,
         record_type: Set(record_type),
         record_id: Set(id),
@@ -135,13 +135,13 @@ pub async fn page(
     since: DateTime<Utc>,
     after: Option<i64>,
     limit: u64,
-) -> Result<(Vec<change_log::Model>, bool), AppError> {
-    let mut query = change_log::Entity::find()
-        .filter(change_log::Column::ChangedAt.gte(since))
-        .order_by_asc(change_log::Column::Seq)
+) -> Result<(Vec<change_feed::Model>, bool), AppError> {
+    let mut query = change_feed::Entity::find()
+        .filter(change_feed::Column::ChangedAt.gte(since))
+        .order_by_asc(change_feed::Column::Seq)
         .limit(limit + 1);
     if let Some(after) = after {
-        query = query.filter(change_log::Column::Seq.gt(after));
+        query = query.filter(change_feed::Column::Seq.gt(after));
     }
     let mut rows = query.all(db).await?;
     let more = rows.len() as u64 > limit;

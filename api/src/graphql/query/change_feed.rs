@@ -6,7 +6,7 @@ use crate::{
     graphql::{
         connection::ROUND_TRIP,
         context::ContextExt,
-        types::change::{self, Change, ChangeConnection},
+        types::change_feed::{self, Change, ChangeConnection},
     },
     registry,
 };
@@ -22,10 +22,10 @@ fn feed_complexity(first: Option<i32>, child: usize) -> usize {
 }
 
 #[derive(Default)]
-pub struct ChangesQuery;
+pub struct ChangeFeedQuery;
 
 #[Object]
-impl ChangesQuery {
+impl ChangeFeedQuery {
     /// The change feed, for mirrors: every organization, centre, service,
     /// service at a centre and capacity created, changed or archived at or
     /// after `since`, each once, at the position of its latest change, in
@@ -48,8 +48,8 @@ impl ChangesQuery {
                 "`first` must be between 0 and {MAX_CHANGES}, got {first}"
             )));
         }
-        let position = after.as_deref().map(change::decode).transpose()?;
-        let (rows, has_next) = registry::changes::page(ctx.db()?, since, position, first as u64).await?;
+        let position = after.as_deref().map(change_feed::decode).transpose()?;
+        let (rows, has_next) = registry::change_feed::page(ctx.db()?, since, position, first as u64).await?;
         Ok(ChangeConnection {
             changes: rows.into_iter().map(Change).collect(),
             has_next,
