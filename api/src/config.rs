@@ -247,10 +247,10 @@ impl DatabaseSettings {
     /// Connections in the pool unless configured: 16 on PostgreSQL, well
     /// below its usual limit of 100 shared by all replicas. 8 on SQLite,
     /// where each connection is a worker thread with a page cache and
-    /// prepared statements of its own (about 2.5 MB) inside this process:
-    /// with 32 clients on 2 cores, `kamkor bench` served as many requests
-    /// with 8 as with 16 (alternating runs, within noise) for 22 MB less
-    /// peak memory (65 against 87 MB with 50k services).
+    /// prepared statements of its own inside this process: on a small
+    /// machine more connections serve no more requests than 8, and each
+    /// one adds memory (figures in `docs/benchmark.md`, "Figures behind
+    /// the code").
     pub fn pool_size(&self) -> u32 {
         let default = if self.is_postgres() {
             DEFAULT_POOL_SIZE_POSTGRES

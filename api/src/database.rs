@@ -26,25 +26,23 @@ const IDLE_BEFORE_PING: Duration = Duration::from_secs(5);
 /// are about 100 rows), although every statement's rows are collected whole
 /// anyway: a larger buffer only moves where they wait, not how many are held.
 /// 1,024 holds a loader batch of the largest page (100 centres) at ten
-/// services a centre; a larger batch waits as before. Measured with `kamkor
-/// bench` (SQLite, 50,000 services, alternating runs): the `centres` page
-/// 177/172 -> 179/198 req/s, its CPU per page 10.3/10.6 -> 9.7/8.9 ms.
+/// services a centre; a larger batch waits as before. Fewer waits and
+/// wake-ups serve a `centres` page faster and with less CPU (figures in
+/// `docs/benchmark.md`, "Figures behind the code").
 const SQLITE_ROW_BUFFER: usize = 1024;
 
 /// How much of a SQLite database file each connection reads through a
 /// memory map instead of `pread` (SQLite caps it at its compile-time limit,
 /// 2 GiB by default). Each connection's page cache holds 2 MB, far less
 /// than a registry's hot pages, so without the map every miss copied a
-/// page from the kernel's file cache: a sixth of the server's CPU under a
-/// load of `centres` pages (`perf`: `copy_page_to_iter` under
-/// `getAndInitPage`). With it, the same pages are read in place.
-/// Measured on the 50k data set, 16 keep-alive clients, three alternating
-/// runs: a `centres` page 2.89/3.04/2.74 -> 2.16/1.60/1.67 ms of server
-/// CPU. The mapped pages are the kernel's file cache, shared and
-/// reclaimable; the process's resident size counts them once per
-/// connection (see `kamkor bench`'s "own MB"). SQLite reads only through
-/// the map, so a failing disk would stop the process with SIGBUS instead
-/// of an I/O error: the same as for any memory-mapped database.
+/// page from the kernel's file cache, a large share of the server's CPU
+/// under a load of `centres` pages. With it, the same pages are read in
+/// place, for less server CPU per page (figures in `docs/benchmark.md`,
+/// "Figures behind the code"). The mapped pages are the kernel's file
+/// cache, shared and reclaimable; the process's resident size counts them
+/// once per connection (see `kamkor bench`'s "own MB"). SQLite reads only
+/// through the map, so a failing disk would stop the process with SIGBUS
+/// instead of an I/O error: the same as for any memory-mapped database.
 const SQLITE_MMAP_BYTES: u64 = 1 << 31;
 
 /// How long start-up waits for the database's first connection. A request
@@ -140,8 +138,8 @@ pub async fn lock_setup(txn: &DatabaseTransaction) -> Result<(), sea_orm::DbErr>
 /// Refreshes the planner's statistics after a bulk load, as a production
 /// database's autovacuum would. On PostgreSQL that is a vacuum too: it
 /// marks the freshly loaded pages all-visible, without which no index-only
-/// scan can skip the table (a centres page: 4-5 ms in PostgreSQL before,
-/// 1.7-1.9 ms after).
+/// scan can skip the table, and a centres page reads the table's rows too
+/// (figures in `docs/benchmark.md`, "Figures behind the code").
 pub async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
     let statement = match db.get_database_backend() {
         sea_orm::DbBackend::Postgres => "VACUUM (ANALYZE)",

@@ -5,12 +5,13 @@
 //! to 32 MiB come from its heaps, which it keeps and clears before reuse.
 //! actix-web's brotli encoder takes a 4 MiB window for every compressed
 //! response: under that rule, windows that once were in flight together
-//! stayed resident for good (`kamkor bench`, PostgreSQL, 32 clients: peak
-//! 123 MB in the brotli scenario, against 37 MB without compression), and
-//! each new window was cleared whole, page by page. A fixed threshold keeps
-//! every block of 1 MiB or more in its own mapping: the system's zeroed
-//! pages, resident only where written, returned when freed (peak 41.5 MB,
-//! brotli's CPU per response 2.4 ms → 1.9 ms in the same run).
+//! stayed resident for good, far above the server's memory without
+//! compression, and each new window was cleared whole, page by page. A
+//! fixed threshold keeps every block of 1 MiB or more in its own mapping:
+//! the system's zeroed pages, resident only where written, returned when
+//! freed. Peak memory then stays close to that without compression, and
+//! brotli spends less CPU per response, as no window is cleared by hand
+//! (figures in `docs/benchmark.md`, "Figures behind the code").
 
 /// Blocks at least this large get a mapping of their own.
 const OWN_MAPPING_FROM_BYTES: i32 = 1 << 20;

@@ -134,10 +134,11 @@ impl Application {
         .tcp_nodelay(true)
         // Actix compresses bodies over 1 KiB on each worker's blocking
         // pool, nothing else of ours uses it, and each encoder there holds
-        // its buffers (brotli: a 4 MiB window) while it runs. With the
-        // default pool (256 threads a worker on two cores) the benchmark's
-        // brotli scenario peaked at 167 MB, with two threads a worker at
-        // 123 MB (before `memory`); two threads keep both cores busy.
+        // its buffers (brotli: a 4 MiB window) while it runs. The default
+        // pool (256 threads a worker on two cores) lets that many encoders
+        // hold their windows at once, raising the peak memory; two threads
+        // a worker keep both cores busy (figures in `docs/benchmark.md`,
+        // "Figures behind the code").
         .worker_max_blocking_threads(COMPRESSION_THREADS_PER_WORKER)
         .listen(listener)?
         // Signals are handled in `run_until_stopped`, so that Ctrl-C is as

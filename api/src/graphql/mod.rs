@@ -54,15 +54,15 @@ impl SchemaPair {
 ///
 /// With any extension at all, async-graphql resolves every field through
 /// the extension chain (a type look-up and a boxed future per field and
-/// extension: 11 % more instructions for a page of 20 centres with their
-/// services, whatever the extension does). So HTTP requests execute on
-/// schemas with none: `http::graphql` applies the limits and observes each
-/// request around its execution, and has it priced first by `pricing`,
-/// whose one extension reports the cost async-graphql computes while
-/// validating (and shows only to extensions), then stops. WebSocket
-/// subscriptions run where async-graphql's protocol offers no hook before
-/// they start: their schemas carry the limits and the rate limit as
-/// extensions.
+/// extension, whatever the extension does: a cost paid on every field of a
+/// page; figures in `docs/benchmark.md`, "Figures behind the code"). So
+/// HTTP requests execute on schemas with none: `http::graphql` applies the
+/// limits and observes each request around its execution, and has it priced
+/// first by `pricing`, whose one extension reports the cost async-graphql
+/// computes while validating (and shows only to extensions), then stops.
+/// WebSocket subscriptions run where async-graphql's protocol offers no
+/// hook before they start: their schemas carry the limits and the rate
+/// limit as extensions.
 #[derive(Clone)]
 pub struct Schemas {
     pub http: SchemaPair,

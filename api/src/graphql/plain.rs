@@ -242,3 +242,4 @@ impl<'a> Plan<'a> {
         Some(list)
     }
 }
+

@@ -5,9 +5,9 @@
 //!
 //! When a client welcomes gzip and brotli alike (browsers and most HTTP
 //! libraries send `gzip, deflate, br`), it gets gzip, though `Compress`
-//! would pick brotli. Measured with `kamkor bench` on a 33 kB page of
-//! centres, brotli saved 15 % more bytes than gzip (8.4 kB against 9.8 kB)
-//! but cost 0.4–0.8 ms more server CPU per response, and actix-web's
+//! would pick brotli. On a page of centres brotli saves only a few more
+//! bytes than gzip but costs more server CPU per response (figures in
+//! `docs/benchmark.md`, "Figures behind the code"), and actix-web's
 //! brotli encoder takes a 4 MiB window per response (see `crate::memory`
 //! for how that memory goes back). A client that prefers brotli by its
 //! q-values still gets it.

@@ -85,7 +85,8 @@ pub struct CapacityView {
 /// The fields of a capacity that a list reads only when its request
 /// selects one of them: a page of counts leaves out four columns a row.
 /// Every value a row carries is copied and allocated on its own by the
-/// database driver, about 1,400 instructions a value on SQLite (callgrind).
+/// database driver, so each column left out saves work on every row
+/// (figures in `docs/benchmark.md`, "Figures behind the code").
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CapacityDetails {
     pub service_id: Uuid,
@@ -266,8 +267,9 @@ pub async fn of_centres(
     detail: Detail,
 ) -> Result<HashMap<Uuid, Vec<CapacityView>>, AppError> {
     // Ordered here rather than by the database: SQLite would sort the
-    // rows in a temporary b-tree of its own, statement by statement
-    // (−2.7 % of a `centres` page's instructions when sorted here).
+    // rows in a temporary b-tree of its own, statement by statement, at
+    // more cost than sorting each centre's few capacities here (figures in
+    // `docs/benchmark.md`, "Figures behind the code").
     let query = views_with_placement(detail)
         .filter(service_at_centre::Column::CentreId.is_in(centre_ids.iter().copied()))
         .filter(lifecycle::placement_live());
