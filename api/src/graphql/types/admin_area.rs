@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use async_graphql::{Context, ContextSelectionSet, ID, Object, Value};
+use async_graphql::{Context, ID, Object};
 use entity::admin_area;
 use sea_orm::prelude::Uuid;
 
@@ -10,11 +10,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    graphql::{
-        context::ContextExt,
-        ids,
-        plain::{self, PlainFields},
-    },
+    graphql::{context::ContextExt, ids, plain::plain_fields},
 };
 
 #[derive(Clone, Debug)]
@@ -42,19 +38,12 @@ impl AdminArea {
     }
 }
 
-/// The fields answered from the record at hand (see `plain`; compared with
-/// the resolvers' by `tests/api/plain_lists.rs`).
-impl PlainFields for AdminArea {
-    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, _nested: &plain::Nested<'_>) -> Option<Value> {
-        Some(match field {
-            "id" => plain::id(self.global_id()),
-            "code" => Value::String(self.0.code.clone()),
-            "name" => Value::String(self.name_in(ctx.lang(None))),
-            "level" => plain::enum_value(AreaLevel::from(self.0.level)),
-            _ => return None,
-        })
-    }
-}
+plain_fields!(AdminArea, |area, ctx, nested| {
+    "id" => area.id(ctx),
+    "code" => area.code(ctx),
+    "name" => area.name(ctx, None),
+    "level" => area.level(ctx),
+});
 
 /// A Kyrgyz administrative unit: one of the 7 regions, the cities of Bishkek
 /// and Osh, or a district.

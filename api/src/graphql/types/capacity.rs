@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use async_graphql::{Context, ContextSelectionSet, ID, InputType, Lookahead, Object, Value};
+use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
 
 use sea_orm::prelude::Uuid;
@@ -8,11 +8,7 @@ use sea_orm::prelude::Uuid;
 use super::{centre::Centre, enums::CapacityUnit, service::Service, service_at_centre};
 use crate::{
     error::AppError,
-    graphql::{
-        context::ContextExt,
-        ids,
-        plain::{self, PlainFields},
-    },
+    graphql::{context::ContextExt, ids, plain::plain_fields},
     registry::{
         Detail,
         capacity::{CapacityDetails, CapacityRecord, CapacityView},
@@ -51,10 +47,15 @@ impl Capacity {
         ids::encode(ids::NodeKind::Capacity, self.0.id)
     }
 
+    /// Whether the capacity was read with its details.
+    fn has_details(&self) -> bool {
+        self.0.details.is_some()
+    }
+
     /// Whether a list of capacities, whose selections are `capacities`,
     /// reads their [`CapacityDetails`] (see `types::detail_selected`).
     pub fn detail_selected(capacities: &[Lookahead<'_>]) -> Detail {
-        super::detail_selected(capacities, &DETAIL_FIELDS)
+        super::detail_selected(capacities, DETAIL_FIELDS)
     }
 
     /// The capacity's details: read with it, or else (a list read without
@@ -72,30 +73,16 @@ impl Capacity {
     }
 }
 
-/// The fields a list of capacities answers from its views (see `plain`):
-/// the same values as the resolvers below, which `tests/api/plain_lists.rs`
-/// compares field by field.
-impl PlainFields for Capacity {
-    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, _nested: &plain::Nested<'_>) -> Option<Value> {
-        let view = &self.0;
-        Some(match field {
-            "id" => plain::id(self.global_id()),
-            "unit" => plain::enum_value(CapacityUnit::from(view.unit)),
-            "maximum" => view.maximum.to_value(),
-            "available" => view.available.to_value(),
-            "updated" => view.updated.to_value(),
-            "stale" => ctx.freshness().is_stale(view.updated).to_value(),
-            "waitlist" => view.details?.waitlist.to_value(),
-            "version" => view.details?.version.to_value(),
-            _ => return None,
-        })
-    }
-}
-
-/// The fields of `Capacity` resolved from [`CapacityDetails`]. A name
-/// missing here still answers right, from the capacity by id, at the price
-/// of a statement.
-const DETAIL_FIELDS: [&str; 3] = ["service", "waitlist", "version"];
+plain_fields!(Capacity, |capacity, ctx, nested| {
+    "id" => capacity.id(ctx),
+    "unit" => capacity.unit(ctx),
+    "maximum" => capacity.maximum(ctx),
+    "available" => capacity.available(ctx),
+    "updated" => capacity.updated(ctx),
+    "stale" => capacity.stale(ctx),
+    "waitlist" details => capacity.waitlist(ctx),
+    "version" details => capacity.version(ctx),
+} also_details ["service"]);
 
 /// Places for one service at one centre, counted by the centre (HSDS
 /// `service_capacity`).

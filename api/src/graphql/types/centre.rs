@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use async_graphql::{Context, ContextSelectionSet, ID, InputType, Lookahead, Object, Value};
+use async_graphql::{Context, ID, Lookahead, Object};
 use chrono::{DateTime, Utc};
 use entity::{centre, values::LocalizedText};
 use sea_orm::prelude::Uuid;
@@ -20,7 +20,7 @@ use crate::{
         connection::connection_type,
         context::ContextExt,
         ids,
-        plain::{self, Plain, PlainFields, PlainList},
+        plain::{Plain, PlainList, plain_fields},
     },
     registry::{
         self, Detail,
@@ -117,11 +117,16 @@ impl Centre {
     /// Whether a list of centres, whose selections are `centres`, reads
     /// their [`CentreDetails`] (see `types::detail_selected`).
     pub fn detail_selected(centres: &[Lookahead<'_>]) -> Detail {
-        super::detail_selected(centres, &DETAIL_FIELDS)
+        super::detail_selected(centres, DETAIL_FIELDS)
     }
 
     fn global_id(&self) -> ID {
         ids::encode(ids::NodeKind::Centre, self.summary.id)
+    }
+
+    /// Whether the centre was read with its details.
+    fn has_details(&self) -> bool {
+        self.summary.details.is_some()
     }
 
     /// The summary's name, when it is in `lang`.
@@ -180,48 +185,32 @@ fn free_places(capacities: &[Arc<CapacityView>]) -> i32 {
     capacities.iter().map(|c| c.available).sum()
 }
 
-/// The fields a page's centre answers from its summary and from the brief
-/// lists read with it (see `plain`): the same values as the resolvers
-/// below, which `tests/api/plain_lists.rs` compares field by field. A list
-/// is answered here only when its own selection is plain too.
-impl PlainFields for Centre {
-    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, nested: &plain::Nested<'_>) -> Option<Value> {
-        let summary = &self.summary;
-        Some(match field {
-            "id" => plain::id(self.global_id()),
-            "name" => Value::String(self.summary_name(ctx.lang(None))?.to_owned()),
-            "kind" => plain::enum_value(CentreKind::from(summary.kind)),
-            "latitude" => summary.latitude.to_value(),
-            "longitude" => summary.longitude.to_value(),
-            "addressConfidential" => summary.address_confidential.to_value(),
-            "availablePlaces" => free_places(self.brief_capacities()?).to_value(),
-            "services" => {
-                let services: Vec<Service> = self.brief_services()?.iter().cloned().map(Service::new).collect();
-                return nested.list(&services, ctx);
-            }
-            "capacities" => {
-                let capacities: Vec<Capacity> = self.brief_capacities()?.iter().cloned().map(Capacity).collect();
-                return nested.list(&capacities, ctx);
-            }
-            _ => return None,
-        })
-    }
-}
-
-/// The fields of `Centre` resolved from [`CentreDetails`]. A name missing
-/// here still answers right, from the whole record, at the price of a
-/// statement (`tests/api/centres.rs` counts them).
-const DETAIL_FIELDS: [&str; 9] = [
-    "ageMin",
-    "ageMax",
-    "genders",
-    "status",
-    "isDemo",
-    "archivedAt",
-    "version",
-    "createdAt",
-    "updatedAt",
-];
+plain_fields!(Centre, |centre, ctx, nested| {
+    "id" => centre.id(ctx),
+    "name" if centre.summary_name(ctx.lang(None)).is_some() => centre.name(ctx, None),
+    "kind" => centre.kind(ctx),
+    "latitude" => centre.latitude(ctx),
+    "longitude" => centre.longitude(ctx),
+    "addressConfidential" => centre.address_confidential(ctx),
+    "ageMin" details => centre.age_min(ctx),
+    "ageMax" details => centre.age_max(ctx),
+    "genders" details => centre.genders(ctx),
+    "status" details => centre.status(ctx),
+    "isDemo" details => centre.is_demo(ctx),
+    "archivedAt" details => centre.archived_at(ctx),
+    "version" details => centre.version(ctx),
+    "createdAt" details => centre.created_at(ctx),
+    "updatedAt" details => centre.updated_at(ctx),
+    "availablePlaces" if centre.brief_capacities().is_some() => centre.available_places(ctx),
+    "services" list => centre.brief_services().and_then(|brief| {
+        let services: Vec<Service> = brief.iter().cloned().map(Service::new).collect();
+        nested.list(&services, ctx)
+    }),
+    "capacities" list => centre.brief_capacities().and_then(|brief| {
+        let capacities: Vec<Capacity> = brief.iter().cloned().map(Capacity).collect();
+        nested.list(&capacities, ctx)
+    }),
+});
 
 /// A physical place where help is given: a crisis or rehabilitation centre, a
 /// day-care centre, a family-support or social-services office.

@@ -4,6 +4,8 @@
 use async_graphql::Enum;
 use entity::enums as db;
 
+use crate::graphql::plain::plain_enums;
+
 /// Level of a Kyrgyz administrative unit.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "db::AreaLevel")]
@@ -300,3 +302,15 @@ pub enum ChangeAction {
 pub fn to_db<A: Copy, B: From<A>>(values: Option<Vec<A>>) -> Vec<B> {
     values.unwrap_or_default().into_iter().map(B::from).collect()
 }
+
+plain_enums!(
+    AreaLevel,
+    OrganizationKind,
+    CentreKind,
+    CentreStatus,
+    GendersServed,
+    ServiceCategory,
+    ServiceStatus,
+    ServiceKind,
+    CapacityUnit
+);

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use async_graphql::{Context, ContextSelectionSet, ID, InputType, Object, Value};
+use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::organization;
 use sea_orm::prelude::Uuid;
@@ -18,7 +18,7 @@ use crate::{
         connection::{PageArgs, connection_complexity, connection_type, fingerprint, related_page},
         context::ContextExt,
         ids,
-        plain::{self, PlainFields},
+        plain::plain_fields,
     },
 };
 
@@ -56,26 +56,18 @@ impl Organization {
     }
 }
 
-/// The fields answered from the record at hand (see `plain`; compared with
-/// the resolvers' by `tests/api/plain_lists.rs`).
-impl PlainFields for Organization {
-    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, _nested: &plain::Nested<'_>) -> Option<Value> {
-        let m = &self.0;
-        Some(match field {
-            "id" => plain::id(self.global_id()),
-            "name" => Value::String(self.name_in(ctx.lang(None))),
-            "kind" => plain::enum_value(OrganizationKind::from(m.kind)),
-            "email" => m.email.to_value(),
-            "website" => m.website.to_value(),
-            "isDemo" => m.is_demo.to_value(),
-            "createdAt" => m.created_at.to_value(),
-            "updatedAt" => m.updated_at.to_value(),
-            "version" => m.version.to_value(),
-            "archivedAt" => m.archived_at.to_value(),
-            _ => return None,
-        })
-    }
-}
+plain_fields!(Organization, |organization, ctx, nested| {
+    "id" => organization.id(ctx),
+    "name" => organization.name(ctx, None),
+    "kind" => organization.kind(ctx),
+    "email" => organization.email(ctx),
+    "website" => organization.website(ctx),
+    "isDemo" => organization.is_demo(ctx),
+    "createdAt" => organization.created_at(ctx),
+    "updatedAt" => organization.updated_at(ctx),
+    "version" => organization.version(ctx),
+    "archivedAt" => organization.archived_at(ctx),
+});
 
 /// A provider of help: a state or municipal body, an NGO, an international
 /// partner or a private provider.

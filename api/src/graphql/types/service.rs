@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use async_graphql::{Context, ContextSelectionSet, ID, InputType, Lookahead, Object, SimpleObject, Value};
+use async_graphql::{Context, ID, Lookahead, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{service, values::LocalizedText};
 use sea_orm::prelude::Uuid;
@@ -18,7 +18,7 @@ use crate::{
         connection::{PageArgs, connection_complexity, connection_type, fingerprint, related_page},
         context::ContextExt,
         ids,
-        plain::{self, Plain, PlainFields},
+        plain::{Plain, plain_fields},
     },
     registry::{
         self, Detail,
@@ -71,6 +71,11 @@ impl Service {
         ids::encode(ids::NodeKind::Service, self.summary.id)
     }
 
+    /// Whether the service was read with its details.
+    fn has_details(&self) -> bool {
+        self.summary.details.is_some()
+    }
+
     /// The summary's name, when it is in `lang`.
     fn summary_name(&self, lang: Lang) -> Option<&str> {
         (registry::text::Lang::from(lang) == self.summary.lang).then_some(self.summary.name.as_str())
@@ -101,7 +106,7 @@ impl Service {
     /// Whether a list of services, whose selections are `services`, reads
     /// their [`ServiceDetails`] (see `types::detail_selected`).
     pub fn detail_selected(services: &[Lookahead<'_>]) -> Detail {
-        super::detail_selected(services, &DETAIL_FIELDS)
+        super::detail_selected(services, DETAIL_FIELDS)
     }
 
     /// A text field of the whole record in the language asked for.
@@ -116,47 +121,21 @@ impl Service {
     }
 }
 
-/// The fields a service answers from its summary (see `plain`): the same
-/// values as the resolvers below, which `tests/api/plain_lists.rs` compares
-/// field by field.
-impl PlainFields for Service {
-    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str, _nested: &plain::Nested<'_>) -> Option<Value> {
-        let summary = &self.summary;
-        let details = summary.details.as_ref();
-        Some(match field {
-            "id" => plain::id(self.global_id()),
-            "name" => Value::String(self.summary_name(ctx.lang(None))?.to_owned()),
-            "kind" => plain::enum_value(ServiceKind::from(kind_of(summary.category))),
-            "category" => plain::enum_value(ServiceCategory::from(summary.category)),
-            "ageMin" => details?.age_min.to_value(),
-            "ageMax" => details?.age_max.to_value(),
-            "status" => plain::enum_value(ServiceStatus::from(details?.status)),
-            "isFree" => details?.free.to_value(),
-            "isDemo" => details?.is_demo.to_value(),
-            "archivedAt" => details?.archived_at.to_value(),
-            "version" => details?.version.to_value(),
-            "createdAt" => details?.created_at.to_value(),
-            "updatedAt" => details?.updated_at.to_value(),
-            _ => return None,
-        })
-    }
-}
-
-/// The fields of `Service` resolved from [`ServiceDetails`]. A name missing
-/// here still answers right, from the whole record, at the price of a
-/// statement (`tests/api/services.rs` counts them).
-const DETAIL_FIELDS: [&str; 10] = [
-    "organization",
-    "ageMin",
-    "ageMax",
-    "status",
-    "isFree",
-    "isDemo",
-    "archivedAt",
-    "version",
-    "createdAt",
-    "updatedAt",
-];
+plain_fields!(Service, |service, ctx, nested| {
+    "id" => service.id(ctx),
+    "name" if service.summary_name(ctx.lang(None)).is_some() => service.name(ctx, None),
+    "kind" => service.kind(ctx),
+    "category" => service.category(ctx),
+    "ageMin" details => service.age_min(ctx),
+    "ageMax" details => service.age_max(ctx),
+    "status" details => service.status(ctx),
+    "isFree" details => service.is_free(ctx),
+    "isDemo" details => service.is_demo(ctx),
+    "archivedAt" details => service.archived_at(ctx),
+    "version" details => service.version(ctx),
+    "createdAt" details => service.created_at(ctx),
+    "updatedAt" details => service.updated_at(ctx),
+} also_details ["organization"]);
 
 /// The terms of a state cash benefit.
 #[derive(SimpleObject, Clone, Debug)]
