@@ -5,6 +5,14 @@
 //! A ceiling is what the database can deliver with nothing in between: no
 //! HTTP, no GraphQL, no decoding into records. The server's share of the
 //! ceiling says how much of the database's speed reaches the clients.
+//!
+//! A ceiling is a measuring stick, not an outlet: it shows no one anything.
+//! Being hand-written SQL, it spells out for itself what an anonymous
+//! caller is shown of a confidential shelter (its public location, its
+//! distance in whole kilometres), and every run checks each ceiling's
+//! answers against the API's own before measuring (`check_ceiling`), so a
+//! ceiling that drifted from the registry's rule fails the run instead of
+//! measuring something else.
 
 use std::sync::Arc;
 

@@ -1,4 +1,5 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use sea_orm::prelude::Uuid;
 
 use super::{ArchiveInput, LocalizedTextInput, PhoneInput, patch, phones};
 use crate::{
@@ -214,40 +215,37 @@ impl CentreMutation {
             genders: input.genders.map(Into::into),
             status: input.status.map(Into::into),
         };
-        let request = ctx.request()?;
-        let model = domain::update(
-            ctx.db()?,
-            &request.viewer,
-            ctx.events()?,
-            request.public_grid,
-            id,
-            input.expected_version,
-            changes,
-            false,
-        )
-        .await?;
-        Ok(UpdateCentrePayload {
-            centre: Centre::of_record(model, ctx.lang(None)),
-        })
+        let centre = save(ctx, (id, input.expected_version), changes, false).await?;
+        Ok(UpdateCentrePayload { centre })
     }
 
     /// Archives a centre (registry admins).
     async fn archive_centre(&self, ctx: &Context<'_>, input: ArchiveInput) -> Result<ArchiveCentrePayload, AppError> {
         let id = ids::decode_as(NodeKind::Centre, &input.id)?;
-        let request = ctx.request()?;
-        let model = domain::update(
-            ctx.db()?,
-            &request.viewer,
-            ctx.events()?,
-            request.public_grid,
-            id,
-            input.expected_version,
-            Default::default(),
-            true,
-        )
-        .await?;
-        Ok(ArchiveCentrePayload {
-            centre: Centre::of_record(model, ctx.lang(None)),
-        })
+        let centre = save(ctx, (id, input.expected_version), Default::default(), true).await?;
+        Ok(ArchiveCentrePayload { centre })
     }
+}
+
+/// Changes (or archives) the centre `id` at `expected_version`, as the
+/// caller of the request.
+async fn save(
+    ctx: &Context<'_>,
+    (id, expected_version): (Uuid, i32),
+    changes: CentrePatch,
+    archive: bool,
+) -> Result<Centre, AppError> {
+    let request = ctx.request()?;
+    let model = domain::update(
+        ctx.db()?,
+        &request.viewer,
+        ctx.events()?,
+        request.public_grid,
+        id,
+        expected_version,
+        changes,
+        archive,
+    )
+    .await?;
+    Ok(Centre::of_record(model, ctx.lang(None)))
 }
