@@ -80,6 +80,50 @@ pub fn database_now_sql(backend: sea_orm::DbBackend) -> SimpleExpr {
     }
 }
 
+/// What lists of named records (organizations, services) are ordered by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NamedOrderField {
+    Name,
+    UpdatedAt,
+}
+
+/// The order of a list of named records.
+#[derive(Clone, Copy, Debug)]
+pub struct NamedOrder {
+    pub field: NamedOrderField,
+    pub direction: Direction,
+    /// The language whose names `Name` sorts by.
+    pub lang: text::Lang,
+}
+
+impl NamedOrder {
+    /// By name, in the request's language.
+    pub fn by_name(lang: text::Lang) -> Self {
+        Self {
+            field: NamedOrderField::Name,
+            direction: Direction::Asc,
+            lang,
+        }
+    }
+
+    /// `select` in this order, then by `id` (so that pages never overlap),
+    /// given the record's name sort keys and change time as `columns`.
+    fn apply<E: EntityTrait>(
+        &self,
+        select: Select<E>,
+        (name_ky, name_ru, updated_at): (E::Column, E::Column, E::Column),
+        id: E::Column,
+    ) -> Select<E> {
+        use sea_orm::QueryOrder;
+        let sort = match (self.field, self.lang) {
+            (NamedOrderField::Name, text::Lang::Ru) => name_ru,
+            (NamedOrderField::Name, text::Lang::Ky | text::Lang::En) => name_ky,
+            (NamedOrderField::UpdatedAt, _) => updated_at,
+        };
+        select.order_by(sort, self.direction.into()).order_by_asc(id)
+    }
+}
+
 /// Sort direction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {

@@ -12,14 +12,14 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder,
+    QueryFilter,
     prelude::Uuid,
     sea_query::{Query, SelectStatement},
 };
 use serde_json::{Value, json};
 
 use super::{
-    Direction, Listing,
+    Listing, NamedOrder,
     access::{Action, Viewer},
     admin_area::AreaScope,
     audit,
@@ -42,31 +42,6 @@ pub struct OrganizationFilter {
     pub updated_since: Option<DateTime<Utc>>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OrganizationOrderField {
-    Name,
-    UpdatedAt,
-}
-
-#[derive(Clone, Copy, Debug)]
-pub struct OrganizationOrder {
-    pub field: OrganizationOrderField,
-    pub direction: Direction,
-    /// The language whose names `Name` sorts by.
-    pub lang: Lang,
-}
-
-impl OrganizationOrder {
-    /// By name, in the request's language.
-    pub fn by_name(lang: Lang) -> Self {
-        Self {
-            field: OrganizationOrderField::Name,
-            direction: Direction::Asc,
-            lang,
-        }
-    }
-}
-
 /// Fills the columns derived from the record's own fields (search text,
 /// name sort keys); every write path calls it.
 pub fn fill_derived(m: &mut organization::Model) {
@@ -80,7 +55,7 @@ pub async fn list(
     db: &impl ConnectionTrait,
     reference: &ReferenceCache,
     filter: &OrganizationFilter,
-    order: OrganizationOrder,
+    order: NamedOrder,
 ) -> Result<Listing<organization::Entity>, AppError> {
     let mut cond = Condition::all().add(lifecycle::organization_live());
     if let Some(pattern) = search::pattern("text", filter.text.as_deref())? {
@@ -95,18 +70,13 @@ pub async fn list(
     if let Some(since) = filter.updated_since {
         cond = cond.add(organization::Column::UpdatedAt.gte(since));
     }
-    let direction = order.direction.into();
-    let sort = match (order.field, order.lang) {
-        (OrganizationOrderField::Name, Lang::Ru) => organization::Column::NameSortRu,
-        (OrganizationOrderField::Name, Lang::Ky | Lang::En) => organization::Column::NameSortKy,
-        (OrganizationOrderField::UpdatedAt, _) => organization::Column::UpdatedAt,
-    };
-    Ok(Listing::new(
-        organization::Entity::find()
-            .filter(cond)
-            .order_by(sort, direction)
-            .order_by_asc(organization::Column::Id),
-    ))
+    use organization::Column as C;
+    let select = organization::Entity::find().filter(cond);
+    Ok(Listing::new(order.apply(
+        select,
+        (C::NameSortKy, C::NameSortRu, C::UpdatedAt),
+        C::Id,
+    )))
 }
 
 /// Ids of the organizations with a live centre inside `area`.

@@ -19,7 +19,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use super::{
-    Detail, Direction, Listing,
+    Detail, Listing, NamedOrder,
     access::{Action, Viewer},
     admin_area::{self as area, AreaScope},
     audit,
@@ -64,31 +64,6 @@ pub struct ServiceFilter {
     pub languages: Vec<String>,
     pub statuses: Vec<ServiceStatus>,
     pub updated_since: Option<DateTime<Utc>>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ServiceOrderField {
-    Name,
-    UpdatedAt,
-}
-
-#[derive(Clone, Copy, Debug)]
-pub struct ServiceOrder {
-    pub field: ServiceOrderField,
-    pub direction: Direction,
-    /// The language whose names `Name` sorts by.
-    pub lang: Lang,
-}
-
-impl ServiceOrder {
-    /// By name, in the request's language.
-    pub fn by_name(lang: Lang) -> Self {
-        Self {
-            field: ServiceOrderField::Name,
-            direction: Direction::Asc,
-            lang,
-        }
-    }
 }
 
 /// Fills the columns derived from the record's own fields (search text,
@@ -190,22 +165,17 @@ pub async fn list(
     db: &impl ConnectionTrait,
     reference: &ReferenceCache,
     filter: &ServiceFilter,
-    order: ServiceOrder,
+    order: NamedOrder,
 ) -> Result<Listing<service::Entity>, AppError> {
     filter.validate()?;
     let area = super::admin_area::optional_scope(reference, db, filter.area_code.as_deref()).await?;
-    let direction = order.direction.into();
-    let sort = match (order.field, order.lang) {
-        (ServiceOrderField::Name, Lang::Ru) => service::Column::NameSortRu,
-        (ServiceOrderField::Name, Lang::Ky | Lang::En) => service::Column::NameSortKy,
-        (ServiceOrderField::UpdatedAt, _) => service::Column::UpdatedAt,
-    };
-    Ok(Listing::new(
-        service::Entity::find()
-            .filter(filter.condition(area.as_ref())?)
-            .order_by(sort, direction)
-            .order_by_asc(service::Column::Id),
-    ))
+    use service::Column as C;
+    let select = service::Entity::find().filter(filter.condition(area.as_ref())?);
+    Ok(Listing::new(order.apply(
+        select,
+        (C::NameSortKy, C::NameSortRu, C::UpdatedAt),
+        C::Id,
+    )))
 }
 
 /// The number of services, live or archived.

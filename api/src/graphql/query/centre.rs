@@ -102,10 +102,8 @@ impl CentreQuery {
     /// One centre by id; null with a NOT_FOUND error when it does not exist.
     #[graphql(complexity = "lookup_complexity(1, child_complexity)")]
     async fn centre(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Centre>, AppError> {
-        match Centre::find(ctx, ids::decode_as(NodeKind::Centre, &id)?).await? {
-            Some(centre) => Ok(Some(centre)),
-            None => Err(AppError::not_found(format!("no centre with id {:?}", id.as_str()))),
-        }
+        let found = Centre::find(ctx, ids::decode_as(NodeKind::Centre, &id)?).await?;
+        super::found(found, "centre", &id)
     }
 
     /// Centres in the registry.

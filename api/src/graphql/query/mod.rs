@@ -13,7 +13,32 @@ pub mod service;
 
 use async_graphql::{InputObject, MergedObject};
 
-use crate::registry::geo::{Near, Point};
+use crate::{
+    error::AppError,
+    registry::{
+        Direction, NamedOrder, NamedOrderField,
+        geo::{Near, Point},
+        text::Lang,
+    },
+};
+
+/// What a root field that looks one record up by id answers: the record,
+/// or NOT_FOUND naming the `kind` and the id asked for.
+fn found<T>(record: Option<T>, kind: &str, id: &async_graphql::ID) -> Result<Option<T>, AppError> {
+    match record {
+        Some(record) => Ok(Some(record)),
+        None => Err(AppError::not_found(format!("no {kind} with id {:?}", id.as_str()))),
+    }
+}
+
+/// The order a list of named records is asked for in (field and
+/// direction), else by name, in `lang`.
+fn named_order(asked: Option<(NamedOrderField, Direction)>, lang: Lang) -> NamedOrder {
+    match asked {
+        Some((field, direction)) => NamedOrder { field, direction, lang },
+        None => NamedOrder::by_name(lang),
+    }
+}
 
 /// The root of every read: look-ups by id, filtered lists, `findHelp` and
 /// dashboard totals.

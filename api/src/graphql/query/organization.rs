@@ -43,7 +43,7 @@ impl From<OrganizationFilter> for domain::OrganizationFilter {
 
 /// Fields organizations can be ordered by.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "domain::OrganizationOrderField")]
+#[graphql(remote = "registry::NamedOrderField")]
 pub enum OrganizationOrderField {
     /// By name in the request's language (Kyrgyz unless Russian is asked).
     Name,
@@ -69,13 +69,8 @@ impl OrganizationQuery {
     /// One organization by id; null with a NOT_FOUND error when it does not exist.
     #[graphql(complexity = "lookup_complexity(1, child_complexity)")]
     async fn organization(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Organization>, AppError> {
-        match Organization::find(ctx, ids::decode_as(NodeKind::Organization, &id)?).await? {
-            Some(organization) => Ok(Some(organization)),
-            None => Err(AppError::not_found(format!(
-                "no organization with id {:?}",
-                id.as_str()
-            ))),
-        }
+        let found = Organization::find(ctx, ids::decode_as(NodeKind::Organization, &id)?).await?;
+        super::found(found, "organization", &id)
     }
 
     /// Providers in the registry.
@@ -92,14 +87,7 @@ impl OrganizationQuery {
     ) -> Result<OrganizationConnection, AppError> {
         let filter = domain::OrganizationFilter::from(filter.unwrap_or_default());
         let lang = ctx.lang(None).into();
-        let order = match order_by {
-            Some(o) => domain::OrganizationOrder {
-                field: o.field.into(),
-                direction: o.direction.into(),
-                lang,
-            },
-            None => domain::OrganizationOrder::by_name(lang),
-        };
+        let order = super::named_order(order_by.map(|o| (o.field.into(), o.direction.into())), lang);
         let query = fingerprint(&("organizations", &filter, order));
         let listing = registry::organization::list(ctx.db()?, ctx.reference()?, &filter, order).await?;
         let args = PageArgs::new(first, after, last, before);

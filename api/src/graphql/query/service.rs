@@ -67,7 +67,7 @@ impl TryFrom<ServiceFilter> for domain::ServiceFilter {
 
 /// Fields services can be ordered by.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "domain::ServiceOrderField")]
+#[graphql(remote = "registry::NamedOrderField")]
 pub enum ServiceOrderField {
     /// By name in the request's language (Kyrgyz unless Russian is asked).
     Name,
@@ -93,10 +93,8 @@ impl ServiceQuery {
     /// One service or benefit by id; null with a NOT_FOUND error when it does not exist.
     #[graphql(complexity = "lookup_complexity(1, child_complexity)")]
     async fn service(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Service>, AppError> {
-        match Service::find(ctx, ids::decode_as(NodeKind::Service, &id)?).await? {
-            Some(service) => Ok(Some(service)),
-            None => Err(AppError::not_found(format!("no service with id {:?}", id.as_str()))),
-        }
+        let found = Service::find(ctx, ids::decode_as(NodeKind::Service, &id)?).await?;
+        super::found(found, "service", &id)
     }
 
     /// Services and benefits in the registry.
@@ -113,14 +111,7 @@ impl ServiceQuery {
     ) -> Result<ServiceConnection, AppError> {
         let filter = domain::ServiceFilter::try_from(filter.unwrap_or_default())?;
         let lang = ctx.lang(None).into();
-        let order = match order_by {
-            Some(o) => domain::ServiceOrder {
-                field: o.field.into(),
-                direction: o.direction.into(),
-                lang,
-            },
-            None => domain::ServiceOrder::by_name(lang),
-        };
+        let order = super::named_order(order_by.map(|o| (o.field.into(), o.direction.into())), lang);
         let query = fingerprint(&("services", &filter, order));
         let listing = registry::service::list(ctx.db()?, ctx.reference()?, &filter, order).await?;
         let args = PageArgs::new(first, after, last, before);
