@@ -271,7 +271,7 @@ async fn run(state: &GraphqlState, context: &RequestContext, mut request: Reques
 /// Charges a request that did not parse, or broke a limit, the price of an
 /// invalid request.
 fn charge_invalid(state: &GraphqlState, context: &RequestContext) -> Result<(), ServerError> {
-    match context.client.as_ref().filter(|c| state.rate_limiter.limits(c)) {
+    match charged_client(state, context) {
         Some(client) => rate_limit::charge(
             &state.rate_limiter,
             &state.metrics,
@@ -280,6 +280,11 @@ fn charge_invalid(state: &GraphqlState, context: &RequestContext) -> Result<(), 
         ),
         None => Ok(()),
     }
+}
+
+/// The client a request is charged to, when its kind of client has a limit.
+fn charged_client<'a>(state: &GraphqlState, context: &'a RequestContext) -> Option<&'a Client> {
+    context.client.as_ref().filter(|c| state.rate_limiter.limits(c))
 }
 
 /// The parsed, checked document of a request, set in it so that
@@ -306,7 +311,7 @@ async fn charge(
     prepared: &Prepared,
     request: &Request,
 ) -> Result<(), ServerError> {
-    let Some(client) = context.client.as_ref().filter(|c| state.rate_limiter.limits(c)) else {
+    let Some(client) = charged_client(state, context) else {
         return Ok(());
     };
     let key = prepared.price_key(request.operation_name.as_deref(), &request.variables);

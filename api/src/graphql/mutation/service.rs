@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::NaiveDate;
+use sea_orm::prelude::Uuid;
 
 use super::{ArchiveInput, LocalizedTextInput, patch};
 use crate::{
@@ -201,36 +202,35 @@ impl ServiceMutation {
             area_codes: input.area_codes,
             status: input.status.map(Into::into),
         };
-        let model = domain::update(
-            ctx.db()?,
-            ctx.viewer()?,
-            ctx.events()?,
-            id,
-            input.expected_version,
-            changes,
-            false,
-        )
-        .await?;
-        Ok(UpdateServicePayload {
-            service: Service::of_record(Arc::new(model), ctx.lang(None)),
-        })
+        let service = save(ctx, (id, input.expected_version), changes, false).await?;
+        Ok(UpdateServicePayload { service })
     }
 
     /// Archives a service or benefit (registry admins).
     async fn archive_service(&self, ctx: &Context<'_>, input: ArchiveInput) -> Result<ArchiveServicePayload, AppError> {
         let id = ids::decode_as(NodeKind::Service, &input.id)?;
-        let model = domain::update(
-            ctx.db()?,
-            ctx.viewer()?,
-            ctx.events()?,
-            id,
-            input.expected_version,
-            Default::default(),
-            true,
-        )
-        .await?;
-        Ok(ArchiveServicePayload {
-            service: Service::of_record(Arc::new(model), ctx.lang(None)),
-        })
+        let service = save(ctx, (id, input.expected_version), Default::default(), true).await?;
+        Ok(ArchiveServicePayload { service })
     }
+}
+
+/// Changes (or archives) the service `id` at `expected_version`, as the
+/// caller of the request.
+async fn save(
+    ctx: &Context<'_>,
+    (id, expected_version): (Uuid, i32),
+    changes: ServicePatch,
+    archive: bool,
+) -> Result<Service, AppError> {
+    let model = domain::update(
+        ctx.db()?,
+        ctx.viewer()?,
+        ctx.events()?,
+        id,
+        expected_version,
+        changes,
+        archive,
+    )
+    .await?;
+    Ok(Service::of_record(Arc::new(model), ctx.lang(None)))
 }
