@@ -1,6 +1,9 @@
-//! Column shapes shared by the table-creating migrations of 2026-11-25.
-//! Later migrations must not change these helpers (migrations are history);
-//! they would define their own.
+//! Column shapes, keys and steps shared by the migrations that create
+//! tables. Migrations are history: a helper here must keep producing
+//! exactly the statements it produced when the migrations that use it
+//! shipped (a database migrated then and one migrated now must be the
+//! same), so a later migration that needs another shape defines a helper
+//! of its own instead of changing one.
 
 use sea_orm_migration::{prelude::*, schema::*, sea_orm::DbBackend};
 
@@ -77,4 +80,45 @@ pub fn index(table: impl IntoIden, suffix: &str, columns: &[&'static str]) -> In
         stmt.col(Alias::new(*column));
     }
     stmt.to_owned()
+}
+
+/// A foreign key named `name` from `from` (table, column) to the `id` of
+/// the table named `to`.
+pub fn references(
+    name: &str,
+    from: (impl IntoIden, impl IntoIden),
+    to: &'static str,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(name)
+        .from(from.0, from.1)
+        .to(Alias::new(to), Alias::new("id"))
+        .on_delete(on_delete)
+        .to_owned()
+}
+
+/// Declares `Migration`, a migration that runs `$up` (which creates
+/// `$table`, with its keys and indexes) and, on the way down, drops
+/// `$table`. Its name is its file's, as for any migration.
+macro_rules! creates_table {
+    ($table:expr, |$manager:ident| $up:block) => {
+        #[derive(DeriveMigrationName)]
+        pub struct Migration;
+
+        #[async_trait::async_trait]
+        impl MigrationTrait for Migration {
+            async fn up(&self, $manager: &SchemaManager) -> Result<(), DbErr> $up
+
+            async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+                $crate::columns::drop_table(manager, $table).await
+            }
+        }
+    };
+}
+pub(crate) use creates_table;
+
+/// The `down` of a migration that created `table`.
+pub async fn drop_table(manager: &SchemaManager<'_>, table: impl IntoIden) -> Result<(), DbErr> {
+    manager.drop_table(Table::drop().table(table).to_owned()).await
 }

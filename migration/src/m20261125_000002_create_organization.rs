@@ -1,9 +1,6 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::columns::{editable, index};
-
-#[derive(DeriveMigrationName)]
-pub struct Migration;
+use crate::columns::{creates_table, editable, index};
 
 #[derive(DeriveIden)]
 enum Organization {
@@ -17,38 +14,29 @@ enum Organization {
     Phones,
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let mut table = Table::create();
-        table
-            .table(Organization::Table)
-            .col(pk_uuid(Organization::Id))
-            .col(string_len(Organization::Kind, 32))
-            .col(json_binary(Organization::Name))
-            .col(json_binary_null(Organization::Description))
-            .col(string_null(Organization::Email))
-            .col(string_null(Organization::Website))
-            .col(json_binary(Organization::Phones));
+creates_table!(Organization::Table, |manager| {
+    let mut table = Table::create();
+    table
+        .table(Organization::Table)
+        .col(pk_uuid(Organization::Id))
+        .col(string_len(Organization::Kind, 32))
+        .col(json_binary(Organization::Name))
+        .col(json_binary_null(Organization::Description))
+        .col(string_null(Organization::Email))
+        .col(string_null(Organization::Website))
+        .col(json_binary(Organization::Phones));
+    manager
+        .create_table(editable(&mut table, manager.get_database_backend()).to_owned())
+        .await?;
+    for (suffix, columns) in [
+        ("kind", &["kind"][..]),
+        ("updated_at", &["updated_at"]),
+        ("name_sort_ky", &["name_sort_ky"]),
+        ("name_sort_ru", &["name_sort_ru"]),
+    ] {
         manager
-            .create_table(editable(&mut table, manager.get_database_backend()).to_owned())
+            .create_index(index(Organization::Table, suffix, columns))
             .await?;
-        for (suffix, columns) in [
-            ("kind", &["kind"][..]),
-            ("updated_at", &["updated_at"]),
-            ("name_sort_ky", &["name_sort_ky"]),
-            ("name_sort_ru", &["name_sort_ru"]),
-        ] {
-            manager
-                .create_index(index(Organization::Table, suffix, columns))
-                .await?;
-        }
-        Ok(())
     }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(Organization::Table).to_owned())
-            .await
-    }
-}
+    Ok(())
+});

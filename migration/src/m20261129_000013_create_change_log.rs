@@ -3,10 +3,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*, sea_orm::DbBackend};
 
-use crate::columns::index;
-
-#[derive(DeriveMigrationName)]
-pub struct Migration;
+use crate::columns::{creates_table, index};
 
 #[derive(DeriveIden)]
 enum ChangeLog {
@@ -19,43 +16,34 @@ enum ChangeLog {
     ChangedAt,
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // Positions only grow, and are never reused (SQLite's AUTOINCREMENT
-        // needs an INTEGER key, which is 64 bits there anyway).
-        let seq = match manager.get_database_backend() {
-            DbBackend::Sqlite => integer(ChangeLog::Seq).auto_increment().primary_key().take(),
-            _ => big_integer(ChangeLog::Seq).auto_increment().primary_key().take(),
-        };
-        manager
-            .create_table(
-                Table::create()
-                    .table(ChangeLog::Table)
-                    .col(seq)
-                    .col(string_len(ChangeLog::RecordType, 32))
-                    .col(uuid(ChangeLog::RecordId))
-                    .col(integer(ChangeLog::Version))
-                    .col(string_len(ChangeLog::Action, 32))
-                    .col(timestamp_with_time_zone(ChangeLog::ChangedAt))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                index(ChangeLog::Table, "record", &["record_type", "record_id"])
-                    .unique()
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(index(ChangeLog::Table, "changed_at", &["changed_at", "seq"]))
-            .await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(ChangeLog::Table).to_owned())
-            .await
-    }
-}
+creates_table!(ChangeLog::Table, |manager| {
+    // Positions only grow, and are never reused (SQLite's AUTOINCREMENT
+    // needs an INTEGER key, which is 64 bits there anyway).
+    let seq = match manager.get_database_backend() {
+        DbBackend::Sqlite => integer(ChangeLog::Seq).auto_increment().primary_key().take(),
+        _ => big_integer(ChangeLog::Seq).auto_increment().primary_key().take(),
+    };
+    manager
+        .create_table(
+            Table::create()
+                .table(ChangeLog::Table)
+                .col(seq)
+                .col(string_len(ChangeLog::RecordType, 32))
+                .col(uuid(ChangeLog::RecordId))
+                .col(integer(ChangeLog::Version))
+                .col(string_len(ChangeLog::Action, 32))
+                .col(timestamp_with_time_zone(ChangeLog::ChangedAt))
+                .to_owned(),
+        )
+        .await?;
+    manager
+        .create_index(
+            index(ChangeLog::Table, "record", &["record_type", "record_id"])
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+    manager
+        .create_index(index(ChangeLog::Table, "changed_at", &["changed_at", "seq"]))
+        .await
+});
