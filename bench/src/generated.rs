@@ -94,33 +94,29 @@ pub async fn generate(db: &DatabaseConnection, centres: usize, services: usize, 
     let organizations: Vec<Uuid> = (0..(centres / 20).max(1))
         .map(|i| {
             let id = Uuid::new_v4();
-            batch.organizations.push(organization::Model {
-                id,
-                kind: pick(
-                    &mut rng,
-                    &[
-                        OrganizationKind::StateBody,
-                        OrganizationKind::Ngo,
-                        OrganizationKind::MunicipalBody,
-                    ],
-                ),
-                name: text(format!("Уюм №{i}"), format!("Организация №{i}")),
-                description: None,
-                email: None,
-                website: None,
-                phones: Phones(vec![Phone {
-                    number: format!("+996 312 {:06}", i),
-                    kind: PhoneKind::Intake,
-                }]),
-                search_text: String::new(),
-                name_sort_ky: String::new(),
-                name_sort_ru: String::new(),
-                is_demo: true,
-                archived_at: None,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-            });
+            batch.organizations.push(api::new_record!(
+                organization::Model {
+                    id,
+                    kind: pick(
+                        &mut rng,
+                        &[
+                            OrganizationKind::StateBody,
+                            OrganizationKind::Ngo,
+                            OrganizationKind::MunicipalBody,
+                        ],
+                    ),
+                    name: text(format!("Уюм №{i}"), format!("Организация №{i}")),
+                    description: None,
+                    email: None,
+                    website: None,
+                    phones: Phones(vec![Phone {
+                        number: format!("+996 312 {:06}", i),
+                        kind: PhoneKind::Intake,
+                    }]),
+                },
+                now,
+                demo = true
+            ));
             id
         })
         .collect();
@@ -144,50 +140,46 @@ pub async fn generate(db: &DatabaseConnection, centres: usize, services: usize, 
         centre_ids.push(id);
         let confidential = rng.u8(..100) < 3;
         let age_min = rng.i32(0..8);
-        batch.centres.push(centre::Model {
-            id,
-            organization_id: pick(&mut rng, &organizations),
-            kind: pick(&mut rng, &CENTRE_KINDS),
-            name: text(format!("Борбор №{i}"), format!("Центр №{i}")),
-            description: Some(text(
-                format!("Балдар үчүн борбор №{i}"),
-                format!("Центр для детей №{i}"),
-            )),
-            admin_area_id: area_id(town.0).unwrap_or_default(),
-            address: Some(text(format!("{i}-көчө, {i}"), format!("ул. {i}-я, {i}"))),
-            latitude: Some(town.1 + rng.f64() * 0.3 - 0.15),
-            longitude: Some(town.2 + rng.f64() * 0.3 - 0.15),
-            public_latitude: None,
-            public_longitude: None,
-            address_confidential: confidential,
-            phones: Phones(vec![Phone {
-                number: format!("+996 555 {:06}", i),
-                kind: PhoneKind::Office,
-            }]),
-            email: None,
-            opening_hours: None,
-            accessibility: None,
-            age_min: Some(age_min),
-            age_max: Some(rng.i32(age_min.max(10)..=18)),
-            genders: if rng.u8(..10) == 0 {
-                GendersServed::Female
-            } else {
-                GendersServed::Any
+        batch.centres.push(api::new_record!(
+            centre::Model {
+                id,
+                organization_id: pick(&mut rng, &organizations),
+                kind: pick(&mut rng, &CENTRE_KINDS),
+                name: text(format!("Борбор №{i}"), format!("Центр №{i}")),
+                description: Some(text(
+                    format!("Балдар үчүн борбор №{i}"),
+                    format!("Центр для детей №{i}"),
+                )),
+                admin_area_id: area_id(town.0).unwrap_or_default(),
+                address: Some(text(format!("{i}-көчө, {i}"), format!("ул. {i}-я, {i}"))),
+                latitude: Some(town.1 + rng.f64() * 0.3 - 0.15),
+                longitude: Some(town.2 + rng.f64() * 0.3 - 0.15),
+                public_latitude: None,
+                public_longitude: None,
+                address_confidential: confidential,
+                phones: Phones(vec![Phone {
+                    number: format!("+996 555 {:06}", i),
+                    kind: PhoneKind::Office,
+                }]),
+                email: None,
+                opening_hours: None,
+                accessibility: None,
+                age_min: Some(age_min),
+                age_max: Some(rng.i32(age_min.max(10)..=18)),
+                genders: if rng.u8(..10) == 0 {
+                    GendersServed::Female
+                } else {
+                    GendersServed::Any
+                },
+                status: if rng.u8(..20) == 0 {
+                    CentreStatus::TemporarilyClosed
+                } else {
+                    CentreStatus::Active
+                },
             },
-            status: if rng.u8(..20) == 0 {
-                CentreStatus::TemporarilyClosed
-            } else {
-                CentreStatus::Active
-            },
-            search_text: String::new(),
-            name_sort_ky: String::new(),
-            name_sort_ru: String::new(),
-            is_demo: true,
-            archived_at: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        });
+            now,
+            demo = true
+        ));
         batch.centre_languages.push(centre_language::Model {
             centre_id: id,
             language: "ky".into(),
@@ -202,35 +194,31 @@ pub async fn generate(db: &DatabaseConnection, centres: usize, services: usize, 
         let id = Uuid::new_v4();
         let category = pick(&mut rng, &CATEGORIES);
         let age_min = rng.i32(0..10);
-        batch.services.push(service::Model {
-            id,
-            organization_id: pick(&mut rng, &organizations),
-            category,
-            name: text(format!("Кызмат №{i}"), format!("Услуга №{i}")),
-            description: text(format!("Балдарга жардам №{i}"), format!("Помощь детям №{i}")),
-            eligibility: None,
-            application_process: None,
-            required_documents: None,
-            fees: None,
-            age_min: Some(age_min),
-            age_max: Some(rng.i32(age_min.max(12)..=18)),
-            benefit_amount: None,
-            benefit_currency: None,
-            benefit_period: None,
-            benefit_basis: None,
-            benefit_valid_from: None,
-            benefit_valid_to: None,
-            benefit_legal_basis: None,
-            status: ServiceStatus::Active,
-            search_text: String::new(),
-            name_sort_ky: String::new(),
-            name_sort_ru: String::new(),
-            is_demo: true,
-            archived_at: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        });
+        batch.services.push(api::new_record!(
+            service::Model {
+                id,
+                organization_id: pick(&mut rng, &organizations),
+                category,
+                name: text(format!("Кызмат №{i}"), format!("Услуга №{i}")),
+                description: text(format!("Балдарга жардам №{i}"), format!("Помощь детям №{i}")),
+                eligibility: None,
+                application_process: None,
+                required_documents: None,
+                fees: None,
+                age_min: Some(age_min),
+                age_max: Some(rng.i32(age_min.max(12)..=18)),
+                benefit_amount: None,
+                benefit_currency: None,
+                benefit_period: None,
+                benefit_basis: None,
+                benefit_valid_from: None,
+                benefit_valid_to: None,
+                benefit_legal_basis: None,
+                status: ServiceStatus::Active,
+            },
+            now,
+            demo = true
+        ));
         let first_group = rng.usize(..GROUPS.len());
         for offset in 0..rng.usize(1..=2) {
             let target_group = GROUPS[(first_group + offset) % GROUPS.len()];

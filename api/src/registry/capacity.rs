@@ -11,10 +11,9 @@ use entity::{
     service, service_at_centre,
 };
 use sea_orm::{
-    ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    IntoActiveModel, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select,
     prelude::Uuid,
     sea_query::{Expr, ExprTrait, Query, SimpleExpr},
 };
@@ -23,9 +22,8 @@ use serde_json::{Value, json};
 use super::{
     Detail,
     access::{Action, Caller, Viewer},
-    audit,
     events::{CapacityChanged, Events},
-    lifecycle,
+    lifecycle, record,
     validate::Problems,
 };
 use crate::{database::row::Row, error::AppError};
@@ -584,52 +582,29 @@ async fn read_one(
         .ok_or_else(|| AppError::not_found(format!("no capacity with id {id}")))
 }
 
-/// Writes a capacity at its next version over the stored one, with the
-/// history of its counts and the audit trail, inside `txn`.
+record::versioned!(CapacityRecord, "capacity", snapshot |r: &CapacityRecord| snapshot(&r.capacity), load load_for_edit, row capacity::Model = self.capacity);
+
+/// Writes a capacity at its next version over the stored one (see
+/// [`record::save`]), with the history of its counts, inside `txn`.
 async fn save(
     txn: &DatabaseTransaction,
     actor: &Caller,
-    current: &capacity::Model,
-    mut next: capacity::Model,
+    current: &CapacityRecord,
+    next: &mut CapacityRecord,
     action: AuditAction,
-) -> Result<capacity::Model, AppError> {
-    let now = super::now();
+) -> Result<(), AppError> {
+    let (before, after) = (&current.capacity, &mut next.capacity);
     let counted =
-        (next.available, next.maximum, next.waitlist) != (current.available, current.maximum, current.waitlist);
+        (after.available, after.maximum, after.waitlist) != (before.available, before.maximum, before.waitlist);
     if counted || action == AuditAction::SetCapacity {
-        next.updated = now;
-        next.updated_by = Some(actor.subject.clone());
+        after.updated = super::now();
+        after.updated_by = Some(actor.subject.clone());
     }
-    next.version = current.version + 1;
-    next.updated_at = now;
-    let replaced = super::replace_if_version::<capacity::Entity>(
-        txn,
-        next.clone().into_active_model().reset_all(),
-        (capacity::Column::Id, current.id),
-        (capacity::Column::Version, current.version),
-    )
-    .await?;
-    if !replaced {
-        let stored = load_for_edit(txn, current.id).await?;
-        return Err(super::stale(
-            "capacity",
-            stored.capacity.version,
-            snapshot(&stored.capacity),
-        ));
-    }
+    record::save(txn, actor, current, next, action).await?;
     if counted || action == AuditAction::SetCapacity {
-        record_count(txn, &next, &actor.subject).await?;
+        record_count(txn, &next.capacity, &actor.subject).await?;
     }
-    let entry = audit::Entry {
-        entity: "capacity",
-        entity_id: current.id,
-        action,
-        before: &snapshot(current),
-        after: &snapshot(&next),
-        version: next.version,
-    };
-    audit::record(txn, actor, entry).await?;
-    Ok(next)
+    Ok(())
 }
 
 /// Adds a count to the capacity's history.
@@ -694,24 +669,13 @@ pub async fn create(
             }),
         ));
     }
-    capacity::Entity::insert(m.clone().into_active_model())
-        .exec_without_returning(&txn)
-        .await?;
-    record_count(&txn, &m, &actor.subject).await?;
-    let entry = audit::Entry {
-        entity: "capacity",
-        entity_id: m.id,
-        action: AuditAction::Create,
-        before: &Value::Null,
-        after: &snapshot(&m),
-        version: m.version,
-    };
-    audit::record(&txn, actor, entry).await?;
     let record = CapacityRecord {
         capacity: m,
         service_id,
         centre_id,
     };
+    record::insert(&txn, actor, &record).await?;
+    record_count(&txn, &record.capacity, &actor.subject).await?;
     let mut outbox = events.outbox();
     outbox.push(&txn, changed(&txn, &record).await?).await?;
     txn.commit().await?;
@@ -732,26 +696,17 @@ pub async fn update(
     let txn = super::begin_write(db).await?;
     let current = load_for_edit(&txn, id).await?;
     let actor = viewer.authorize(Action::EditPlacesAt(current.centre_id))?;
-    if current.capacity.version != expected_version {
-        return Err(super::stale(
-            "capacity",
-            current.capacity.version,
-            snapshot(&current.capacity),
-        ));
-    }
-    let mut next = current.capacity.clone();
+    record::expect_version(&current, expected_version)?;
+    let mut record = current.clone();
+    let next = &mut record.capacity;
     next.unit = patch.unit.unwrap_or(next.unit);
     next.maximum = patch.maximum.unwrap_or(next.maximum);
     next.available = patch.available.unwrap_or(next.available);
     next.waitlist = patch.waitlist.unwrap_or(next.waitlist);
     let mut problems = Problems::default();
-    validate(&next, "", &mut problems);
+    validate(next, "", &mut problems);
     problems.finish()?;
-    let saved = save(&txn, actor, &current.capacity, next, AuditAction::Update).await?;
-    let record = CapacityRecord {
-        capacity: saved,
-        ..current
-    };
+    save(&txn, actor, &current, &mut record, AuditAction::Update).await?;
     let mut outbox = events.outbox();
     outbox.push(&txn, changed(&txn, &record).await?).await?;
     txn.commit().await?;
@@ -784,22 +739,16 @@ pub async fn set(
     for (i, count) in counts.into_iter().enumerate() {
         let current = load_for_edit(&txn, count.capacity_id).await?;
         let actor = viewer.authorize(Action::EditPlacesAt(current.centre_id))?;
-        if current.capacity.version != count.expected_version {
-            return Err(super::stale(
-                "capacity",
-                current.capacity.version,
-                snapshot(&current.capacity),
-            ));
-        }
-        let mut next = current.capacity.clone();
+        record::expect_version(&current, count.expected_version)?;
+        let mut record = current.clone();
+        let next = &mut record.capacity;
         next.available = count.available;
         next.maximum = count.maximum.unwrap_or(next.maximum);
         next.waitlist = count.waitlist.unwrap_or(next.waitlist);
         let mut problems = Problems::default();
-        validate(&next, &prefix(i), &mut problems);
+        validate(next, &prefix(i), &mut problems);
         problems.finish()?;
-        let capacity = save(&txn, actor, &current.capacity, next, AuditAction::SetCapacity).await?;
-        let record = CapacityRecord { capacity, ..current };
+        save(&txn, actor, &current, &mut record, AuditAction::SetCapacity).await?;
         outbox.push(&txn, changed(&txn, &record).await?).await?;
         saved.push(record);
     }

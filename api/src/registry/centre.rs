@@ -5,13 +5,13 @@ use std::{collections::HashMap, sync::Arc};
 use chrono::{DateTime, Utc};
 use entity::{
     centre, centre_language,
-    enums::{AuditAction, CentreKind, CentreStatus, ChangeAction, GendersServed, TargetGroup},
+    enums::{CentreKind, CentreStatus, GendersServed, TargetGroup},
     service_at_centre, service_target_group,
     values::{LocalizedText, Phone, Phones},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
     prelude::Uuid,
     sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr},
 };
@@ -21,11 +21,13 @@ use super::{
     Detail, Direction, Listing,
     access::{Action, LocationAccess, Viewer, Visible},
     admin_area::{self, AreaScope},
-    audit, capacity,
+    capacity,
     centre_lists::{self, CentreLists, Wanted},
+    change_feed::Parent,
     events::Events,
     geo::{Near, PublicGrid},
     lifecycle,
+    record::{self, Stamp, StampedRow},
     reference::ReferenceCache,
     search,
     text::Lang,
@@ -115,11 +117,7 @@ pub struct CentreDetails {
     pub age_max: Option<i32>,
     pub genders: GendersServed,
     pub status: CentreStatus,
-    pub is_demo: bool,
-    pub archived_at: Option<DateTime<Utc>>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub stamp: Stamp,
 }
 
 impl CentreSummary {
@@ -143,12 +141,8 @@ impl CentreSummary {
                 column(C::AgeMax),
                 column(C::Genders),
                 column(C::Status),
-                column(C::IsDemo),
-                column(C::ArchivedAt),
-                column(C::Version),
-                column(C::CreatedAt),
-                column(C::UpdatedAt),
             ]);
+            columns.extend(Stamp::columns::<centre::Model>());
         }
         columns
     }
@@ -182,11 +176,7 @@ impl CentreSummary {
                     age_max: row.next()?,
                     genders: row.next_enum()?,
                     status: row.next_enum()?,
-                    is_demo: row.next()?,
-                    archived_at: row.next()?,
-                    version: row.next()?,
-                    created_at: row.next()?,
-                    updated_at: row.next()?,
+                    stamp: Stamp::read(row)?,
                 }),
             },
         })
@@ -216,11 +206,7 @@ impl CentreDetails {
             age_max: model.age_max,
             genders: model.genders,
             status: model.status,
-            is_demo: model.is_demo,
-            archived_at: model.archived_at,
-            version: model.version,
-            created_at: model.created_at,
-            updated_at: model.updated_at,
+            stamp: model.stamp(),
         }
     }
 }
@@ -670,16 +656,12 @@ impl CentrePatch {
 fn validate(e: &Edited) -> Result<(), AppError> {
     let (m, mut problems) = (&e.centre, validate::Problems::default());
     problems.localized("name", &m.name, true, validate::MAX_NAME_CHARS);
-    for (field, text) in [
+    problems.optional_texts([
         ("description", &m.description),
         ("address", &m.address),
         ("openingHours", &m.opening_hours),
         ("accessibility", &m.accessibility),
-    ] {
-        if let Some(text) = text {
-            problems.localized(field, text, false, validate::MAX_TEXT_CHARS);
-        }
-    }
+    ]);
     problems.coordinates(m.latitude, m.longitude);
     problems.ages(m.age_min, m.age_max);
     problems.email("email", m.email.as_deref());
@@ -755,61 +737,47 @@ pub async fn create(
     fields: CentreFields,
 ) -> Result<Visible<Arc<centre::Model>>, AppError> {
     let actor = viewer.authorize(Action::EditRegistry)?;
-    let now = super::now();
     let txn = super::begin_write(db).await?;
     let admin_area_id = area_id(&txn, &fields.area_code).await?;
     super::organization::require_live(&txn, fields.organization_id).await?;
     let mut e = Edited {
-        centre: centre::Model {
-            id: Uuid::new_v4(),
-            organization_id: fields.organization_id,
-            kind: fields.kind,
-            name: fields.name,
-            description: fields.description,
-            admin_area_id,
-            address: fields.address,
-            latitude: fields.latitude,
-            longitude: fields.longitude,
-            public_latitude: None,
-            public_longitude: None,
-            address_confidential: fields.address_confidential,
-            phones: Phones(fields.phones),
-            email: fields.email,
-            opening_hours: fields.opening_hours,
-            accessibility: fields.accessibility,
-            age_min: fields.age_min,
-            age_max: fields.age_max,
-            genders: fields.genders,
-            status: fields.status,
-            search_text: String::new(),
-            name_sort_ky: String::new(),
-            name_sort_ru: String::new(),
-            is_demo: false,
-            archived_at: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        },
+        centre: crate::new_record!(
+            centre::Model {
+                id: Uuid::new_v4(),
+                organization_id: fields.organization_id,
+                kind: fields.kind,
+                name: fields.name,
+                description: fields.description,
+                admin_area_id,
+                address: fields.address,
+                latitude: fields.latitude,
+                longitude: fields.longitude,
+                public_latitude: None,
+                public_longitude: None,
+                address_confidential: fields.address_confidential,
+                phones: Phones(fields.phones),
+                email: fields.email,
+                opening_hours: fields.opening_hours,
+                accessibility: fields.accessibility,
+                age_min: fields.age_min,
+                age_max: fields.age_max,
+                genders: fields.genders,
+                status: fields.status,
+            },
+            super::now(),
+            demo = false
+        ),
         languages: fields.languages,
     };
     validate(&e)?;
     fill_derived(&mut e.centre, grid);
-    centre::Entity::insert(e.centre.clone().into_active_model())
-        .exec_without_returning(&txn)
-        .await?;
+    record::insert(&txn, actor, &e).await?;
     write_languages(&txn, e.centre.id, &e.languages).await?;
-    let entry = audit::Entry {
-        entity: "centre",
-        entity_id: e.centre.id,
-        action: AuditAction::Create,
-        before: &Value::Null,
-        after: &snapshot(&e),
-        version: e.centre.version,
-    };
-    audit::record(&txn, actor, entry).await?;
     txn.commit().await?;
     Ok(seen(Arc::new(e.centre), &viewer.location_access()))
 }
+
+record::versioned!(Edited, "centre", snapshot snapshot, load load_for_edit, row centre::Model = self.centre);
 
 /// The live centre with this id and its languages, for an edit.
 async fn load_for_edit(db: &impl ConnectionTrait, id: Uuid) -> Result<Edited, AppError> {
@@ -856,9 +824,7 @@ pub async fn update(
     {
         actor = viewer.authorize(Action::SetConfidentiality)?;
     }
-    if current.centre.version != expected_version {
-        return Err(super::stale("centre", current.centre.version, snapshot(&current)));
-    }
+    record::expect_version(&current, expected_version)?;
     let area = match &patch.area_code {
         Some(code) => Some(area_id(&txn, code).await?),
         None => None,
@@ -871,44 +837,13 @@ pub async fn update(
     patch.apply(&mut next, area);
     validate(&next)?;
     fill_derived(&mut next.centre, grid);
-    let now = super::now();
-    next.centre.version = current.centre.version + 1;
-    next.centre.updated_at = now;
-    if archive {
-        next.centre.archived_at = Some(now);
-    }
-    let replaced = super::replace_if_version::<centre::Entity>(
-        &txn,
-        next.centre.clone().into_active_model().reset_all(),
-        (centre::Column::Id, id),
-        (centre::Column::Version, expected_version),
-    )
-    .await?;
-    if !replaced {
-        let stored = load_for_edit(&txn, id).await?;
-        return Err(super::stale("centre", stored.centre.version, snapshot(&stored)));
-    }
+    record::save(&txn, actor, &current, &mut next, record::edit_action(archive)).await?;
     if languages_changed {
         write_languages(&txn, id, &next.languages).await?;
     }
-    let entry = audit::Entry {
-        entity: "centre",
-        entity_id: id,
-        action: if archive {
-            AuditAction::Archive
-        } else {
-            AuditAction::Update
-        },
-        before: &snapshot(&current),
-        after: &snapshot(&next),
-        version: next.centre.version,
-    };
-    audit::record(&txn, actor, entry).await?;
     let mut outbox = events.outbox();
     if archive {
-        let parent = super::change_feed::Parent::Centre(id);
-        super::hold::cancel_under(&txn, &mut outbox, parent, actor).await?;
-        super::change_feed::record_dependents(&txn, parent, ChangeAction::Archived).await?;
+        record::end_dependents(&txn, &mut outbox, Parent::Centre(id), actor).await?;
     }
     txn.commit().await?;
     outbox.committed();

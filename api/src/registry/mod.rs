@@ -20,6 +20,7 @@ pub mod hold;
 pub mod lifecycle;
 pub mod organization;
 pub mod overview;
+pub mod record;
 pub mod reference;
 pub mod search;
 pub mod service;

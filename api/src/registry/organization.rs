@@ -6,13 +6,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::{
     centre,
-    enums::{AuditAction, OrganizationKind},
+    enums::OrganizationKind,
     organization,
     values::{LocalizedText, Phone, Phones},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    QueryFilter,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     prelude::Uuid,
     sea_query::{Query, SelectStatement},
 };
@@ -22,9 +21,8 @@ use super::{
     Listing, NamedOrder,
     access::{Action, Viewer},
     admin_area::AreaScope,
-    audit,
     events::Events,
-    lifecycle,
+    lifecycle, record,
     reference::ReferenceCache,
     search,
     text::Lang,
@@ -189,39 +187,23 @@ pub async fn create(
     fields: OrganizationFields,
 ) -> Result<organization::Model, AppError> {
     let actor = viewer.authorize(Action::EditRegistry)?;
-    let now = super::now();
-    let mut m = organization::Model {
-        id: Uuid::new_v4(),
-        kind: fields.kind,
-        name: fields.name,
-        description: fields.description,
-        email: fields.email,
-        website: fields.website,
-        phones: Phones(fields.phones),
-        search_text: String::new(),
-        name_sort_ky: String::new(),
-        name_sort_ru: String::new(),
-        is_demo: false,
-        archived_at: None,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
+    let mut m = crate::new_record!(
+        organization::Model {
+            id: Uuid::new_v4(),
+            kind: fields.kind,
+            name: fields.name,
+            description: fields.description,
+            email: fields.email,
+            website: fields.website,
+            phones: Phones(fields.phones),
+        },
+        super::now(),
+        demo = false
+    );
     validate(&m)?;
     fill_derived(&mut m);
     let txn = super::begin_write(db).await?;
-    organization::Entity::insert(m.clone().into_active_model())
-        .exec_without_returning(&txn)
-        .await?;
-    let entry = audit::Entry {
-        entity: "organization",
-        entity_id: m.id,
-        action: AuditAction::Create,
-        before: &Value::Null,
-        after: &snapshot(&m),
-        version: m.version,
-    };
-    audit::record(&txn, actor, entry).await?;
+    record::insert(&txn, actor, &m).await?;
     txn.commit().await?;
     Ok(m)
 }
@@ -236,6 +218,8 @@ pub async fn require_live(db: &impl ConnectionTrait, id: Uuid) -> Result<(), App
         }])),
     }
 }
+
+record::versioned!(organization::Model, "organization", snapshot snapshot, load load_for_edit, row Self);
 
 /// The live organization with this id, for an edit.
 async fn load_for_edit(db: &impl ConnectionTrait, id: Uuid) -> Result<organization::Model, AppError> {
@@ -261,43 +245,12 @@ pub async fn update(
     let mut outbox = events.outbox();
     let txn = super::begin_write(db).await?;
     let current = load_for_edit(&txn, id).await?;
-    if current.version != expected_version {
-        return Err(super::stale("organization", current.version, snapshot(&current)));
-    }
+    record::expect_version(&current, expected_version)?;
     let mut next = current.clone();
     patch.apply(&mut next);
     validate(&next)?;
     fill_derived(&mut next);
-    let now = super::now();
-    next.version = current.version + 1;
-    next.updated_at = now;
-    if archive {
-        next.archived_at = Some(now);
-    }
-    let replaced = super::replace_if_version::<organization::Entity>(
-        &txn,
-        next.clone().into_active_model().reset_all(),
-        (organization::Column::Id, id),
-        (organization::Column::Version, expected_version),
-    )
-    .await?;
-    if !replaced {
-        let now_stored = load_for_edit(&txn, id).await?;
-        return Err(super::stale("organization", now_stored.version, snapshot(&now_stored)));
-    }
-    let entry = audit::Entry {
-        entity: "organization",
-        entity_id: id,
-        action: if archive {
-            AuditAction::Archive
-        } else {
-            AuditAction::Update
-        },
-        before: &snapshot(&current),
-        after: &snapshot(&next),
-        version: next.version,
-    };
-    audit::record(&txn, actor, entry).await?;
+    record::save(&txn, actor, &current, &mut next, record::edit_action(archive)).await?;
     // Replicas keep organizations (see `reference`): each must forget this one.
     outbox.reference_changed(&txn).await?;
     txn.commit().await?;

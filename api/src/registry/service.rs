@@ -6,13 +6,13 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     admin_area, centre, centre_language,
-    enums::{AuditAction, BenefitBasis, BenefitPeriod, ChangeAction, ServiceCategory, ServiceStatus, TargetGroup},
+    enums::{BenefitBasis, BenefitPeriod, ServiceCategory, ServiceStatus, TargetGroup},
     service, service_area, service_at_centre, service_target_group,
     values::LocalizedText,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
-    JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, RelationTrait,
     prelude::Uuid,
     sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr},
 };
@@ -22,9 +22,10 @@ use super::{
     Detail, Listing, NamedOrder,
     access::{Action, Viewer},
     admin_area::{self as area, AreaScope},
-    audit,
+    change_feed::Parent,
     events::Events,
     lifecycle,
+    record::{self, Stamp, StampedRow},
     reference::ReferenceCache,
     search,
     text::Lang,
@@ -235,11 +236,7 @@ pub struct ServiceDetails {
     pub status: ServiceStatus,
     /// No fees are recorded: the service is free.
     pub free: bool,
-    pub is_demo: bool,
-    pub archived_at: Option<DateTime<Utc>>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub stamp: Stamp,
 }
 
 impl ServiceSummary {
@@ -259,12 +256,8 @@ impl ServiceSummary {
                 column(C::AgeMax),
                 column(C::Status),
                 column(C::Fees).is_null(),
-                column(C::IsDemo),
-                column(C::ArchivedAt),
-                column(C::Version),
-                column(C::CreatedAt),
-                column(C::UpdatedAt),
             ]);
+            columns.extend(Stamp::columns::<service::Model>());
         }
         columns
     }
@@ -284,11 +277,7 @@ impl ServiceSummary {
                     age_max: row.next()?,
                     status: row.next_enum()?,
                     free: row.next()?,
-                    is_demo: row.next()?,
-                    archived_at: row.next()?,
-                    version: row.next()?,
-                    created_at: row.next()?,
-                    updated_at: row.next()?,
+                    stamp: Stamp::read(row)?,
                 }),
             },
         })
@@ -314,11 +303,7 @@ impl ServiceDetails {
             age_max: model.age_max,
             status: model.status,
             free: model.fees.is_none(),
-            is_demo: model.is_demo,
-            archived_at: model.archived_at,
-            version: model.version,
-            created_at: model.created_at,
-            updated_at: model.updated_at,
+            stamp: model.stamp(),
         }
     }
 }
@@ -503,16 +488,12 @@ fn validate(e: &Edited) -> Result<(), AppError> {
     let (m, mut problems) = (&e.service, validate::Problems::default());
     problems.localized("name", &m.name, true, validate::MAX_NAME_CHARS);
     problems.localized("description", &m.description, true, validate::MAX_TEXT_CHARS);
-    for (field, text) in [
+    problems.optional_texts([
         ("eligibility", &m.eligibility),
         ("applicationProcess", &m.application_process),
         ("requiredDocuments", &m.required_documents),
         ("fees", &m.fees),
-    ] {
-        if let Some(text) = text {
-            problems.localized(field, text, false, validate::MAX_TEXT_CHARS);
-        }
-    }
+    ]);
     problems.ages(m.age_min, m.age_max);
     match (benefit_of(m), m.category == ServiceCategory::CashBenefit) {
         (None, true) => problems.add("benefit", "is required for a CASH_BENEFIT"),
@@ -628,39 +609,34 @@ pub async fn create(
     fields: ServiceFields,
 ) -> Result<service::Model, AppError> {
     let actor = viewer.authorize(Action::EditRegistry)?;
-    let now = super::now();
     let txn = super::begin_write(db).await?;
     super::organization::require_live(&txn, fields.organization_id).await?;
     let area_ids = area_ids(&txn, &fields.area_codes).await?;
-    let mut m = service::Model {
-        id: Uuid::new_v4(),
-        organization_id: fields.organization_id,
-        category: fields.category,
-        name: fields.name,
-        description: fields.description,
-        eligibility: fields.eligibility,
-        application_process: fields.application_process,
-        required_documents: fields.required_documents,
-        fees: fields.fees,
-        age_min: fields.age_min,
-        age_max: fields.age_max,
-        benefit_amount: None,
-        benefit_currency: None,
-        benefit_period: None,
-        benefit_basis: None,
-        benefit_valid_from: None,
-        benefit_valid_to: None,
-        benefit_legal_basis: None,
-        status: fields.status,
-        search_text: String::new(),
-        name_sort_ky: String::new(),
-        name_sort_ru: String::new(),
-        is_demo: false,
-        archived_at: None,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
+    let mut m = crate::new_record!(
+        service::Model {
+            id: Uuid::new_v4(),
+            organization_id: fields.organization_id,
+            category: fields.category,
+            name: fields.name,
+            description: fields.description,
+            eligibility: fields.eligibility,
+            application_process: fields.application_process,
+            required_documents: fields.required_documents,
+            fees: fields.fees,
+            age_min: fields.age_min,
+            age_max: fields.age_max,
+            benefit_amount: None,
+            benefit_currency: None,
+            benefit_period: None,
+            benefit_basis: None,
+            benefit_valid_from: None,
+            benefit_valid_to: None,
+            benefit_legal_basis: None,
+            status: fields.status,
+        },
+        super::now(),
+        demo = false
+    );
     set_benefit(&mut m, fields.benefit);
     let mut e = Edited {
         service: m,
@@ -669,22 +645,13 @@ pub async fn create(
     };
     validate(&e)?;
     fill_derived(&mut e.service);
-    service::Entity::insert(e.service.clone().into_active_model())
-        .exec_without_returning(&txn)
-        .await?;
+    record::insert(&txn, actor, &e).await?;
     write_links(&txn, e.service.id, &e.target_groups, &area_ids).await?;
-    let entry = audit::Entry {
-        entity: "service",
-        entity_id: e.service.id,
-        action: AuditAction::Create,
-        before: &Value::Null,
-        after: &snapshot(&e),
-        version: e.service.version,
-    };
-    audit::record(&txn, actor, entry).await?;
     txn.commit().await?;
     Ok(e.service)
 }
+
+record::versioned!(Edited, "service", snapshot snapshot, load load_for_edit, row service::Model = self.service);
 
 /// The live service with this id and its links, for an edit.
 async fn load_for_edit(db: &impl ConnectionTrait, id: Uuid) -> Result<Edited, AppError> {
@@ -723,9 +690,7 @@ pub async fn update(
     let actor = viewer.authorize(Action::EditRegistry)?;
     let txn = super::begin_write(db).await?;
     let current = load_for_edit(&txn, id).await?;
-    if current.service.version != expected_version {
-        return Err(super::stale("service", current.service.version, snapshot(&current)));
-    }
+    record::expect_version(&current, expected_version)?;
     if let Some(organization) = patch.organization_id {
         super::organization::require_live(&txn, organization).await?;
     }
@@ -735,44 +700,13 @@ pub async fn update(
     let area_ids = area_ids(&txn, &next.area_codes).await?;
     validate(&next)?;
     fill_derived(&mut next.service);
-    let now = super::now();
-    next.service.version = current.service.version + 1;
-    next.service.updated_at = now;
-    if archive {
-        next.service.archived_at = Some(now);
-    }
-    let replaced = super::replace_if_version::<service::Entity>(
-        &txn,
-        next.service.clone().into_active_model().reset_all(),
-        (service::Column::Id, id),
-        (service::Column::Version, expected_version),
-    )
-    .await?;
-    if !replaced {
-        let stored = load_for_edit(&txn, id).await?;
-        return Err(super::stale("service", stored.service.version, snapshot(&stored)));
-    }
+    record::save(&txn, actor, &current, &mut next, record::edit_action(archive)).await?;
     if links_changed {
         write_links(&txn, id, &next.target_groups, &area_ids).await?;
     }
-    let entry = audit::Entry {
-        entity: "service",
-        entity_id: id,
-        action: if archive {
-            AuditAction::Archive
-        } else {
-            AuditAction::Update
-        },
-        before: &snapshot(&current),
-        after: &snapshot(&next),
-        version: next.service.version,
-    };
-    audit::record(&txn, actor, entry).await?;
     let mut outbox = events.outbox();
     if archive {
-        let parent = super::change_feed::Parent::Service(id);
-        super::hold::cancel_under(&txn, &mut outbox, parent, actor).await?;
-        super::change_feed::record_dependents(&txn, parent, ChangeAction::Archived).await?;
+        record::end_dependents(&txn, &mut outbox, Parent::Service(id), actor).await?;
     }
     txn.commit().await?;
     outbox.committed();

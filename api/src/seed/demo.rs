@@ -180,23 +180,19 @@ fn build() -> anyhow::Result<Batch> {
     for org in &data.organizations {
         let id = Uuid::new_v4();
         organizations.insert(&org.key, id);
-        batch.organizations.push(organization::Model {
-            id,
-            kind: org.kind,
-            name: org.name.clone(),
-            description: org.description.clone(),
-            email: org.email.clone(),
-            website: org.website.clone(),
-            phones: Phones(org.phones.clone()),
-            search_text: String::new(),
-            name_sort_ky: String::new(),
-            name_sort_ru: String::new(),
-            is_demo: true,
-            archived_at: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        });
+        batch.organizations.push(crate::new_record!(
+            organization::Model {
+                id,
+                kind: org.kind,
+                name: org.name.clone(),
+                description: org.description.clone(),
+                email: org.email.clone(),
+                website: org.website.clone(),
+                phones: Phones(org.phones.clone()),
+            },
+            now,
+            demo = true
+        ));
     }
     let org_id = |key: &str| {
         organizations
@@ -215,36 +211,32 @@ fn build() -> anyhow::Result<Batch> {
     for c in &data.centres {
         let id = Uuid::new_v4();
         centres.insert(&c.key, id);
-        batch.centres.push(centre::Model {
-            id,
-            organization_id: org_id(&c.organization)?,
-            kind: c.kind,
-            name: c.name.clone(),
-            description: c.description.clone(),
-            admin_area_id: area_id(&c.area)?,
-            address: c.address.clone(),
-            latitude: c.latitude,
-            longitude: c.longitude,
-            public_latitude: None,
-            public_longitude: None,
-            address_confidential: c.address_confidential,
-            phones: Phones(c.phones.clone()),
-            email: c.email.clone(),
-            opening_hours: c.opening_hours.clone(),
-            accessibility: c.accessibility.clone(),
-            age_min: c.age_min,
-            age_max: c.age_max,
-            genders: c.genders,
-            status: c.status,
-            search_text: String::new(),
-            name_sort_ky: String::new(),
-            name_sort_ru: String::new(),
-            is_demo: true,
-            archived_at: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        });
+        batch.centres.push(crate::new_record!(
+            centre::Model {
+                id,
+                organization_id: org_id(&c.organization)?,
+                kind: c.kind,
+                name: c.name.clone(),
+                description: c.description.clone(),
+                admin_area_id: area_id(&c.area)?,
+                address: c.address.clone(),
+                latitude: c.latitude,
+                longitude: c.longitude,
+                public_latitude: None,
+                public_longitude: None,
+                address_confidential: c.address_confidential,
+                phones: Phones(c.phones.clone()),
+                email: c.email.clone(),
+                opening_hours: c.opening_hours.clone(),
+                accessibility: c.accessibility.clone(),
+                age_min: c.age_min,
+                age_max: c.age_max,
+                genders: c.genders,
+                status: c.status,
+            },
+            now,
+            demo = true
+        ));
         batch
             .centre_languages
             .extend(c.languages.iter().map(|language| centre_language::Model {
@@ -259,35 +251,31 @@ fn build() -> anyhow::Result<Batch> {
             bail!("service {}: benefit terms go with CASH_BENEFIT and only with it", s.key);
         }
         let benefit = s.benefit.as_ref();
-        batch.services.push(service::Model {
-            id,
-            organization_id: org_id(&s.organization)?,
-            category: s.category,
-            name: s.name.clone(),
-            description: s.description.clone(),
-            eligibility: s.eligibility.clone(),
-            application_process: s.application_process.clone(),
-            required_documents: s.required_documents.clone(),
-            fees: s.fees.clone(),
-            age_min: s.age_min,
-            age_max: s.age_max,
-            benefit_amount: benefit.map(|b| b.amount),
-            benefit_currency: benefit.map(|_| "KGS".to_owned()),
-            benefit_period: benefit.map(|b| b.period),
-            benefit_basis: benefit.map(|b| b.basis),
-            benefit_valid_from: benefit.and_then(|b| b.valid_from),
-            benefit_valid_to: benefit.and_then(|b| b.valid_to),
-            benefit_legal_basis: benefit.and_then(|b| b.legal_basis.clone()),
-            status: s.status,
-            search_text: String::new(),
-            name_sort_ky: String::new(),
-            name_sort_ru: String::new(),
-            is_demo: true,
-            archived_at: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        });
+        batch.services.push(crate::new_record!(
+            service::Model {
+                id,
+                organization_id: org_id(&s.organization)?,
+                category: s.category,
+                name: s.name.clone(),
+                description: s.description.clone(),
+                eligibility: s.eligibility.clone(),
+                application_process: s.application_process.clone(),
+                required_documents: s.required_documents.clone(),
+                fees: s.fees.clone(),
+                age_min: s.age_min,
+                age_max: s.age_max,
+                benefit_amount: benefit.map(|b| b.amount),
+                benefit_currency: benefit.map(|_| "KGS".to_owned()),
+                benefit_period: benefit.map(|b| b.period),
+                benefit_basis: benefit.map(|b| b.basis),
+                benefit_valid_from: benefit.and_then(|b| b.valid_from),
+                benefit_valid_to: benefit.and_then(|b| b.valid_to),
+                benefit_legal_basis: benefit.and_then(|b| b.legal_basis.clone()),
+                status: s.status,
+            },
+            now,
+            demo = true
+        ));
         batch
             .target_groups
             .extend(s.target_groups.iter().map(|&target_group| service_target_group::Model {

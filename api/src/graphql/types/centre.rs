@@ -1,7 +1,6 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, Lookahead, Object};
-use chrono::{DateTime, Utc};
 use entity::{centre, values::LocalizedText};
 use sea_orm::prelude::Uuid;
 
@@ -12,6 +11,7 @@ use super::{
     enums::{CentreKind, CentreStatus, GendersServed},
     organization::Organization,
     service::Service,
+    stamp::CentreStamp,
     text::{Lang, Translation, in_lang, translations},
 };
 use crate::{
@@ -28,6 +28,7 @@ use crate::{
         capacity::CapacityView,
         centre::{CentreDetails, CentreSummary, StoredCentre},
         centre_lists::{CentreLists, Wanted},
+        record::Stamp,
         service::ServiceSummary,
     },
 };
@@ -45,6 +46,12 @@ pub struct Centre {
 }
 
 impl Centre {
+    /// The record's stamp, from the summary when its list read the
+    /// details, else from the whole record.
+    pub async fn stamp(&self, ctx: &Context<'_>) -> Result<Stamp, AppError> {
+        Ok(self.details(ctx).await?.stamp)
+    }
+
     /// The centre of a summary a list read for the caller.
     pub fn new(summary: Visible<CentreSummary>) -> Self {
         Self {
@@ -196,11 +203,11 @@ plain_fields!(Centre, |centre, ctx, nested| {
     "ageMax" details => centre.age_max(ctx),
     "genders" details => centre.genders(ctx),
     "status" details => centre.status(ctx),
-    "isDemo" details => centre.is_demo(ctx),
-    "archivedAt" details => centre.archived_at(ctx),
-    "version" details => centre.version(ctx),
-    "createdAt" details => centre.created_at(ctx),
-    "updatedAt" details => centre.updated_at(ctx),
+    "isDemo" details => CentreStamp(centre).is_demo(ctx),
+    "archivedAt" details => CentreStamp(centre).archived_at(ctx),
+    "version" details => CentreStamp(centre).version(ctx),
+    "createdAt" details => CentreStamp(centre).created_at(ctx),
+    "updatedAt" details => CentreStamp(centre).updated_at(ctx),
     "availablePlaces" if centre.brief_capacities().is_some() => centre.available_places(ctx),
     "services" list => centre.brief_services().and_then(|brief| {
         let services: Vec<Service> = brief.iter().cloned().map(Service::new).collect();
@@ -363,30 +370,11 @@ impl Centre {
         Ok(records.map_or(0, |list| free_places(&list)))
     }
 
-    /// True for demo records, which are not official figures.
-    async fn is_demo(&self, ctx: &Context<'_>) -> Result<bool, AppError> {
-        Ok(self.details(ctx).await?.is_demo)
-    }
-
-    /// When the record was created.
-    async fn created_at(&self, ctx: &Context<'_>) -> Result<DateTime<Utc>, AppError> {
-        Ok(self.details(ctx).await?.created_at)
-    }
-
-    /// When the record last changed.
-    async fn updated_at(&self, ctx: &Context<'_>) -> Result<DateTime<Utc>, AppError> {
-        Ok(self.details(ctx).await?.updated_at)
-    }
-
-    /// Optimistic-concurrency version, incremented by every change.
-    async fn version(&self, ctx: &Context<'_>) -> Result<i32, AppError> {
-        Ok(self.details(ctx).await?.version)
-    }
-
-    /// When the centre was archived; null while it is live (only admins
-    /// see archived records).
-    async fn archived_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>, AppError> {
-        Ok(self.details(ctx).await?.archived_at)
+    /// The record's stamp: `isDemo`, `createdAt`, `updatedAt`, `version`,
+    /// `archivedAt` (see `stamp`).
+    #[graphql(flatten)]
+    async fn stamp_fields(&self, _ctx: &Context<'_>) -> CentreStamp<'_> {
+        CentreStamp(self)
     }
 
     /// Every language of every text field, for editors (the address only

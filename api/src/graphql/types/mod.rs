@@ -14,6 +14,7 @@ pub mod organization;
 pub mod overview;
 pub mod service;
 pub mod service_at_centre;
+pub mod stamp;
 pub mod text;
 
 use async_graphql::{Lookahead, SimpleObject};

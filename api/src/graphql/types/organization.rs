@@ -10,6 +10,7 @@ use super::{
     centre::{Centre, CentreConnection},
     enums::OrganizationKind,
     service::{Service, ServiceConnection},
+    stamp::OrganizationStamp,
     text::{Lang, Translation, in_lang, translations},
 };
 use crate::{
@@ -20,12 +21,18 @@ use crate::{
         ids,
         plain::plain_fields,
     },
+    registry::record::{Stamp, StampedRow},
 };
 
 #[derive(Clone, Debug)]
 pub struct Organization(pub Arc<organization::Model>);
 
 impl Organization {
+    /// The record's stamp.
+    pub async fn stamp(&self, _ctx: &Context<'_>) -> Result<Stamp, AppError> {
+        Ok(self.0.stamp())
+    }
+
     /// The organization with this id; `None` when there is none.
     pub async fn find(ctx: &Context<'_>, id: Uuid) -> Result<Option<Self>, AppError> {
         let model = ctx.loaders()?.organization.load_one(id).await?;
@@ -62,11 +69,11 @@ plain_fields!(Organization, |organization, ctx, nested| {
     "kind" => organization.kind(ctx),
     "email" => organization.email(ctx),
     "website" => organization.website(ctx),
-    "isDemo" => organization.is_demo(ctx),
-    "createdAt" => organization.created_at(ctx),
-    "updatedAt" => organization.updated_at(ctx),
-    "version" => organization.version(ctx),
-    "archivedAt" => organization.archived_at(ctx),
+    "isDemo" => OrganizationStamp(organization).is_demo(ctx),
+    "createdAt" => OrganizationStamp(organization).created_at(ctx),
+    "updatedAt" => OrganizationStamp(organization).updated_at(ctx),
+    "version" => OrganizationStamp(organization).version(ctx),
+    "archivedAt" => OrganizationStamp(organization).archived_at(ctx),
 });
 
 /// A provider of help: a state or municipal body, an NGO, an international
@@ -170,30 +177,11 @@ impl Organization {
         .map(ServiceConnection)
     }
 
-    /// True for demo records, which are not official figures.
-    async fn is_demo(&self) -> bool {
-        self.0.is_demo
-    }
-
-    /// When the record was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-
-    /// When the record last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-
-    /// Optimistic-concurrency version, incremented by every change.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-
-    /// When the organization was archived; null while it is live (only admins
-    /// see archived records).
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.0.archived_at
+    /// The record's stamp: `isDemo`, `createdAt`, `updatedAt`, `version`,
+    /// `archivedAt` (see `stamp`).
+    #[graphql(flatten)]
+    async fn stamp_fields(&self, _ctx: &Context<'_>) -> OrganizationStamp<'_> {
+        OrganizationStamp(self)
     }
 
     /// Every language of every text field, for editors.

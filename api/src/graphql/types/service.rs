@@ -10,6 +10,7 @@ use super::{
     centre::{Centre, CentreConnection},
     enums::{BenefitBasis, BenefitPeriod, ServiceCategory, ServiceKind, ServiceStatus, TargetGroup},
     organization::Organization,
+    stamp::ServiceStamp,
     text::{Lang, Translation, in_lang, translations},
 };
 use crate::{
@@ -22,6 +23,7 @@ use crate::{
     },
     registry::{
         self, Detail,
+        record::Stamp,
         service::{ServiceDetails, ServiceSummary, kind_of},
     },
 };
@@ -35,6 +37,12 @@ pub struct Service {
 }
 
 impl Service {
+    /// The record's stamp, from the summary when its list read the
+    /// details, else from the whole record.
+    pub async fn stamp(&self, ctx: &Context<'_>) -> Result<Stamp, AppError> {
+        Ok(self.details(ctx).await?.stamp)
+    }
+
     /// The service of a summary.
     pub fn new(summary: Arc<ServiceSummary>) -> Self {
         Self { summary, record: None }
@@ -130,11 +138,11 @@ plain_fields!(Service, |service, ctx, nested| {
     "ageMax" details => service.age_max(ctx),
     "status" details => service.status(ctx),
     "isFree" details => service.is_free(ctx),
-    "isDemo" details => service.is_demo(ctx),
-    "archivedAt" details => service.archived_at(ctx),
-    "version" details => service.version(ctx),
-    "createdAt" details => service.created_at(ctx),
-    "updatedAt" details => service.updated_at(ctx),
+    "isDemo" details => ServiceStamp(service).is_demo(ctx),
+    "archivedAt" details => ServiceStamp(service).archived_at(ctx),
+    "version" details => ServiceStamp(service).version(ctx),
+    "createdAt" details => ServiceStamp(service).created_at(ctx),
+    "updatedAt" details => ServiceStamp(service).updated_at(ctx),
 } also_details ["organization"]);
 
 /// The terms of a state cash benefit.
@@ -304,30 +312,11 @@ impl Service {
         Ok(self.details(ctx).await?.status.into())
     }
 
-    /// True for demo records, which are not official figures.
-    async fn is_demo(&self, ctx: &Context<'_>) -> Result<bool, AppError> {
-        Ok(self.details(ctx).await?.is_demo)
-    }
-
-    /// When the record was created.
-    async fn created_at(&self, ctx: &Context<'_>) -> Result<DateTime<Utc>, AppError> {
-        Ok(self.details(ctx).await?.created_at)
-    }
-
-    /// When the record last changed.
-    async fn updated_at(&self, ctx: &Context<'_>) -> Result<DateTime<Utc>, AppError> {
-        Ok(self.details(ctx).await?.updated_at)
-    }
-
-    /// Optimistic-concurrency version, incremented by every change.
-    async fn version(&self, ctx: &Context<'_>) -> Result<i32, AppError> {
-        Ok(self.details(ctx).await?.version)
-    }
-
-    /// When the service was archived; null while it is live (only admins
-    /// see archived records).
-    async fn archived_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>, AppError> {
-        Ok(self.details(ctx).await?.archived_at)
+    /// The record's stamp: `isDemo`, `createdAt`, `updatedAt`, `version`,
+    /// `archivedAt` (see `stamp`).
+    #[graphql(flatten)]
+    async fn stamp_fields(&self, _ctx: &Context<'_>) -> ServiceStamp<'_> {
+        ServiceStamp(self)
     }
 
     /// Every language of every text field, for editors.
