@@ -99,6 +99,11 @@ pub fn decode_as(kind: NodeKind, id: &ID) -> Result<Uuid, AppError> {
     }
 }
 
+/// As [`decode_as`], for an optional id (a filter's).
+pub fn decode_optional(kind: NodeKind, id: Option<&ID>) -> Result<Option<Uuid>, AppError> {
+    id.map(|id| decode_as(kind, id)).transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -119,6 +119,16 @@ impl Problems {
         );
     }
 
+    /// The optional texts of a record, each named by its field (see
+    /// [`Problems::localized`]).
+    pub fn optional_texts<const N: usize>(&mut self, texts: [(&str, &Option<entity::values::LocalizedText>); N]) {
+        for (field, text) in texts {
+            if let Some(text) = text {
+                self.localized(field, text, false, MAX_TEXT_CHARS);
+            }
+        }
+    }
+
     /// A text in the official languages: Kyrgyz and Russian present and not
     /// blank (when `required`), English optional.
     pub fn localized(&mut self, field: &str, text: &entity::values::LocalizedText, required: bool, max: usize) {

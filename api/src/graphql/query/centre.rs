@@ -54,10 +54,7 @@ impl TryFrom<CentreFilter> for domain::CentreFilter {
         Ok(Self {
             text: filter.text,
             area_code: filter.area_code,
-            organization_id: filter
-                .organization_id
-                .map(|id| ids::decode_as(NodeKind::Organization, &id))
-                .transpose()?,
+            organization_id: ids::decode_optional(NodeKind::Organization, filter.organization_id.as_ref())?,
             kinds: to_db(filter.kinds),
             statuses: to_db(filter.statuses),
             target_groups: to_db(filter.target_groups),

@@ -55,10 +55,7 @@ impl HoldQuery {
     ) -> Result<HoldConnection, AppError> {
         let filter = filter.unwrap_or_default();
         let filter = Filter {
-            centre_id: filter
-                .centre_id
-                .map(|id| ids::decode_as(NodeKind::Centre, &id))
-                .transpose()?,
+            centre_id: ids::decode_optional(NodeKind::Centre, filter.centre_id.as_ref())?,
             statuses: to_db(filter.statuses),
             updated_since: filter.updated_since,
         };

@@ -50,10 +50,7 @@ impl TryFrom<ServiceFilter> for domain::ServiceFilter {
         Ok(Self {
             text: filter.text,
             area_code: filter.area_code,
-            organization_id: filter
-                .organization_id
-                .map(|id| ids::decode_as(NodeKind::Organization, &id))
-                .transpose()?,
+            organization_id: ids::decode_optional(NodeKind::Organization, filter.organization_id.as_ref())?,
             categories: to_db(filter.categories),
             kind: filter.kind.map(Into::into),
             target_groups: to_db(filter.target_groups),

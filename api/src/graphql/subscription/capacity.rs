@@ -68,10 +68,7 @@ async fn capacity_filter(ctx: &Context<'_>, input: CapacityChangedFilter) -> Res
         ),
         None => None,
     };
-    let centre_id = input
-        .centre_id
-        .map(|id| ids::decode_as(NodeKind::Centre, &id))
-        .transpose()?;
+    let centre_id = ids::decode_optional(NodeKind::Centre, input.centre_id.as_ref())?;
     Ok(CapacityFilter {
         area_path,
         centre_id,
