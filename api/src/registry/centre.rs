@@ -843,7 +843,7 @@ pub async fn update(
     }
     let mut outbox = events.outbox();
     if archive {
-        record::end_dependents(&txn, &mut outbox, Parent::Centre(id), actor).await?;
+        super::hold::end_dependents(&txn, &mut outbox, Parent::Centre(id), actor).await?;
     }
     txn.commit().await?;
     outbox.committed();

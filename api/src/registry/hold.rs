@@ -673,3 +673,17 @@ fn capacities_at(centres: &[Uuid]) -> SelectStatement {
         Expr::col((service_at_centre::Entity, service_at_centre::Column::CentreId)).is_in(centres.iter().copied()),
     )
 }
+
+/// What archiving a centre, a service or a service at a centre does to
+/// what hangs below it: the holds on its places end (see
+/// [`cancel_under`]) and its dependents move in the change
+/// feed, so that mirrors learn they left the public view.
+pub(super) async fn end_dependents(
+    txn: &DatabaseTransaction,
+    outbox: &mut Outbox<'_>,
+    parent: Parent,
+    actor: &Caller,
+) -> Result<(), AppError> {
+    cancel_under(txn, outbox, parent, actor).await?;
+    super::change_feed::record_dependents(txn, parent, entity::enums::ChangeAction::Archived).await
+}

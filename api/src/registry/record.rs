@@ -19,12 +19,7 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-use super::{
-    access::Caller,
-    audit,
-    change_feed::{self, Parent},
-    events::Outbox,
-};
+use super::{access::Caller, audit};
 use crate::{database::row::Row, error::AppError};
 
 /// The stamp of a record: what every organization, centre and service
@@ -289,18 +284,4 @@ pub(super) async fn save<R: Versioned>(
         version: next.row().version(),
     };
     audit::record(txn, actor, entry).await
-}
-
-/// What archiving a centre, a service or a service at a centre does to
-/// what hangs below it: the holds on its places end (see
-/// [`super::hold::cancel_under`]) and its dependents move in the change
-/// feed, so that mirrors learn they left the public view.
-pub(super) async fn end_dependents(
-    txn: &DatabaseTransaction,
-    outbox: &mut Outbox<'_>,
-    parent: Parent,
-    actor: &Caller,
-) -> Result<(), AppError> {
-    super::hold::cancel_under(txn, outbox, parent, actor).await?;
-    change_feed::record_dependents(txn, parent, entity::enums::ChangeAction::Archived).await
 }

@@ -158,9 +158,7 @@ pub async fn remove(
         version: next.version,
     };
     audit::record(&txn, actor, entry).await?;
-    let parent = super::change_feed::Parent::Link(next.id);
-    super::hold::cancel_under(&txn, &mut outbox, parent, actor).await?;
-    super::change_feed::record_dependents(&txn, parent, ChangeAction::Archived).await?;
+    super::hold::end_dependents(&txn, &mut outbox, super::change_feed::Parent::Link(next.id), actor).await?;
     txn.commit().await?;
     outbox.committed();
     Ok(next)
