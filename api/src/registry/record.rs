@@ -81,7 +81,7 @@ pub trait StampedRow: VersionedRow {
 /// Implements [`VersionedRow`] (and, for stamped rows, [`StampedRow`]) for
 /// entity models, whose columns share their names across tables.
 macro_rules! versioned_rows {
-    (stamped: $($stamped:ident),*; counted: $($counted:ident),*) => {
+    (stamped: $($stamped:ident),*; unstamped: $($unstamped:ident),*) => {
         $(versioned_rows!(@row $stamped, |row| Some(&mut row.archived_at));
         impl StampedRow for $stamped::Model {
             const IS_DEMO: $stamped::Column = $stamped::Column::IsDemo;
@@ -98,7 +98,7 @@ macro_rules! versioned_rows {
                 }
             }
         })*
-        $(versioned_rows!(@row $counted, |_row| None);)*
+        $(versioned_rows!(@row $unstamped, |_row| None);)*
     };
     (@row $module:ident, |$row:ident| $archived_at:expr) => {
         impl VersionedRow for $module::Model {
@@ -123,7 +123,7 @@ macro_rules! versioned_rows {
     };
 }
 
-versioned_rows!(stamped: organization, centre, service; counted: capacity);
+versioned_rows!(stamped: organization, centre, service; unstamped: capacity);
 
 /// A new organization, centre or service row: the fields given, then what
 /// every new record starts with (derived columns empty until its
