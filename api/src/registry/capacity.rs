@@ -593,14 +593,17 @@ async fn save(
     next: &mut CapacityRecord,
     action: AuditAction,
 ) -> Result<(), AppError> {
+    // One time for the count and the change: a count's `updated` and its
+    // `updatedAt` agree.
+    let now = super::now();
     let (before, after) = (&current.capacity, &mut next.capacity);
     let counted =
         (after.available, after.maximum, after.waitlist) != (before.available, before.maximum, before.waitlist);
     if counted || action == AuditAction::SetCapacity {
-        after.updated = super::now();
+        after.updated = now;
         after.updated_by = Some(actor.subject.clone());
     }
-    record::save(txn, actor, current, next, action).await?;
+    record::save(txn, actor, (current, next), action, now).await?;
     if counted || action == AuditAction::SetCapacity {
         record_count(txn, &next.capacity, &actor.subject).await?;
     }

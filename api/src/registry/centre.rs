@@ -837,7 +837,14 @@ pub async fn update(
     patch.apply(&mut next, area);
     validate(&next)?;
     fill_derived(&mut next.centre, grid);
-    record::save(&txn, actor, &current, &mut next, record::edit_action(archive)).await?;
+    record::save(
+        &txn,
+        actor,
+        (&current, &mut next),
+        record::edit_action(archive),
+        super::now(),
+    )
+    .await?;
     if languages_changed {
         write_languages(&txn, id, &next.languages).await?;
     }

@@ -361,40 +361,6 @@ pub async fn take_write_turn(txn: &impl ConnectionTrait) -> Result<(), AppError>
     Ok(())
 }
 
-/// Writes `record` (already at its new version) over the stored one, if the
-/// stored one is still at `expected`: the optimistic-concurrency check that
-/// makes exactly one of two racing writers win. `false` when it lost.
-async fn replace_if_version<E>(
-    db: &impl ConnectionTrait,
-    record: E::ActiveModel,
-    id: (E::Column, sea_orm::prelude::Uuid),
-    version: (E::Column, i32),
-) -> Result<bool, AppError>
-where
-    E: EntityTrait,
-    E::ActiveModel: sea_orm::ActiveModelTrait<Entity = E> + Send,
-{
-    use sea_orm::{ColumnTrait, QueryFilter};
-    let result = E::update_many()
-        .set(record)
-        .filter(id.0.eq(id.1))
-        .filter(version.0.eq(version.1))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
-}
-
-/// The error of a write that found the record at another version.
-fn stale(kind: &str, version: i32, snapshot: serde_json::Value) -> AppError {
-    AppError::conflict(
-        format!("the {kind} was changed by someone else (it is at version {version}); reload it and try again"),
-        Some(crate::error::CurrentState {
-            version,
-            values: snapshot,
-        }),
-    )
-}
-
 #[cfg(test)]
 mod lookup_tests {
     use entity::centre;

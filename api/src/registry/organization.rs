@@ -250,7 +250,14 @@ pub async fn update(
     patch.apply(&mut next);
     validate(&next)?;
     fill_derived(&mut next);
-    record::save(&txn, actor, &current, &mut next, record::edit_action(archive)).await?;
+    record::save(
+        &txn,
+        actor,
+        (&current, &mut next),
+        record::edit_action(archive),
+        super::now(),
+    )
+    .await?;
     // Replicas keep organizations (see `reference`): each must forget this one.
     outbox.reference_changed(&txn).await?;
     txn.commit().await?;

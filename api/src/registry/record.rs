@@ -11,9 +11,9 @@
 //! change this way; only what they own and check differs.
 
 use chrono::{DateTime, Utc};
-use entity::{capacity, centre, enums::AuditAction, organization, service};
+use entity::{capacity, centre, enums::AuditAction, organization, service, service_at_centre};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
     prelude::Uuid,
     sea_query::{Expr, SimpleExpr},
 };
@@ -65,7 +65,8 @@ pub trait VersionedRow: Clone + Send + Sync + IntoActiveModel<<Self::Entity as E
     /// Moves the row to the version after `current`, changed at `now`.
     fn advance(&mut self, current: i32, now: DateTime<Utc>);
     /// Where the row keeps when it was archived; `None` for rows that are
-    /// never archived on their own (a capacity ends with its placement).
+    /// never archived on their own (a capacity ends with its service at
+    /// its centre).
     fn archived_at_mut(&mut self) -> Option<&mut Option<DateTime<Utc>>>;
 }
 
@@ -79,9 +80,11 @@ pub trait StampedRow: VersionedRow {
 }
 
 /// Implements [`VersionedRow`] (and, for stamped rows, [`StampedRow`]) for
-/// entity models, whose columns share their names across tables.
+/// entity models, whose columns share their names across tables: stamped
+/// rows, rows archived without a stamp (a service at a centre), and rows
+/// never archived on their own (a capacity).
 macro_rules! versioned_rows {
-    (stamped: $($stamped:ident),*; unstamped: $($unstamped:ident),*) => {
+    (stamped: $($stamped:ident),*; archived: $($archived:ident),*; never_archived: $($unarchived:ident),*) => {
         $(versioned_rows!(@row $stamped, |row| Some(&mut row.archived_at));
         impl StampedRow for $stamped::Model {
             const IS_DEMO: $stamped::Column = $stamped::Column::IsDemo;
@@ -98,7 +101,8 @@ macro_rules! versioned_rows {
                 }
             }
         })*
-        $(versioned_rows!(@row $unstamped, |_row| None);)*
+        $(versioned_rows!(@row $archived, |row| Some(&mut row.archived_at));)*
+        $(versioned_rows!(@row $unarchived, |_row| None);)*
     };
     (@row $module:ident, |$row:ident| $archived_at:expr) => {
         impl VersionedRow for $module::Model {
@@ -123,7 +127,11 @@ macro_rules! versioned_rows {
     };
 }
 
-versioned_rows!(stamped: organization, centre, service; unstamped: capacity);
+versioned_rows!(
+    stamped: organization, centre, service;
+    archived: service_at_centre;
+    never_archived: capacity
+);
 
 /// A new organization, centre or service row: the fields given, then what
 /// every new record starts with (derived columns empty until its
@@ -216,7 +224,7 @@ pub(super) fn expect_version<R: Versioned>(current: &R, expected: i32) -> Result
     if stored == expected {
         Ok(())
     } else {
-        Err(super::stale(R::KIND, stored, current.snapshot()))
+        Err(stale(R::KIND, stored, current.snapshot()))
     }
 }
 
@@ -242,20 +250,19 @@ pub(super) async fn insert<R: Versioned>(
     audit::record(txn, actor, entry).await
 }
 
-/// Writes `next` at the version after `current` over the stored row, if
-/// that is still at `current`'s version, and audits the change as
-/// `action` (archiving stamps `archived_at` too); what the record owns is
-/// the caller's to write. CONFLICT, with the stored record, when someone
-/// else wrote first.
+/// Writes `next` at the version after `current`, changed at `now`, over
+/// the stored row, if that is still at `current`'s version, and audits the
+/// change as `action` (archiving stamps `archived_at` too); what the record
+/// owns is the caller's to write. CONFLICT, with the stored record, when
+/// someone else wrote first.
 pub(super) async fn save<R: Versioned>(
     txn: &DatabaseTransaction,
     actor: &Caller,
-    current: &R,
-    next: &mut R,
+    (current, next): (&R, &mut R),
     action: AuditAction,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let (id, version) = (current.row().id(), current.row().version());
-    let now = super::now();
     next.row_mut().advance(version, now);
     if action == AuditAction::Archive {
         let archived_at = next
@@ -264,7 +271,7 @@ pub(super) async fn save<R: Versioned>(
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a {} is not archived on its own", R::KIND)))?;
         *archived_at = Some(now);
     }
-    let replaced = super::replace_if_version::<<R::Row as VersionedRow>::Entity>(
+    let replaced = replace_if_version::<<R::Row as VersionedRow>::Entity>(
         txn,
         next.row().clone().into_active_model().reset_all(),
         (<R::Row as VersionedRow>::ID, id),
@@ -273,7 +280,7 @@ pub(super) async fn save<R: Versioned>(
     .await?;
     if !replaced {
         let stored = R::load(txn, id).await?;
-        return Err(super::stale(R::KIND, stored.row().version(), stored.snapshot()));
+        return Err(stale(R::KIND, stored.row().version(), stored.snapshot()));
     }
     let entry = audit::Entry {
         entity: R::KIND,
@@ -284,4 +291,37 @@ pub(super) async fn save<R: Versioned>(
         version: next.row().version(),
     };
     audit::record(txn, actor, entry).await
+}
+
+/// Writes `record` (already at its new version) over the stored one, if the
+/// stored one is still at `expected`: the optimistic-concurrency check that
+/// makes exactly one of two racing writers win. `false` when it lost.
+async fn replace_if_version<E>(
+    db: &impl ConnectionTrait,
+    record: E::ActiveModel,
+    id: (E::Column, sea_orm::prelude::Uuid),
+    version: (E::Column, i32),
+) -> Result<bool, AppError>
+where
+    E: EntityTrait,
+    E::ActiveModel: sea_orm::ActiveModelTrait<Entity = E> + Send,
+{
+    let result = E::update_many()
+        .set(record)
+        .filter(id.0.eq(id.1))
+        .filter(version.0.eq(version.1))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// The error of a write that found the record at another version.
+fn stale(kind: &str, version: i32, snapshot: serde_json::Value) -> AppError {
+    AppError::conflict(
+        format!("the {kind} was changed by someone else (it is at version {version}); reload it and try again"),
+        Some(crate::error::CurrentState {
+            version,
+            values: snapshot,
+        }),
+    )
 }

@@ -700,7 +700,14 @@ pub async fn update(
     let area_ids = area_ids(&txn, &next.area_codes).await?;
     validate(&next)?;
     fill_derived(&mut next.service);
-    record::save(&txn, actor, &current, &mut next, record::edit_action(archive)).await?;
+    record::save(
+        &txn,
+        actor,
+        (&current, &mut next),
+        record::edit_action(archive),
+        super::now(),
+    )
+    .await?;
     if links_changed {
         write_links(&txn, id, &next.target_groups, &area_ids).await?;
     }

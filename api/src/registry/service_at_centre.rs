@@ -8,17 +8,13 @@ use entity::{
     service_at_centre,
     values::LocalizedText,
 };
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    prelude::Uuid,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, prelude::Uuid};
 use serde_json::{Value, json};
 
 use super::{
     access::{Action, Viewer},
-    audit,
     events::Events,
-    validate,
+    record, validate,
 };
 use crate::error::AppError;
 
@@ -29,6 +25,17 @@ fn snapshot(m: &service_at_centre::Model) -> Value {
         "notes": m.notes,
         "archived": m.archived_at.is_some(),
     })
+}
+
+record::versioned!(service_at_centre::Model, "service_at_centre", snapshot snapshot, load load_for_edit, row Self);
+
+/// The live link with this id, for an edit.
+async fn load_for_edit(db: &impl ConnectionTrait, id: Uuid) -> Result<service_at_centre::Model, AppError> {
+    service_at_centre::Entity::find_by_id(id)
+        .filter(super::lifecycle::placement_live())
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no service at a centre with id {id}")))
 }
 
 /// The statements of [`by_ids`], built once.
@@ -79,7 +86,7 @@ pub async fn add(
         return Err(AppError::not_found(format!("no service with id {service_id}")));
     }
     let now = super::now();
-    let (before, link) = match find(&txn, centre_id, service_id).await? {
+    let link = match find(&txn, centre_id, service_id).await? {
         Some(existing) if existing.archived_at.is_none() => {
             return Err(AppError::conflict(
                 "the service is already offered at this centre",
@@ -89,14 +96,14 @@ pub async fn add(
                 }),
             ));
         }
+        // Offered again: the archived link lives again, audited as created
+        // from what it was.
         Some(archived) => {
             let mut revived = archived.clone();
             revived.archived_at = None;
             revived.notes = notes;
-            revived.version += 1;
-            revived.updated_at = now;
-            revived.clone().into_active_model().reset_all().update(&txn).await?;
-            (snapshot(&archived), revived)
+            record::save(&txn, actor, (&archived, &mut revived), AuditAction::Create, now).await?;
+            revived
         }
         None => {
             let link = service_at_centre::Model {
@@ -109,21 +116,10 @@ pub async fn add(
                 created_at: now,
                 updated_at: now,
             };
-            service_at_centre::Entity::insert(link.clone().into_active_model())
-                .exec_without_returning(&txn)
-                .await?;
-            (Value::Null, link)
+            record::insert(&txn, actor, &link).await?;
+            link
         }
     };
-    let entry = audit::Entry {
-        entity: "service_at_centre",
-        entity_id: link.id,
-        action: AuditAction::Create,
-        before: &before,
-        after: &snapshot(&link),
-        version: link.version,
-    };
-    audit::record(&txn, actor, entry).await?;
     // A revived link brings its capacity back into view.
     let parent = super::change_feed::Parent::Link(link.id);
     super::change_feed::record_dependents(&txn, parent, ChangeAction::Updated).await?;
@@ -144,20 +140,7 @@ pub async fn remove(
     let txn = super::begin_write(db).await?;
     let current = super::lifecycle::live_placement(&txn, centre_id, service_id).await?;
     let mut next = current.clone();
-    let now = super::now();
-    next.archived_at = Some(now);
-    next.version += 1;
-    next.updated_at = now;
-    next.clone().into_active_model().reset_all().update(&txn).await?;
-    let entry = audit::Entry {
-        entity: "service_at_centre",
-        entity_id: current.id,
-        action: AuditAction::Archive,
-        before: &snapshot(&current),
-        after: &snapshot(&next),
-        version: next.version,
-    };
-    audit::record(&txn, actor, entry).await?;
+    record::save(&txn, actor, (&current, &mut next), AuditAction::Archive, super::now()).await?;
     super::hold::end_dependents(&txn, &mut outbox, super::change_feed::Parent::Link(next.id), actor).await?;
     txn.commit().await?;
     outbox.committed();
