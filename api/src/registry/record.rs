@@ -7,8 +7,9 @@
 //! version over the stored one only if nobody wrote in between
 //! ([`save`]): of two racing editors exactly one wins, the other gets a
 //! CONFLICT with the record as it now stands. The audit entry goes in the
-//! same transaction. Organizations, centres, services and capacities all
-//! change this way; only what they own and check differs.
+//! same transaction. Organizations, centres, services, services at a
+//! centre and capacities all change this way; only what they own and
+//! check differs.
 
 use chrono::{DateTime, Utc};
 use entity::{capacity, centre, enums::AuditAction, organization, service, service_at_centre};
