@@ -129,3 +129,31 @@ pub async fn optional_scope(
         None => Ok(None),
     }
 }
+
+/// Adds those of `areas` (parents first) whose code the registry does not
+/// know yet; the number added. A child's parent is looked up by code, so
+/// that areas already stored keep their ids.
+pub async fn add_missing(db: &impl ConnectionTrait, areas: Vec<admin_area::Model>) -> Result<usize, AppError> {
+    use sea_orm::IntoActiveModel;
+    let stored = all(db).await?;
+    let mut by_code: HashMap<String, admin_area::Model> = stored.into_iter().map(|a| (a.code.clone(), a)).collect();
+    let given: HashMap<Uuid, String> = areas.iter().map(|a| (a.id, a.code.clone())).collect();
+    let mut added = 0;
+    for mut area in areas {
+        if by_code.contains_key(&area.code) {
+            continue;
+        }
+        let parent = area
+            .parent_id
+            .and_then(|p| given.get(&p))
+            .and_then(|code| by_code.get(code));
+        area.parent_id = parent.map(|p| p.id);
+        area.path = format!("{}{}/", parent.map_or("/", |p| p.path.as_str()), area.code);
+        admin_area::Entity::insert(area.clone().into_active_model())
+            .exec_without_returning(db)
+            .await?;
+        by_code.insert(area.code.clone(), area);
+        added += 1;
+    }
+    Ok(added)
+}

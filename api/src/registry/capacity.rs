@@ -686,6 +686,96 @@ pub async fn create(
     Ok(record)
 }
 
+/// A count of places an import brings: for which service at which
+/// centre, in what unit, and when it was counted at its source.
+#[derive(Clone, Debug)]
+pub struct ImportedCount {
+    pub id: Uuid,
+    /// The service at a centre counted: its id, its service's and its centre's.
+    pub placement: (Uuid, Uuid, Uuid),
+    pub unit: CapacityUnit,
+    /// Maximum, available and waiting.
+    pub counts: (i32, i32, i32),
+    pub counted: DateTime<Utc>,
+}
+
+/// Writes the capacity `count.id` inside an import's transaction: created,
+/// changed (audited, its history extended, its subscribers told), or found
+/// unchanged. A count older than Kamkor's own is refused (CONFLICT): an
+/// import never overwrites what a centre counted since.
+pub async fn put(
+    txn: &DatabaseTransaction,
+    actor: &Caller,
+    outbox: &mut super::events::Outbox<'_>,
+    count: ImportedCount,
+) -> Result<record::Put, AppError> {
+    let (maximum, available, waitlist) = count.counts;
+    let (placement_id, service_id, centre_id) = count.placement;
+    let now = super::now();
+    let stored = capacity::Entity::find()
+        .filter(
+            Condition::any()
+                .add(capacity::Column::Id.eq(count.id))
+                .add(capacity::Column::ServiceAtCentreId.eq(placement_id)),
+        )
+        .one(txn)
+        .await?;
+    let current = match stored {
+        Some(found) if (found.id, found.service_at_centre_id) != (count.id, placement_id) => {
+            return Err(AppError::conflict(
+                format!(
+                    "Kamkor counts these places as capacity {} (of service at a centre {})",
+                    found.id, found.service_at_centre_id
+                ),
+                None,
+            ));
+        }
+        Some(found) if found.updated > count.counted => {
+            return Err(AppError::conflict(
+                format!(
+                    "Kamkor's count of capacity {} (at {}) is newer than the import's (at {})",
+                    found.id, found.updated, count.counted
+                ),
+                None,
+            ));
+        }
+        Some(_) => Some(load_for_edit(txn, count.id).await?),
+        None => None,
+    };
+    let mut next = CapacityRecord {
+        capacity: capacity::Model {
+            id: count.id,
+            service_at_centre_id: placement_id,
+            unit: count.unit,
+            maximum,
+            available,
+            waitlist,
+            updated: count.counted,
+            updated_by: Some(actor.subject.clone()),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        },
+        service_id,
+        centre_id,
+    };
+    if let Some(current) = &current {
+        let c = &current.capacity;
+        next.capacity.version = c.version;
+        next.capacity.created_at = c.created_at;
+        if (c.unit, c.maximum, c.available, c.waitlist) == (count.unit, maximum, available, waitlist) {
+            return Ok(record::Put::Unchanged);
+        }
+    }
+    let mut problems = Problems::default();
+    validate(&next.capacity, "", &mut problems);
+    problems.finish()?;
+    let put = record::put(txn, actor, current.as_ref(), &mut next, now).await?;
+    record_count(txn, &next.capacity, &actor.subject).await?;
+    outbox.push(txn, changed(txn, &next).await?).await?;
+    Ok(put)
+}
+
 /// Changes a capacity's unit or counts at `expected_version`.
 pub async fn update(
     db: &DatabaseConnection,

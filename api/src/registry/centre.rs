@@ -10,8 +10,8 @@ use entity::{
     values::{LocalizedText, Phone, Phones},
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
     prelude::Uuid,
     sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr},
 };
@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::{
     Detail, Direction, Listing,
-    access::{Action, LocationAccess, Viewer, Visible},
+    access::{Action, Caller, LocationAccess, Viewer, Visible},
     admin_area::{self, AreaScope},
     capacity,
     centre_lists::{self, CentreLists, Wanted},
@@ -775,6 +775,102 @@ pub async fn create(
     write_languages(&txn, e.centre.id, &e.languages).await?;
     txn.commit().await?;
     Ok(seen(Arc::new(e.centre), &viewer.location_access()))
+}
+
+/// Writes the centre `id` as `fields` say, inside an import's
+/// transaction: created, changed at its stored version (audited), or
+/// found unchanged. An archived one stays archived (CONFLICT).
+///
+/// `withheld`: the fields come from a public-grade source that leaves a
+/// confidential centre's address, coordinates, phones and e-mail out; a
+/// stored centre keeps its own, so that re-importing an export never
+/// erases where a shelter is.
+pub async fn put(
+    txn: &DatabaseTransaction,
+    actor: &Caller,
+    grid: PublicGrid,
+    id: Uuid,
+    (fields, withheld): (CentreFields, bool),
+) -> Result<record::Put, AppError> {
+    let now = super::now();
+    let admin_area_id = area_id(txn, &fields.area_code).await?;
+    super::organization::require_live(txn, fields.organization_id).await?;
+    let current = match centre::Entity::find_by_id(id).one(txn).await? {
+        Some(found) if found.archived_at.is_some() => return Err(record::archived("centre", id)),
+        Some(_) => Some(load_for_edit(txn, id).await?),
+        None => None,
+    };
+    let mut next = match &current {
+        Some(current) => {
+            let mut next = current.clone();
+            let mut patch = CentrePatch::from(fields);
+            if withheld {
+                (patch.address, patch.location, patch.phones, patch.email) = (None, None, None, None);
+            }
+            patch.apply(&mut next, Some(admin_area_id));
+            next
+        }
+        None => Edited {
+            centre: crate::new_record!(
+                centre::Model {
+                    id,
+                    organization_id: fields.organization_id,
+                    kind: fields.kind,
+                    name: fields.name,
+                    description: fields.description,
+                    admin_area_id,
+                    address: fields.address,
+                    latitude: fields.latitude,
+                    longitude: fields.longitude,
+                    public_latitude: None,
+                    public_longitude: None,
+                    address_confidential: fields.address_confidential,
+                    phones: Phones(fields.phones),
+                    email: fields.email,
+                    opening_hours: fields.opening_hours,
+                    accessibility: fields.accessibility,
+                    age_min: fields.age_min,
+                    age_max: fields.age_max,
+                    genders: fields.genders,
+                    status: fields.status,
+                },
+                now,
+                demo = false
+            ),
+            languages: fields.languages,
+        },
+    };
+    validate(&next)?;
+    fill_derived(&mut next.centre, grid);
+    let put = record::put(txn, actor, current.as_ref(), &mut next, now).await?;
+    if put != record::Put::Unchanged {
+        write_languages(txn, id, &next.languages).await?;
+    }
+    Ok(put)
+}
+
+impl From<CentreFields> for CentrePatch {
+    fn from(f: CentreFields) -> Self {
+        Self {
+            organization_id: Some(f.organization_id),
+            kind: Some(f.kind),
+            name: Some(f.name),
+            description: Some(f.description),
+            area_code: Some(f.area_code),
+            address: Some(f.address),
+            location: Some(f.latitude.zip(f.longitude)),
+            address_confidential: Some(f.address_confidential),
+            phones: Some(f.phones),
+            email: Some(f.email),
+            opening_hours: Some(f.opening_hours),
+            accessibility: Some(f.accessibility),
+            languages: Some(f.languages),
+            age_min: Some(f.age_min),
+            age_max: Some(f.age_max),
+            genders: Some(f.genders),
+            status: Some(f.status),
+        }
+    }
 }
 
 record::versioned!(Edited, "centre", snapshot snapshot, load load_for_edit, row centre::Model = self.centre);

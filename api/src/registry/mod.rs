@@ -13,6 +13,7 @@ pub mod capacity;
 pub mod centre;
 pub mod centre_lists;
 pub mod change_feed;
+pub mod directory;
 pub mod events;
 pub mod find_help;
 pub mod geo;

@@ -11,7 +11,7 @@ use entity::{
     values::{LocalizedText, Phone, Phones},
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
     prelude::Uuid,
     sea_query::{Query, SelectStatement},
 };
@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::{
     Listing, NamedOrder,
-    access::{Action, Viewer},
+    access::{Action, Caller, Viewer},
     admin_area::AreaScope,
     events::Events,
     lifecycle, record,
@@ -206,6 +206,58 @@ pub async fn create(
     record::insert(&txn, actor, &m).await?;
     txn.commit().await?;
     Ok(m)
+}
+
+/// Writes the organization `id` as `fields` say, inside an import's
+/// transaction: created, changed at its stored version (audited), or
+/// found unchanged. An archived one stays archived (CONFLICT).
+pub async fn put(
+    txn: &DatabaseTransaction,
+    actor: &Caller,
+    id: Uuid,
+    fields: OrganizationFields,
+) -> Result<record::Put, AppError> {
+    let now = super::now();
+    let current = match organization::Entity::find_by_id(id).one(txn).await? {
+        Some(found) if found.archived_at.is_some() => return Err(record::archived("organization", id)),
+        found => found,
+    };
+    let mut next = match &current {
+        Some(current) => {
+            let mut next = current.clone();
+            OrganizationPatch::from(fields).apply(&mut next);
+            next
+        }
+        None => crate::new_record!(
+            organization::Model {
+                id,
+                kind: fields.kind,
+                name: fields.name,
+                description: fields.description,
+                email: fields.email,
+                website: fields.website,
+                phones: Phones(fields.phones),
+            },
+            now,
+            demo = false
+        ),
+    };
+    validate(&next)?;
+    fill_derived(&mut next);
+    record::put(txn, actor, current.as_ref(), &mut next, now).await
+}
+
+impl From<OrganizationFields> for OrganizationPatch {
+    fn from(f: OrganizationFields) -> Self {
+        Self {
+            kind: Some(f.kind),
+            name: Some(f.name),
+            description: Some(f.description),
+            email: Some(f.email),
+            website: Some(f.website),
+            phones: Some(f.phones),
+        }
+    }
 }
 
 /// Checks that a record refers to a live organization (`organizationId`).

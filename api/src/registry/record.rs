@@ -219,6 +219,48 @@ pub(super) fn edit_action(archive: bool) -> AuditAction {
     }
 }
 
+/// What an import's write did to a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Put {
+    Created,
+    Updated,
+    /// Its editable fields were already as given: nothing written.
+    Unchanged,
+}
+
+/// Writes `next` as the new state of `current` (an import names records
+/// by id, whether Kamkor holds them yet or not): inserted when there is no
+/// `current`, saved over it at its version when its editable fields
+/// differ, else left alone.
+pub(super) async fn put<R: Versioned>(
+    txn: &DatabaseTransaction,
+    actor: &Caller,
+    current: Option<&R>,
+    next: &mut R,
+    now: DateTime<Utc>,
+) -> Result<Put, AppError> {
+    match current {
+        None => {
+            insert(txn, actor, next).await?;
+            Ok(Put::Created)
+        }
+        Some(current) if current.snapshot() == next.snapshot() => Ok(Put::Unchanged),
+        Some(current) => {
+            save(txn, actor, (current, next), AuditAction::Update, now).await?;
+            Ok(Put::Updated)
+        }
+    }
+}
+
+/// The CONFLICT of an import that names an archived record: archiving is
+/// an editor's decision, which an import does not undo.
+pub(super) fn archived(kind: &str, id: Uuid) -> AppError {
+    AppError::conflict(
+        format!("the {kind} {id} is archived in Kamkor; an import does not bring it back"),
+        None,
+    )
+}
+
 /// The CONFLICT of an edit made at another version than the stored one.
 pub(super) fn expect_version<R: Versioned>(current: &R, expected: i32) -> Result<(), AppError> {
     let stored = current.row().version();

@@ -11,8 +11,8 @@ use entity::{
     values::LocalizedText,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, RelationTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait,
     prelude::Uuid,
     sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr},
 };
@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 use super::{
     Detail, Listing, NamedOrder,
-    access::{Action, Viewer},
+    access::{Action, Caller, Viewer},
     admin_area::{self as area, AreaScope},
     change_feed::Parent,
     events::Events,
@@ -649,6 +649,93 @@ pub async fn create(
     write_links(&txn, e.service.id, &e.target_groups, &area_ids).await?;
     txn.commit().await?;
     Ok(e.service)
+}
+
+/// Writes the service `id` as `fields` say, inside an import's
+/// transaction: created, changed at its stored version (audited), or
+/// found unchanged. An archived one stays archived (CONFLICT).
+pub async fn put(
+    txn: &DatabaseTransaction,
+    actor: &Caller,
+    id: Uuid,
+    fields: ServiceFields,
+) -> Result<record::Put, AppError> {
+    let now = super::now();
+    super::organization::require_live(txn, fields.organization_id).await?;
+    let area_ids = area_ids(txn, &fields.area_codes).await?;
+    let current = match service::Entity::find_by_id(id).one(txn).await? {
+        Some(found) if found.archived_at.is_some() => return Err(record::archived("service", id)),
+        Some(_) => Some(load_for_edit(txn, id).await?),
+        None => None,
+    };
+    let mut next = match &current {
+        Some(current) => {
+            let mut next = current.clone();
+            ServicePatch::from(fields).apply(&mut next);
+            next
+        }
+        None => {
+            let mut m = crate::new_record!(
+                service::Model {
+                    id,
+                    organization_id: fields.organization_id,
+                    category: fields.category,
+                    name: fields.name,
+                    description: fields.description,
+                    eligibility: fields.eligibility,
+                    application_process: fields.application_process,
+                    required_documents: fields.required_documents,
+                    fees: fields.fees,
+                    age_min: fields.age_min,
+                    age_max: fields.age_max,
+                    benefit_amount: None,
+                    benefit_currency: None,
+                    benefit_period: None,
+                    benefit_basis: None,
+                    benefit_valid_from: None,
+                    benefit_valid_to: None,
+                    benefit_legal_basis: None,
+                    status: fields.status,
+                },
+                now,
+                demo = false
+            );
+            set_benefit(&mut m, fields.benefit);
+            Edited {
+                service: m,
+                target_groups: fields.target_groups,
+                area_codes: fields.area_codes,
+            }
+        }
+    };
+    validate(&next)?;
+    fill_derived(&mut next.service);
+    let put = record::put(txn, actor, current.as_ref(), &mut next, now).await?;
+    if put != record::Put::Unchanged {
+        write_links(txn, id, &next.target_groups, &area_ids).await?;
+    }
+    Ok(put)
+}
+
+impl From<ServiceFields> for ServicePatch {
+    fn from(f: ServiceFields) -> Self {
+        Self {
+            organization_id: Some(f.organization_id),
+            category: Some(f.category),
+            name: Some(f.name),
+            description: Some(f.description),
+            eligibility: Some(f.eligibility),
+            application_process: Some(f.application_process),
+            required_documents: Some(f.required_documents),
+            fees: Some(f.fees),
+            age_min: Some(f.age_min),
+            age_max: Some(f.age_max),
+            benefit: Some(f.benefit),
+            target_groups: Some(f.target_groups),
+            area_codes: Some(f.area_codes),
+            status: Some(f.status),
+        }
+    }
 }
 
 record::versioned!(Edited, "service", snapshot snapshot, load load_for_edit, row service::Model = self.service);

@@ -8,11 +8,13 @@ use entity::{
     service_at_centre,
     values::LocalizedText,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, prelude::Uuid};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, prelude::Uuid,
+};
 use serde_json::{Value, json};
 
 use super::{
-    access::{Action, Viewer},
+    access::{Action, Caller, Viewer},
     events::Events,
     record, validate,
 };
@@ -125,6 +127,74 @@ pub async fn add(
     super::change_feed::record_dependents(&txn, parent, ChangeAction::Updated).await?;
     txn.commit().await?;
     Ok(link)
+}
+
+/// Writes the service at a centre `id` (offering `service_id` at
+/// `centre_id`) inside an import's transaction: created, its notes
+/// changed (audited), or found unchanged. CONFLICT when Kamkor offers
+/// the service there under another id, when `id` links another pair, or
+/// when it is archived; NOT_FOUND when the centre or the service is not
+/// live.
+pub async fn put(
+    txn: &DatabaseTransaction,
+    actor: &Caller,
+    id: Uuid,
+    (centre_id, service_id): (Uuid, Uuid),
+    notes: Option<LocalizedText>,
+) -> Result<record::Put, AppError> {
+    let mut problems = validate::Problems::default();
+    if let Some(notes) = &notes {
+        problems.localized("notes", notes, false, validate::MAX_TEXT_CHARS);
+    }
+    problems.finish()?;
+    let live_centre = super::centre::by_ids(txn, &[centre_id]).await?.remove(&centre_id);
+    if live_centre.is_none_or(|c| c.is_archived()) {
+        return Err(AppError::not_found(format!("no centre with id {centre_id}")));
+    }
+    if super::service::by_ids(txn, &[service_id])
+        .await?
+        .remove(&service_id)
+        .is_none_or(|s| s.archived_at.is_some())
+    {
+        return Err(AppError::not_found(format!("no service with id {service_id}")));
+    }
+    let current = service_at_centre::Entity::find_by_id(id).one(txn).await?;
+    match &current {
+        Some(found) if found.archived_at.is_some() => return Err(record::archived("service at a centre", id)),
+        Some(found) if (found.centre_id, found.service_id) != (centre_id, service_id) => {
+            return Err(AppError::conflict(
+                format!("the service at a centre {id} offers another service or centre in Kamkor"),
+                None,
+            ));
+        }
+        Some(_) => {}
+        None => {
+            if let Some(other) = find(txn, centre_id, service_id).await? {
+                return Err(AppError::conflict(
+                    format!("Kamkor already offers this service at this centre, as {}", other.id),
+                    None,
+                ));
+            }
+        }
+    }
+    let now = super::now();
+    let mut next = match &current {
+        Some(current) => service_at_centre::Model {
+            notes,
+            ..current.clone()
+        },
+        None => service_at_centre::Model {
+            id,
+            service_id,
+            centre_id,
+            notes,
+            archived_at: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        },
+    };
+    record::put(txn, actor, current.as_ref(), &mut next, now).await
 }
 
 /// Stops offering a service at a centre: the centre's managers and admins.

@@ -145,12 +145,20 @@ pub async fn load(db: &DatabaseConnection, grid: PublicGrid) -> anyhow::Result<O
     Ok(summary)
 }
 
-/// Turns the demo JSON into records with fresh ids and timestamps.
-fn build() -> anyhow::Result<Batch> {
+/// Kyrgyzstan's administrative areas as the demo data lists them (real
+/// codes and names, not illustrative), for a registry that has none yet
+/// (an HSDS import into a new registry), parents first.
+pub fn areas() -> anyhow::Result<Vec<admin_area::Model>> {
     let data: DemoData = serde_json::from_str(DEMO_JSON).context("demo.json is malformed")?;
-    let now = crate::registry::now();
-    let mut batch = Batch::default();
+    let areas = build_areas(&data, crate::registry::now())?;
+    Ok(data.areas.iter().filter_map(|a| areas.get(&a.code).cloned()).collect())
+}
 
+/// The areas of the demo JSON by code, with fresh ids.
+fn build_areas(
+    data: &DemoData,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<HashMap<String, admin_area::Model>> {
     let mut areas: HashMap<String, admin_area::Model> = HashMap::new();
     for area in &data.areas {
         let (parent_id, parent_path) = match &area.parent {
@@ -172,9 +180,19 @@ fn build() -> anyhow::Result<Batch> {
             created_at: now,
             updated_at: now,
         };
-        areas.insert(area.code.clone(), model.clone());
-        batch.areas.push(model);
+        areas.insert(area.code.clone(), model);
     }
+    Ok(areas)
+}
+
+/// Turns the demo JSON into records with fresh ids and timestamps.
+fn build() -> anyhow::Result<Batch> {
+    let data: DemoData = serde_json::from_str(DEMO_JSON).context("demo.json is malformed")?;
+    let now = crate::registry::now();
+    let mut batch = Batch::default();
+
+    let areas = build_areas(&data, now)?;
+    batch.areas = data.areas.iter().filter_map(|a| areas.get(&a.code).cloned()).collect();
 
     let mut organizations: HashMap<&str, Uuid> = HashMap::new();
     for org in &data.organizations {
