@@ -2,7 +2,7 @@
 //! `KAMKOR_*` variables; every failure ends in one `error: …` line and exit
 //! code 1, never a panic.
 
-use std::{net::SocketAddr, process::ExitCode, str::FromStr, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode, str::FromStr, sync::Arc, time::Duration};
 
 use clap::Subcommand;
 
@@ -11,9 +11,9 @@ use crate::{
         AuthSettings, DEFAULT_BIND, DEFAULT_DATABASE_URL, DEFAULT_PUBLIC_GRID_DEGREES, DEFAULT_STALE_AFTER,
         DEFAULT_TOKEN_LEEWAY, DatabaseSettings, HttpSettings, LiveSettings, QueryLimits, RateLimitSettings, Settings,
     },
-    database, graphql,
+    database, graphql, hsds,
     http::auth,
-    registry::{access::Role, geo::PublicGrid, hold::FairShare},
+    registry::{access::Role, capacity, events::Events, geo::PublicGrid, hold::FairShare, reference::ReferenceCache},
     seed,
     startup::{Application, Signals},
 };
@@ -42,8 +42,48 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
     Schema,
+    /// Write the registry out in an exchange format.
+    #[command(subcommand)]
+    Export(Export),
+    /// Read data into the registry from an exchange format.
+    #[command(subcommand)]
+    Import(Import),
     /// Mint an HS256 token with KAMKOR_JWT_SECRET (for bootstrap and scripts).
     Token(TokenOptions),
+}
+
+/// What `kamkor export` writes.
+#[derive(Subcommand, Debug)]
+pub enum Export {
+    /// Every live service, organization and centre as Open Referral HSDS 3.1, as an anonymous caller sees them (see docs/hsds.md).
+    Hsds {
+        /// json (an array of services with everything nested), ndjson (a service a line) or csv (a folder of tables).
+        #[arg(long, value_enum, default_value = "json")]
+        format: hsds::Format,
+        /// The file (json, ndjson) or folder (csv) to write; standard output for json and ndjson when left out.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        database: DatabaseOptions,
+    },
+}
+
+/// What `kamkor import` reads.
+#[derive(Subcommand, Debug)]
+pub enum Import {
+    /// HSDS 3.x: a JSON array, ndjson, HSDS API pages, or a folder of CSV tables (see docs/hsds.md).
+    Hsds {
+        /// The file or folder to read.
+        path: PathBuf,
+        /// Read and check everything, report what would change, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        database: DatabaseOptions,
+        /// Grid step in degrees of the public location of confidential shelters [default: 0.02].
+        #[arg(long, env = "KAMKOR_PUBLIC_GRID_DEGREES")]
+        public_grid_degrees: Option<String>,
+    },
 }
 
 /// The database of the commands that open one.
@@ -528,7 +568,35 @@ pub async fn dispatch(command: Command) -> anyhow::Result<()> {
             let grid = PublicGrid(public_grid_degrees(&mut checks, grid.as_deref()));
             seed(&checks.finish(settings).map_err(anyhow::Error::msg)?, grid).await
         }
+        Command::Export(Export::Hsds { format, out, database }) => {
+            let db = open_database(&database).await?;
+            hsds::export::export(&db, format, out.as_deref()).await?;
+            Ok(())
+        }
+        Command::Import(Import::Hsds {
+            path,
+            dry_run,
+            database,
+            public_grid_degrees: grid,
+        }) => {
+            let mut checks = Checks::default();
+            let grid = PublicGrid(public_grid_degrees(&mut checks, grid.as_deref()));
+            checks.finish(Some(())).map_err(anyhow::Error::msg)?;
+            let db = open_database(&database).await?;
+            let reference = Arc::new(ReferenceCache::default());
+            let events = Events::connect(&db, reference, capacity::changed_since_boxed).await?;
+            let report = hsds::import::import(&db, &events, grid, &path, dry_run).await?;
+            print!("{report}");
+            Ok(())
+        }
     }
+}
+
+/// The database of a command, connected and brought up to date.
+async fn open_database(options: &DatabaseOptions) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let db = database::connect(&options.settings().map_err(anyhow::Error::msg)?).await?;
+    database::migrate(&db).await?;
+    Ok(db)
 }
 
 /// Prints a token minted as `options` ask.

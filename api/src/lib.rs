@@ -8,6 +8,7 @@ pub mod config;
 pub mod database;
 pub mod error;
 pub mod graphql;
+pub mod hsds;
 pub mod http;
 pub mod memory;
 pub mod metrics;

@@ -160,6 +160,8 @@ pub async fn fresh_database(backend: Backend) -> Option<(DatabaseSettings, TestD
 
 pub struct TestApp {
     pub address: String,
+    /// The database's URL, for the `kamkor` commands a test runs on it.
+    pub database_url: String,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
     /// The SQL of each statement run since the last count.
@@ -194,6 +196,7 @@ impl TestApp {
     /// A server on a migrated, empty database, with settings changed by `configure`.
     async fn spawn_configured(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Option<Self> {
         let (database_settings, database) = fresh_database(backend).await?;
+        let database_url = database_settings.url.clone();
         let mut settings = Settings::for_database(database_settings);
         configure(&mut settings);
         let mut db = database::connect(&settings.database).await.expect("connect");
@@ -215,6 +218,7 @@ impl TestApp {
         app.spawn();
         Some(Self {
             address,
+            database_url,
             client: reqwest::Client::new(),
             db,
             statements,

@@ -22,6 +22,7 @@ mod fixture;
 mod fuzz;
 mod hold_endings;
 mod holds;
+mod hsds;
 mod http;
 mod language;
 mod limits;

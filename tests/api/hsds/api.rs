@@ -1,0 +1,1 @@
+//! The HSDS API under `/hsds`.
