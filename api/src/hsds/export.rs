@@ -132,7 +132,7 @@ pub async fn export(db: &DatabaseConnection, format: Format, out: Option<&Path>)
         sink.standalone("taxonomy_term", &term.object())?;
     }
     let total = directory::count_services(db).await?;
-    let progress = Progress::new("export", total);
+    let progress = Progress::new("export", Some(total));
     let mut after: Option<Uuid> = None;
     let mut exported = Exported::default();
     loop {

@@ -215,7 +215,7 @@ pub async fn import(
         outbox: events.outbox(),
         reference_changed: report_areas_added > 0,
     };
-    let progress = Progress::new("import", total.unwrap_or(0));
+    let progress = Progress::new("import", total);
     let outcome = run.all(items, &progress).await;
     let Run {
         mut report,

@@ -7,6 +7,7 @@
 //! `docs/hsds.md` is the profile: the mapping both ways, the Kamkor
 //! taxonomy, the language convention, and what is not exported.
 
+pub mod answers;
 pub mod document;
 pub mod export;
 pub mod import;
@@ -36,19 +37,29 @@ pub enum Format {
 pub struct Progress {
     bar: Option<indicatif::ProgressBar>,
     what: &'static str,
-    total: u64,
+    total: Option<u64>,
     done: AtomicU64,
     logged: AtomicU64,
 }
 
 impl Progress {
-    /// Lines a log gets over a whole run, at most.
+    /// Lines a log gets over a whole run of known length, at most.
     const LOG_LINES: u64 = 10;
+    /// Services between two log lines when the length is not known.
+    const LOG_EVERY: u64 = 10_000;
 
-    pub fn new(what: &'static str, total: u64) -> Self {
+    /// Progress over `total` services, `None` when not known beforehand (a
+    /// stream of JSON).
+    pub fn new(what: &'static str, total: Option<u64>) -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = indicatif::ProgressBar::new(total);
-            let style = indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} services ({eta} left)")
+            let (bar, template) = match total {
+                Some(total) => (
+                    indicatif::ProgressBar::new(total),
+                    "{msg} [{bar:40}] {pos}/{len} services ({eta} left)",
+                ),
+                None => (indicatif::ProgressBar::no_length(), "{msg} {spinner} {pos} services ({per_sec})"),
+            };
+            let style = indicatif::ProgressStyle::with_template(template)
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
             bar.set_style(style.progress_chars("=> "));
             bar.set_message(what);
@@ -68,10 +79,13 @@ impl Progress {
         match &self.bar {
             Some(bar) => bar.inc(by),
             None => {
-                let step = (self.total / Self::LOG_LINES).max(1);
+                let step = self.total.map_or(Self::LOG_EVERY, |t| (t / Self::LOG_LINES).max(1));
                 if done >= self.logged.load(Ordering::Relaxed) + step {
                     self.logged.store(done, Ordering::Relaxed);
-                    tracing::info!("{}: {done} of {} services", self.what, self.total);
+                    match self.total {
+                        Some(total) => tracing::info!("{}: {done} of {total} services", self.what),
+                        None => tracing::info!("{}: {done} services", self.what),
+                    }
                 }
             }
         }

@@ -6,6 +6,7 @@ pub mod client;
 pub mod compression;
 pub mod graphql;
 pub mod health;
+pub mod hsds;
 pub mod params;
 pub mod playground;
 pub mod subscription;
@@ -39,7 +40,8 @@ pub fn routes(config: &mut web::ServiceConfig, playground: bool) {
         )
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(metrics));
+        .route("/metrics", web::get().to(metrics))
+        .configure(hsds::routes);
 }
 
 /// Prometheus metrics (see `crate::metrics`).

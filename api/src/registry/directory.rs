@@ -67,6 +67,9 @@ pub async fn around(
     access: &LocationAccess,
     services: Vec<service::Model>,
 ) -> Result<Directory, AppError> {
+    if services.is_empty() {
+        return Ok(Directory::default());
+    }
     let ids: Vec<Uuid> = services.iter().map(|s| s.id).collect();
     let placements = live_placements(db, &ids).await?;
     let centre_ids: Vec<Uuid> = unique(placements.iter().map(|p| p.centre_id));
@@ -160,6 +163,20 @@ pub async fn placements(
     Ok((rows, total))
 }
 
+/// The live service at a centre with this id, if its service and centre
+/// are live too.
+pub async fn placement(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<service_at_centre::Model>, AppError> {
+    use sea_orm::{JoinType, RelationTrait};
+    Ok(service_at_centre::Entity::find_by_id(id)
+        .join(JoinType::InnerJoin, service_at_centre::Relation::Service.def())
+        .join(JoinType::InnerJoin, service_at_centre::Relation::Centre.def())
+        .filter(lifecycle::placement_live())
+        .filter(lifecycle::service_live())
+        .filter(lifecycle::centre_live())
+        .one(db)
+        .await?)
+}
+
 /// Live services by id (archived ones are not in a directory).
 pub async fn live_services(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<service::Model>, AppError> {
     Ok(service::Entity::find()
@@ -188,6 +205,18 @@ async fn live_placements(
         .order_by_asc(service_at_centre::Column::Id)
         .all(db)
         .await?)
+}
+
+/// The live centres among `ids`, seen by `access`, with their languages.
+pub async fn centres(
+    db: &impl ConnectionTrait,
+    access: &LocationAccess,
+    ids: &[Uuid],
+) -> Result<(HashMap<Uuid, Visible<Arc<centre::Model>>>, HashMap<Uuid, Vec<String>>), AppError> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok((centres_seen(db, access, ids).await?, super::centre::languages_of(db, ids).await?))
 }
 
 /// The live centres among `ids`, seen by `access`.
