@@ -78,6 +78,9 @@ pub enum Import {
         /// Read and check everything, report what would change, write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Write nothing unless every record can be imported (else the valid ones are, and the report names the rest).
+        #[arg(long)]
+        strict: bool,
         #[command(flatten)]
         database: DatabaseOptions,
         /// Grid step in degrees of the public location of confidential shelters [default: 0.02].
@@ -576,6 +579,7 @@ pub async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Import(Import::Hsds {
             path,
             dry_run,
+            strict,
             database,
             public_grid_degrees: grid,
         }) => {
@@ -585,8 +589,15 @@ pub async fn dispatch(command: Command) -> anyhow::Result<()> {
             let db = open_database(&database).await?;
             let reference = Arc::new(ReferenceCache::default());
             let events = Events::connect(&db, reference, capacity::changed_since_boxed).await?;
-            let report = hsds::import::import(&db, &events, grid, &path, dry_run).await?;
+            let options = hsds::import::Options { dry_run, strict };
+            let report = hsds::import::import(&db, &events, grid, &path, options).await?;
             print!("{report}");
+            if report.refused {
+                anyhow::bail!(
+                    "nothing was imported: {} records were skipped and --strict was given",
+                    report.skipped.len()
+                );
+            }
             Ok(())
         }
     }

@@ -151,7 +151,10 @@ impl Reading {
 
     /// The live organization with this id, with its centres as locations.
     pub async fn organization(&self, id: Uuid) -> Result<Value, AppError> {
-        let found = organization::by_ids(&self.db, &[id]).await?.remove(&id).filter(|o| o.archived_at.is_none());
+        let found = organization::by_ids(&self.db, &[id])
+            .await?
+            .remove(&id)
+            .filter(|o| o.archived_at.is_none());
         let organization = found.ok_or_else(|| AppError::not_found(format!("no organization with id {id}")))?;
         let centre_ids = crate::registry::centre::ids_by_organization(&self.db, &[id])
             .await?

@@ -63,6 +63,8 @@ pub struct Report {
     pub missing_datapackage: bool,
     /// Areas of Kamkor's own list added to a registry that lacked them.
     pub areas_added: usize,
+    /// Nothing was written because records were skipped (`strict`).
+    pub refused: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,6 +104,8 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let heading = if self.dry_run {
             "HSDS import (dry run: nothing was written)"
+        } else if self.refused {
+            "HSDS import (strict: records were skipped, so nothing was written)"
         } else {
             "HSDS import"
         };
@@ -174,16 +178,25 @@ enum Item {
     Location(Value, String),
 }
 
+/// How an import writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Read, check and report; write nothing.
+    pub dry_run: bool,
+    /// Write nothing either when any record is skipped.
+    pub strict: bool,
+}
+
 /// Imports the HSDS data at `path` (see the module doc).
 pub async fn import(
     db: &DatabaseConnection,
     events: &Events,
     grid: PublicGrid,
     path: &Path,
-    dry_run: bool,
+    options: Options,
 ) -> anyhow::Result<Report> {
     let mut report = Report {
-        dry_run,
+        dry_run: options.dry_run,
         ..Default::default()
     };
     let (items, total) = open(path, &mut report)?;
@@ -229,7 +242,8 @@ pub async fn import(
         txn.rollback().await?;
         return Err(err.context("nothing was imported"));
     }
-    if dry_run {
+    report.refused = options.strict && !report.skipped.is_empty();
+    if options.dry_run || report.refused {
         txn.rollback().await?;
     } else {
         if reference_changed {
@@ -498,18 +512,10 @@ impl Run<'_, '_> {
     }
 
     async fn service(&mut self, service: ServiceIn) -> anyhow::Result<()> {
-        let ServiceIn {
-            id,
-            at,
-            fields,
-            organization,
-            placements,
-            capacities,
-        } = service;
-        if let Some(read) = organization {
+        if let Some(read) = service.organization {
             self.organization(read).await?;
         }
-        let actor = self.actor;
+        let (id, at, fields, actor) = (service.id, service.at, service.fields, self.actor);
         let put = self
             .write("service", &at, async move |txn| {
                 service::put(txn, actor, id, fields).await
@@ -519,7 +525,7 @@ impl Run<'_, '_> {
             return Ok(());
         }
         let mut imported = HashMap::new();
-        for read in placements {
+        for read in service.placements {
             let placement = match read {
                 Ok(p) => p,
                 Err(invalid) => {
@@ -540,7 +546,7 @@ impl Run<'_, '_> {
                 imported.insert(link_id, centre_id);
             }
         }
-        for read in capacities {
+        for read in service.capacities {
             let count = match read {
                 Ok(c) => c,
                 Err(invalid) => {

@@ -57,7 +57,10 @@ impl Progress {
                     indicatif::ProgressBar::new(total),
                     "{msg} [{bar:40}] {pos}/{len} services ({eta} left)",
                 ),
-                None => (indicatif::ProgressBar::no_length(), "{msg} {spinner} {pos} services ({per_sec})"),
+                None => (
+                    indicatif::ProgressBar::no_length(),
+                    "{msg} {spinner} {pos} services ({per_sec})",
+                ),
             };
             let style = indicatif::ProgressStyle::with_template(template)
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());

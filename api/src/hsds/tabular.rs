@@ -191,7 +191,7 @@ impl Tables {
             .collect();
         entries.sort();
         for name in entries {
-            match by_path.get(name.as_str()) {
+            match by_path.get(name.to_lowercase().as_str()) {
                 Some(object) => {
                     let rows = tables.read_file(&folder.join(&name), &name, object)?;
                     tables.rows.insert(object.name.clone(), rows);
@@ -244,7 +244,7 @@ impl Tables {
                 if raw.is_empty() {
                     continue;
                 }
-                match typed(column.kind, raw) {
+                match typed(column.kind, raw, delimiter) {
                     Some(value) => {
                         fields.insert(header.clone(), value);
                     }
@@ -311,12 +311,18 @@ pub struct Assembled {
     pub locations: Vec<Value>,
 }
 
-/// A cell as its column's type; `None` when it is not one.
-fn typed(kind: ColumnType, raw: &str) -> Option<Value> {
+/// A cell as its column's type; `None` when it is not one. In a file
+/// separated by semicolons (where spreadsheets write a decimal comma) a
+/// comma in a number is its decimal mark.
+fn typed(kind: ColumnType, raw: &str, delimiter: u8) -> Option<Value> {
     match kind {
         ColumnType::String => Some(Value::String(raw.to_owned())),
         ColumnType::Number => {
-            let normal = raw.replace(',', ".");
+            let normal = if delimiter == b';' {
+                raw.replace(',', ".")
+            } else {
+                raw.to_owned()
+            };
             if let Ok(n) = normal.parse::<i64>() {
                 Some(json!(n))
             } else {

@@ -105,7 +105,11 @@ impl Params {
                 return Err(bad_request(format!(
                     "{name} is not a parameter of {}; it takes {}",
                     req.path(),
-                    if takes.is_empty() { "none".to_owned() } else { takes.join(", ") }
+                    if takes.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        takes.join(", ")
+                    }
                 )));
             }
             if params.insert(name.to_string(), value.into_owned()).is_some() {
@@ -163,7 +167,9 @@ impl Params {
                             .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
                     })
                     .map_err(|_| {
-                        bad_request(format!("{name} {raw:?} is not a date-time (2026-12-01T00:00:00Z) or date"))
+                        bad_request(format!(
+                            "{name} {raw:?} is not a date-time (2026-12-01T00:00:00Z) or date"
+                        ))
                     })
             })
             .transpose()
@@ -272,14 +278,30 @@ async fn openapi() -> HttpResponse {
 }
 
 async fn profile() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/markdown; charset=utf-8").body(PROFILE)
+    HttpResponse::Ok()
+        .content_type("text/markdown; charset=utf-8")
+        .body(PROFILE)
 }
 
 async fn not_here(req: HttpRequest) -> HttpResponse {
+    if req.method() != actix_web::http::Method::GET {
+        let mut response = error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "the HSDS API only reads: use GET (edits go through GraphQL mutations or kamkor import hsds)",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("GET"));
+        return response;
+    }
     error(
         StatusCode::NOT_FOUND,
         "NOT_FOUND",
-        &format!("{} is not an endpoint of the HSDS API (GET /hsds/ lists what is)", req.path()),
+        &format!(
+            "{} is not an endpoint of the HSDS API (GET /hsds/ lists what is)",
+            req.path()
+        ),
     )
 }
 
@@ -317,9 +339,13 @@ async fn services_answer(req: &HttpRequest, state: web::Data<GraphqlState>) -> A
     };
     let classifiers = (params.id("taxonomy_term_id")?, params.id("taxonomy_id")?);
     let ndjson = params.ndjson()?;
-        let timeout = state.http.request_timeout;
+    let timeout = state.http.request_timeout;
     let (reading, client) = caller(req, &state)?;
-    charge(&state, client.as_ref(), BASE_PRICE + if ndjson { 0 } else { page.size as usize })?;
+    charge(
+        &state,
+        client.as_ref(),
+        BASE_PRICE + if ndjson { 0 } else { page.size as usize },
+    )?;
     let (vocabulary, _) = in_time(timeout, reading.vocabulary()).await?;
     answers::classify(&vocabulary, classifiers, &mut filter).map_err(failed)?;
     if ndjson {
@@ -384,8 +410,10 @@ async fn service(req: HttpRequest, state: web::Data<GraphqlState>) -> HttpRespon
         async {
             Params::parse(&req, &[])?;
             let id = path_id(&req)?;
-                        let reading = admit(&req, &state, BASE_PRICE)?;
-            Ok(json_answer(&in_time(state.http.request_timeout, reading.service(id)).await?))
+            let reading = admit(&req, &state, BASE_PRICE)?;
+            Ok(json_answer(
+                &in_time(state.http.request_timeout, reading.service(id)).await?,
+            ))
         }
         .await,
     )
@@ -397,9 +425,11 @@ async fn organizations(req: HttpRequest, state: web::Data<GraphqlState>) -> Http
             let params = Params::parse(&req, &["search", "page", "per_page", "format"])?;
             let page = params.page()?;
             if params.ndjson()? {
-                return Err(bad_request("format=ndjson is for /hsds/services; organizations come in pages"));
+                return Err(bad_request(
+                    "format=ndjson is for /hsds/services; organizations come in pages",
+                ));
             }
-                        let reading = admit(&req, &state, BASE_PRICE + page.size as usize)?;
+            let reading = admit(&req, &state, BASE_PRICE + page.size as usize)?;
             let answer = reading.organizations(params.text("search"), page);
             Ok(json_answer(&in_time(state.http.request_timeout, answer).await?))
         }
@@ -412,8 +442,10 @@ async fn organization(req: HttpRequest, state: web::Data<GraphqlState>) -> HttpR
         async {
             Params::parse(&req, &["full_service"])?;
             let id = path_id(&req)?;
-                        let reading = admit(&req, &state, BASE_PRICE)?;
-            Ok(json_answer(&in_time(state.http.request_timeout, reading.organization(id)).await?))
+            let reading = admit(&req, &state, BASE_PRICE)?;
+            Ok(json_answer(
+                &in_time(state.http.request_timeout, reading.organization(id)).await?,
+            ))
         }
         .await,
     )
@@ -436,7 +468,7 @@ async fn service_at_locations(req: HttpRequest, state: web::Data<GraphqlState>) 
                 return Err(bad_request("format=ndjson is for /hsds/services"));
             }
             let (organization_id, full) = (params.id("organization_id")?, params.flag("full")?);
-                        let reading = admit(&req, &state, BASE_PRICE + page.size as usize)?;
+            let reading = admit(&req, &state, BASE_PRICE + page.size as usize)?;
             let answer = reading.service_at_locations(organization_id, page, full);
             Ok(json_answer(&in_time(state.http.request_timeout, answer).await?))
         }
@@ -449,8 +481,10 @@ async fn service_at_location(req: HttpRequest, state: web::Data<GraphqlState>) -
         async {
             Params::parse(&req, &[])?;
             let id = path_id(&req)?;
-                        let reading = admit(&req, &state, BASE_PRICE)?;
-            Ok(json_answer(&in_time(state.http.request_timeout, reading.service_at_location(id)).await?))
+            let reading = admit(&req, &state, BASE_PRICE)?;
+            Ok(json_answer(
+                &in_time(state.http.request_timeout, reading.service_at_location(id)).await?,
+            ))
         }
         .await,
     )
@@ -465,7 +499,10 @@ async fn taxonomies(req: HttpRequest, state: web::Data<GraphqlState>) -> HttpRes
                 return Err(bad_request("format=ndjson is for /hsds/services"));
             }
             admit(&req, &state, BASE_PRICE)?;
-            Ok(json_answer(&answers::taxonomies(params.text("search").as_deref(), page)))
+            Ok(json_answer(&answers::taxonomies(
+                params.text("search").as_deref(),
+                page,
+            )))
         }
         .await,
     )
@@ -477,7 +514,8 @@ async fn taxonomy(req: HttpRequest, state: web::Data<GraphqlState>) -> HttpRespo
             Params::parse(&req, &[])?;
             let id = path_id(&req)?;
             admit(&req, &state, BASE_PRICE)?;
-            let taxonomy = Taxonomy::by_id(id).ok_or_else(|| failed(AppError::not_found(format!("no taxonomy with id {id}"))))?;
+            let taxonomy =
+                Taxonomy::by_id(id).ok_or_else(|| failed(AppError::not_found(format!("no taxonomy with id {id}"))))?;
             Ok(json_answer(&taxonomy.object()))
         }
         .await,
@@ -494,14 +532,20 @@ async fn taxonomy_terms(req: HttpRequest, state: web::Data<GraphqlState>) -> Htt
             }
             let taxonomy = match params.id("taxonomy_id")? {
                 None => None,
-                Some(id) => Some(Taxonomy::by_id(id).ok_or_else(|| {
-                    bad_request(format!("taxonomy_id {id} is no taxonomy of this registry"))
-                })?),
+                Some(id) => Some(
+                    Taxonomy::by_id(id)
+                        .ok_or_else(|| bad_request(format!("taxonomy_id {id} is no taxonomy of this registry")))?,
+                ),
             };
-                        let reading = admit(&req, &state, BASE_PRICE + page.size as usize)?;
+            let reading = admit(&req, &state, BASE_PRICE + page.size as usize)?;
             let (vocabulary, _) = in_time(state.http.request_timeout, reading.vocabulary()).await?;
             let search = params.text("search");
-            Ok(json_answer(&answers::taxonomy_terms(&vocabulary, search.as_deref(), taxonomy, page)))
+            Ok(json_answer(&answers::taxonomy_terms(
+                &vocabulary,
+                search.as_deref(),
+                taxonomy,
+                page,
+            )))
         }
         .await,
     )
@@ -512,7 +556,7 @@ async fn taxonomy_term(req: HttpRequest, state: web::Data<GraphqlState>) -> Http
         async {
             Params::parse(&req, &[])?;
             let id = path_id(&req)?;
-                        let reading = admit(&req, &state, BASE_PRICE)?;
+            let reading = admit(&req, &state, BASE_PRICE)?;
             let (vocabulary, _) = in_time(state.http.request_timeout, reading.vocabulary()).await?;
             let term = vocabulary
                 .term(id)

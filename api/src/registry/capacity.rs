@@ -712,14 +712,17 @@ pub async fn put(
     let (maximum, available, waitlist) = count.counts;
     let (placement_id, service_id, centre_id) = count.placement;
     let now = super::now();
-    let stored = capacity::Entity::find()
-        .filter(
-            Condition::any()
-                .add(capacity::Column::Id.eq(count.id))
-                .add(capacity::Column::ServiceAtCentreId.eq(placement_id)),
-        )
-        .one(txn)
-        .await?;
+    // Two look-ups, each by its own index: one with OR may walk the table,
+    // and an import asks once for every count it brings.
+    let stored = match capacity::Entity::find_by_id(count.id).one(txn).await? {
+        Some(found) => Some(found),
+        None => {
+            capacity::Entity::find()
+                .filter(capacity::Column::ServiceAtCentreId.eq(placement_id))
+                .one(txn)
+                .await?
+        }
+    };
     let current = match stored {
         Some(found) if (found.id, found.service_at_centre_id) != (count.id, placement_id) => {
             return Err(AppError::conflict(

@@ -740,35 +740,7 @@ pub async fn create(
     let txn = super::begin_write(db).await?;
     let admin_area_id = area_id(&txn, &fields.area_code).await?;
     super::organization::require_live(&txn, fields.organization_id).await?;
-    let mut e = Edited {
-        centre: crate::new_record!(
-            centre::Model {
-                id: Uuid::new_v4(),
-                organization_id: fields.organization_id,
-                kind: fields.kind,
-                name: fields.name,
-                description: fields.description,
-                admin_area_id,
-                address: fields.address,
-                latitude: fields.latitude,
-                longitude: fields.longitude,
-                public_latitude: None,
-                public_longitude: None,
-                address_confidential: fields.address_confidential,
-                phones: Phones(fields.phones),
-                email: fields.email,
-                opening_hours: fields.opening_hours,
-                accessibility: fields.accessibility,
-                age_min: fields.age_min,
-                age_max: fields.age_max,
-                genders: fields.genders,
-                status: fields.status,
-            },
-            super::now(),
-            demo = false
-        ),
-        languages: fields.languages,
-    };
+    let mut e = new_edited(Uuid::new_v4(), fields, admin_area_id, super::now());
     validate(&e)?;
     fill_derived(&mut e.centre, grid);
     record::insert(&txn, actor, &e).await?;
@@ -800,46 +772,15 @@ pub async fn put(
         Some(_) => Some(load_for_edit(txn, id).await?),
         None => None,
     };
-    let mut next = match &current {
-        Some(current) => {
-            let mut next = current.clone();
-            let mut patch = CentrePatch::from(fields);
-            if withheld {
-                (patch.address, patch.location, patch.phones, patch.email) = (None, None, None, None);
-            }
-            patch.apply(&mut next, Some(admin_area_id));
-            next
+    let mut next = new_edited(id, fields, admin_area_id, now);
+    if let Some(current) = &current {
+        let (c, n) = (&current.centre, &mut next.centre);
+        n.take_stamp(c.stamp());
+        if withheld {
+            (n.address, n.latitude, n.longitude) = (c.address.clone(), c.latitude, c.longitude);
+            (n.phones, n.email) = (c.phones.clone(), c.email.clone());
         }
-        None => Edited {
-            centre: crate::new_record!(
-                centre::Model {
-                    id,
-                    organization_id: fields.organization_id,
-                    kind: fields.kind,
-                    name: fields.name,
-                    description: fields.description,
-                    admin_area_id,
-                    address: fields.address,
-                    latitude: fields.latitude,
-                    longitude: fields.longitude,
-                    public_latitude: None,
-                    public_longitude: None,
-                    address_confidential: fields.address_confidential,
-                    phones: Phones(fields.phones),
-                    email: fields.email,
-                    opening_hours: fields.opening_hours,
-                    accessibility: fields.accessibility,
-                    age_min: fields.age_min,
-                    age_max: fields.age_max,
-                    genders: fields.genders,
-                    status: fields.status,
-                },
-                now,
-                demo = false
-            ),
-            languages: fields.languages,
-        },
-    };
+    }
     validate(&next)?;
     fill_derived(&mut next.centre, grid);
     let put = record::put(txn, actor, current.as_ref(), &mut next, now).await?;
@@ -849,27 +790,36 @@ pub async fn put(
     Ok(put)
 }
 
-impl From<CentreFields> for CentrePatch {
-    fn from(f: CentreFields) -> Self {
-        Self {
-            organization_id: Some(f.organization_id),
-            kind: Some(f.kind),
-            name: Some(f.name),
-            description: Some(f.description),
-            area_code: Some(f.area_code),
-            address: Some(f.address),
-            location: Some(f.latitude.zip(f.longitude)),
-            address_confidential: Some(f.address_confidential),
-            phones: Some(f.phones),
-            email: Some(f.email),
-            opening_hours: Some(f.opening_hours),
-            accessibility: Some(f.accessibility),
-            languages: Some(f.languages),
-            age_min: Some(f.age_min),
-            age_max: Some(f.age_max),
-            genders: Some(f.genders),
-            status: Some(f.status),
-        }
+/// A new centre with `fields` in `admin_area_id` (its derived columns still empty).
+fn new_edited(id: Uuid, fields: CentreFields, admin_area_id: Uuid, now: DateTime<Utc>) -> Edited {
+    Edited {
+        centre: crate::new_record!(
+            centre::Model {
+                id,
+                organization_id: fields.organization_id,
+                kind: fields.kind,
+                name: fields.name,
+                description: fields.description,
+                admin_area_id,
+                address: fields.address,
+                latitude: fields.latitude,
+                longitude: fields.longitude,
+                public_latitude: None,
+                public_longitude: None,
+                address_confidential: fields.address_confidential,
+                phones: Phones(fields.phones),
+                email: fields.email,
+                opening_hours: fields.opening_hours,
+                accessibility: fields.accessibility,
+                age_min: fields.age_min,
+                age_max: fields.age_max,
+                genders: fields.genders,
+                status: fields.status,
+            },
+            now,
+            demo = false
+        ),
+        languages: fields.languages,
     }
 }
 

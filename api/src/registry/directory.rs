@@ -216,7 +216,10 @@ pub async fn centres(
     if ids.is_empty() {
         return Ok(Default::default());
     }
-    Ok((centres_seen(db, access, ids).await?, super::centre::languages_of(db, ids).await?))
+    Ok((
+        centres_seen(db, access, ids).await?,
+        super::centre::languages_of(db, ids).await?,
+    ))
 }
 
 /// The live centres among `ids`, seen by `access`.

@@ -22,7 +22,8 @@ use super::{
     access::{Action, Caller, Viewer},
     admin_area::AreaScope,
     events::Events,
-    lifecycle, record,
+    lifecycle,
+    record::{self, StampedRow},
     reference::ReferenceCache,
     search,
     text::Lang,
@@ -187,19 +188,7 @@ pub async fn create(
     fields: OrganizationFields,
 ) -> Result<organization::Model, AppError> {
     let actor = viewer.authorize(Action::EditRegistry)?;
-    let mut m = crate::new_record!(
-        organization::Model {
-            id: Uuid::new_v4(),
-            kind: fields.kind,
-            name: fields.name,
-            description: fields.description,
-            email: fields.email,
-            website: fields.website,
-            phones: Phones(fields.phones),
-        },
-        super::now(),
-        demo = false
-    );
+    let mut m = new_row(Uuid::new_v4(), fields, super::now());
     validate(&m)?;
     fill_derived(&mut m);
     let txn = super::begin_write(db).await?;
@@ -222,42 +211,30 @@ pub async fn put(
         Some(found) if found.archived_at.is_some() => return Err(record::archived("organization", id)),
         found => found,
     };
-    let mut next = match &current {
-        Some(current) => {
-            let mut next = current.clone();
-            OrganizationPatch::from(fields).apply(&mut next);
-            next
-        }
-        None => crate::new_record!(
-            organization::Model {
-                id,
-                kind: fields.kind,
-                name: fields.name,
-                description: fields.description,
-                email: fields.email,
-                website: fields.website,
-                phones: Phones(fields.phones),
-            },
-            now,
-            demo = false
-        ),
-    };
+    let mut next = new_row(id, fields, now);
+    if let Some(current) = &current {
+        next.take_stamp(current.stamp());
+    }
     validate(&next)?;
     fill_derived(&mut next);
     record::put(txn, actor, current.as_ref(), &mut next, now).await
 }
 
-impl From<OrganizationFields> for OrganizationPatch {
-    fn from(f: OrganizationFields) -> Self {
-        Self {
-            kind: Some(f.kind),
-            name: Some(f.name),
-            description: Some(f.description),
-            email: Some(f.email),
-            website: Some(f.website),
-            phones: Some(f.phones),
-        }
-    }
+/// A new organization row with `fields` (its derived columns still empty).
+fn new_row(id: Uuid, fields: OrganizationFields, now: DateTime<Utc>) -> organization::Model {
+    crate::new_record!(
+        organization::Model {
+            id,
+            kind: fields.kind,
+            name: fields.name,
+            description: fields.description,
+            email: fields.email,
+            website: fields.website,
+            phones: Phones(fields.phones),
+        },
+        now,
+        demo = false
+    )
 }
 
 /// Checks that a record refers to a live organization (`organizationId`).

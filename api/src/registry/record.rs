@@ -78,6 +78,8 @@ pub trait StampedRow: VersionedRow {
     const CREATED_AT: <Self::Entity as EntityTrait>::Column;
     const UPDATED_AT: <Self::Entity as EntityTrait>::Column;
     fn stamp(&self) -> Stamp;
+    /// Takes `stamp` as its own (a record rebuilt from its fields).
+    fn take_stamp(&mut self, stamp: Stamp);
 }
 
 /// Implements [`VersionedRow`] (and, for stamped rows, [`StampedRow`]) for
@@ -100,6 +102,13 @@ macro_rules! versioned_rows {
                     created_at: self.created_at,
                     updated_at: self.updated_at,
                 }
+            }
+            fn take_stamp(&mut self, stamp: Stamp) {
+                self.is_demo = stamp.is_demo;
+                self.archived_at = stamp.archived_at;
+                self.version = stamp.version;
+                self.created_at = stamp.created_at;
+                self.updated_at = stamp.updated_at;
             }
         })*
         $(versioned_rows!(@row $archived, |row| Some(&mut row.archived_at));)*

@@ -612,37 +612,7 @@ pub async fn create(
     let txn = super::begin_write(db).await?;
     super::organization::require_live(&txn, fields.organization_id).await?;
     let area_ids = area_ids(&txn, &fields.area_codes).await?;
-    let mut m = crate::new_record!(
-        service::Model {
-            id: Uuid::new_v4(),
-            organization_id: fields.organization_id,
-            category: fields.category,
-            name: fields.name,
-            description: fields.description,
-            eligibility: fields.eligibility,
-            application_process: fields.application_process,
-            required_documents: fields.required_documents,
-            fees: fields.fees,
-            age_min: fields.age_min,
-            age_max: fields.age_max,
-            benefit_amount: None,
-            benefit_currency: None,
-            benefit_period: None,
-            benefit_basis: None,
-            benefit_valid_from: None,
-            benefit_valid_to: None,
-            benefit_legal_basis: None,
-            status: fields.status,
-        },
-        super::now(),
-        demo = false
-    );
-    set_benefit(&mut m, fields.benefit);
-    let mut e = Edited {
-        service: m,
-        target_groups: fields.target_groups,
-        area_codes: fields.area_codes,
-    };
+    let mut e = new_edited(Uuid::new_v4(), fields, super::now());
     validate(&e)?;
     fill_derived(&mut e.service);
     record::insert(&txn, actor, &e).await?;
@@ -668,46 +638,10 @@ pub async fn put(
         Some(_) => Some(load_for_edit(txn, id).await?),
         None => None,
     };
-    let mut next = match &current {
-        Some(current) => {
-            let mut next = current.clone();
-            ServicePatch::from(fields).apply(&mut next);
-            next
-        }
-        None => {
-            let mut m = crate::new_record!(
-                service::Model {
-                    id,
-                    organization_id: fields.organization_id,
-                    category: fields.category,
-                    name: fields.name,
-                    description: fields.description,
-                    eligibility: fields.eligibility,
-                    application_process: fields.application_process,
-                    required_documents: fields.required_documents,
-                    fees: fields.fees,
-                    age_min: fields.age_min,
-                    age_max: fields.age_max,
-                    benefit_amount: None,
-                    benefit_currency: None,
-                    benefit_period: None,
-                    benefit_basis: None,
-                    benefit_valid_from: None,
-                    benefit_valid_to: None,
-                    benefit_legal_basis: None,
-                    status: fields.status,
-                },
-                now,
-                demo = false
-            );
-            set_benefit(&mut m, fields.benefit);
-            Edited {
-                service: m,
-                target_groups: fields.target_groups,
-                area_codes: fields.area_codes,
-            }
-        }
-    };
+    let mut next = new_edited(id, fields, now);
+    if let Some(current) = &current {
+        next.service.take_stamp(current.service.stamp());
+    }
     validate(&next)?;
     fill_derived(&mut next.service);
     let put = record::put(txn, actor, current.as_ref(), &mut next, now).await?;
@@ -717,24 +651,38 @@ pub async fn put(
     Ok(put)
 }
 
-impl From<ServiceFields> for ServicePatch {
-    fn from(f: ServiceFields) -> Self {
-        Self {
-            organization_id: Some(f.organization_id),
-            category: Some(f.category),
-            name: Some(f.name),
-            description: Some(f.description),
-            eligibility: Some(f.eligibility),
-            application_process: Some(f.application_process),
-            required_documents: Some(f.required_documents),
-            fees: Some(f.fees),
-            age_min: Some(f.age_min),
-            age_max: Some(f.age_max),
-            benefit: Some(f.benefit),
-            target_groups: Some(f.target_groups),
-            area_codes: Some(f.area_codes),
-            status: Some(f.status),
-        }
+/// A new service with `fields` (its derived columns still empty).
+fn new_edited(id: Uuid, fields: ServiceFields, now: DateTime<Utc>) -> Edited {
+    let mut m = crate::new_record!(
+        service::Model {
+            id,
+            organization_id: fields.organization_id,
+            category: fields.category,
+            name: fields.name,
+            description: fields.description,
+            eligibility: fields.eligibility,
+            application_process: fields.application_process,
+            required_documents: fields.required_documents,
+            fees: fields.fees,
+            age_min: fields.age_min,
+            age_max: fields.age_max,
+            benefit_amount: None,
+            benefit_currency: None,
+            benefit_period: None,
+            benefit_basis: None,
+            benefit_valid_from: None,
+            benefit_valid_to: None,
+            benefit_legal_basis: None,
+            status: fields.status,
+        },
+        now,
+        demo = false
+    );
+    set_benefit(&mut m, fields.benefit);
+    Edited {
+        service: m,
+        target_groups: fields.target_groups,
+        area_codes: fields.area_codes,
     }
 }
 

@@ -108,16 +108,7 @@ pub async fn add(
             revived
         }
         None => {
-            let link = service_at_centre::Model {
-                id: Uuid::new_v4(),
-                service_id,
-                centre_id,
-                notes,
-                archived_at: None,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-            };
+            let link = new_link(Uuid::new_v4(), (service_id, centre_id), notes, now);
             record::insert(&txn, actor, &link).await?;
             link
         }
@@ -183,18 +174,28 @@ pub async fn put(
             notes,
             ..current.clone()
         },
-        None => service_at_centre::Model {
-            id,
-            service_id,
-            centre_id,
-            notes,
-            archived_at: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        },
+        None => new_link(id, (service_id, centre_id), notes, now),
     };
     record::put(txn, actor, current.as_ref(), &mut next, now).await
+}
+
+/// A new link offering `service_id` at `centre_id`.
+fn new_link(
+    id: Uuid,
+    (service_id, centre_id): (Uuid, Uuid),
+    notes: Option<LocalizedText>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> service_at_centre::Model {
+    service_at_centre::Model {
+        id,
+        service_id,
+        centre_id,
+        notes,
+        archived_at: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    }
 }
 
 /// Stops offering a service at a centre: the centre's managers and admins.
