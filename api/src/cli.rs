@@ -81,6 +81,9 @@ pub enum Import {
         /// Write nothing unless every record can be imported (else the valid ones are, and the report names the rest).
         #[arg(long)]
         strict: bool,
+        /// Services written by one transaction: other writers wait for one batch at most [default: 500].
+        #[arg(long, env = "KAMKOR_IMPORT_BATCH")]
+        batch_size: Option<String>,
         #[command(flatten)]
         database: DatabaseOptions,
         /// Grid step in degrees of the public location of confidential shelters [default: 0.02].
@@ -580,16 +583,18 @@ pub async fn dispatch(command: Command) -> anyhow::Result<()> {
             path,
             dry_run,
             strict,
+            batch_size,
             database,
             public_grid_degrees: grid,
         }) => {
             let mut checks = Checks::default();
             let grid = PublicGrid(public_grid_degrees(&mut checks, grid.as_deref()));
+            let batch = checks.count("batch-size", batch_size.as_deref(), hsds::import::BATCH as usize) as u64;
             checks.finish(Some(())).map_err(anyhow::Error::msg)?;
             let db = open_database(&database).await?;
             let reference = Arc::new(ReferenceCache::default());
             let events = Events::connect(&db, reference, capacity::changed_since_boxed).await?;
-            let options = hsds::import::Options { dry_run, strict };
+            let options = hsds::import::Options { dry_run, strict, batch };
             let report = hsds::import::import(&db, &events, grid, &path, options).await?;
             print!("{report}");
             if report.refused {

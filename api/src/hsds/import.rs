@@ -3,12 +3,20 @@
 //! duplicating.
 //!
 //! The input is read as it streams (a JSON array, newline-delimited JSON,
-//! the HSDS API's pages, or a tabular folder) and written in one
-//! transaction: a failure of the database or of the input's syntax leaves
-//! the registry as it was. A record that is invalid is skipped whole, in
-//! a savepoint of its own, and named in the report with where it is; the
-//! others are written as any edit is (validated, versioned, audited, the
-//! actor naming the import). `--dry-run` runs all of it and rolls back.
+//! the HSDS API's pages, or a tabular folder) and written in batches of
+//! [`BATCH`] services, each a transaction that commits whole: the
+//! registry's other writers (a centre counting tonight's beds) wait for
+//! one batch at most, never for a whole import. A failure of the database
+//! or of the input's syntax ends the import after its last committed batch,
+//! and says so. `--dry-run` and `--strict` write in one transaction, which
+//! they roll back (always; or when a record was skipped).
+//!
+//! A record that is invalid is skipped whole and named in the report with
+//! where it is; the others are written as any edit is (validated,
+//! versioned, audited, the actor naming the import). The registry refuses
+//! a record before it writes any of it (each `put` checks first), so a
+//! refused record leaves nothing behind without a savepoint of its own:
+//! PostgreSQL would keep a lock for every savepoint until the commit.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -17,7 +25,7 @@ use std::{
     path::Path,
 };
 
-use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait, prelude::Uuid};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, prelude::Uuid};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -44,6 +52,10 @@ use crate::{
 /// Records read ahead of the writes.
 const READ_AHEAD: usize = 256;
 
+/// Services (with what nests in them) written by one transaction, unless
+/// told otherwise.
+pub const BATCH: u64 = 500;
+
 /// What an import did, or would do (`dry_run`).
 #[derive(Debug, Default)]
 pub struct Report {
@@ -65,6 +77,8 @@ pub struct Report {
     pub areas_added: usize,
     /// Nothing was written because records were skipped (`strict`).
     pub refused: bool,
+    /// Transactions committed (none for a dry run or a refused one).
+    pub batches: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -154,6 +168,11 @@ impl fmt::Display for Report {
                 self.unknown_files.join(", ")
             )?;
         }
+        match self.batches {
+            0 => {}
+            1 => writeln!(f, "  written in one transaction")?,
+            n => writeln!(f, "  written in {n} transactions, each committed whole")?,
+        }
         if self.areas_added > 0 {
             writeln!(
                 f,
@@ -179,12 +198,14 @@ enum Item {
 }
 
 /// How an import writes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Options {
     /// Read, check and report; write nothing.
     pub dry_run: bool,
     /// Write nothing either when any record is skipped.
     pub strict: bool,
+    /// Services a transaction writes (see [`BATCH`]).
+    pub batch: u64,
 }
 
 /// Imports the HSDS data at `path` (see the module doc).
@@ -216,9 +237,14 @@ pub async fn import(
         role: access::Role::Admin,
         centres: Vec::new(),
     };
-    let report_areas_added = report.areas_added;
+    let whole = options.dry_run || options.strict;
+    let reference_changed = report.areas_added > 0;
     let mut run = Run {
-        txn: &txn,
+        db,
+        events,
+        txn: Some(txn),
+        batch: (!whole).then_some(options.batch.max(1)),
+        in_batch: 0,
         actor: &actor,
         grid,
         reader: Reader::new(&vocabulary, &areas),
@@ -226,31 +252,23 @@ pub async fn import(
         organizations: HashMap::new(),
         locations: HashMap::new(),
         outbox: events.outbox(),
-        reference_changed: report_areas_added > 0,
+        reference_changed,
     };
     let progress = Progress::new("import", total);
     let outcome = run.all(items, &progress).await;
-    let Run {
-        mut report,
-        reader,
-        mut outbox,
-        reference_changed,
-        ..
-    } = run;
+    run.report.refused = options.strict && !run.report.skipped.is_empty();
+    let keep = outcome.is_ok() && !options.dry_run && !run.report.refused;
+    run.end_batch(keep).await?;
+    let Run { mut report, reader, .. } = run;
     report.notes = reader.notes;
     if let Err(err) = outcome {
-        txn.rollback().await?;
-        return Err(err.context("nothing was imported"));
-    }
-    report.refused = options.strict && !report.skipped.is_empty();
-    if options.dry_run || report.refused {
-        txn.rollback().await?;
-    } else {
-        if reference_changed {
-            outbox.reference_changed(&txn).await?;
-        }
-        txn.commit().await?;
-        outbox.committed();
+        return Err(match report.batches {
+            0 => err.context("nothing was imported"),
+            n => err.context(format!(
+                "the import stopped after {n} committed transactions ({} services read): the records before are written, the rest is not",
+                report.services_read
+            )),
+        });
     }
     progress.finish(&format!("{} services read", report.services_read));
     Ok(report)
@@ -375,9 +393,15 @@ impl<'de> serde::de::Visitor<'de> for ArrayVisitor<'_> {
     }
 }
 
-/// One import's transaction and what it has done so far.
+/// One import's open transaction and what it has done so far.
 struct Run<'t, 'a> {
-    txn: &'t DatabaseTransaction,
+    db: &'t DatabaseConnection,
+    events: &'a Events,
+    /// The batch being written; `None` once the import has ended.
+    txn: Option<DatabaseTransaction>,
+    /// Services a transaction holds; `None`: all of them.
+    batch: Option<u64>,
+    in_batch: u64,
     actor: &'a access::Caller,
     grid: PublicGrid,
     reader: Reader<'a>,
@@ -385,11 +409,12 @@ struct Run<'t, 'a> {
     /// Organizations and locations met so far: imported or not.
     organizations: HashMap<Uuid, bool>,
     locations: HashMap<Uuid, bool>,
+    /// The events of the open batch.
     outbox: Outbox<'a>,
     reference_changed: bool,
 }
 
-impl Run<'_, '_> {
+impl<'a> Run<'_, 'a> {
     async fn all(
         &mut self,
         mut items: mpsc::Receiver<anyhow::Result<Item>>,
@@ -414,41 +439,57 @@ impl Run<'_, '_> {
                     self.location(read).await?;
                 }
             }
+            self.in_batch += 1;
+            if self.batch.is_some_and(|size| self.in_batch >= size) {
+                self.end_batch(true).await?;
+                self.txn = Some(registry::begin_write(self.db).await?);
+                self.outbox = self.events.outbox();
+                self.in_batch = 0;
+            }
         }
         Ok(())
     }
 
-    /// Runs one write in a savepoint of its own (see [`Run::settle`]).
-    async fn write(
-        &mut self,
-        object: &'static str,
-        at: &str,
-        write: impl AsyncFnOnce(&DatabaseTransaction) -> Result<Put, AppError>,
-    ) -> anyhow::Result<Option<Put>> {
-        let savepoint = self.txn.begin().await?;
-        let outcome = write(&savepoint).await;
-        self.settle(object, at, savepoint, outcome).await
+    /// The open batch's transaction.
+    fn txn(&self) -> &DatabaseTransaction {
+        self.txn.as_ref().expect("a batch is open while the import runs")
     }
 
-    /// Ends a write's savepoint: counted when the write succeeded, skipped
-    /// (and undone) when the registry refused the record; `Err` only for
-    /// what ends the whole import (the database failing).
-    async fn settle(
+    /// Ends the open batch: committed whole (its events delivered), or
+    /// rolled back.
+    async fn end_batch(&mut self, keep: bool) -> anyhow::Result<()> {
+        let Some(txn) = self.txn.take() else { return Ok(()) };
+        let outbox = std::mem::replace(&mut self.outbox, self.events.outbox());
+        if !keep {
+            txn.rollback().await?;
+            return Ok(());
+        }
+        let mut outbox = outbox;
+        if std::mem::take(&mut self.reference_changed) {
+            outbox.reference_changed(&txn).await?;
+        }
+        txn.commit().await?;
+        outbox.committed();
+        self.report.batches += 1;
+        Ok(())
+    }
+
+    /// Counts a write that succeeded; skips the record the registry
+    /// refused (it wrote none of it, see the module doc); `Err` only for
+    /// what ends the import (the database failing).
+    fn settle(
         &mut self,
         object: &'static str,
         at: &str,
-        savepoint: DatabaseTransaction,
         outcome: Result<Put, AppError>,
     ) -> anyhow::Result<Option<Put>> {
         match outcome {
             Ok(put) => {
-                savepoint.commit().await?;
                 self.report.count(object, put);
                 Ok(Some(put))
             }
             Err(err @ (AppError::Internal(_) | AppError::Unavailable(_) | AppError::Timeout(_))) => Err(err.into()),
             Err(refused) => {
-                savepoint.rollback().await?;
                 self.report.skip(
                     object,
                     Invalid {
@@ -474,11 +515,8 @@ impl Run<'_, '_> {
         }
         let actor = self.actor;
         let OrganizationIn { id, at, fields } = organization;
-        let put = self
-            .write("organization", &at, async move |txn| {
-                organization::put(txn, actor, id, fields).await
-            })
-            .await?;
+        let outcome = organization::put(self.txn(), actor, id, fields).await;
+        let put = self.settle("organization", &at, outcome)?;
         self.reference_changed |= put.is_some_and(|p| p != Put::Unchanged);
         self.organizations.insert(id, put.is_some());
         Ok(put.is_some())
@@ -502,11 +540,8 @@ impl Run<'_, '_> {
             fields,
             withheld,
         } = location;
-        let put = self
-            .write("location", &at, async move |txn| {
-                centre::put(txn, actor, grid, id, (fields, withheld)).await
-            })
-            .await?;
+        let outcome = centre::put(self.txn(), actor, grid, id, (fields, withheld)).await;
+        let put = self.settle("location", &at, outcome)?;
         self.locations.insert(id, put.is_some());
         Ok(put.is_some())
     }
@@ -516,11 +551,8 @@ impl Run<'_, '_> {
             self.organization(read).await?;
         }
         let (id, at, fields, actor) = (service.id, service.at, service.fields, self.actor);
-        let put = self
-            .write("service", &at, async move |txn| {
-                service::put(txn, actor, id, fields).await
-            })
-            .await?;
+        let outcome = service::put(self.txn(), actor, id, fields).await;
+        let put = self.settle("service", &at, outcome)?;
         if put.is_none() {
             return Ok(());
         }
@@ -537,11 +569,8 @@ impl Run<'_, '_> {
                 self.location(location).await?;
             }
             let (link_id, centre_id, notes) = (placement.id, placement.location_id, placement.notes);
-            let put = self
-                .write("service_at_location", &placement.at, async move |txn| {
-                    service_at_centre::put(txn, actor, link_id, (centre_id, id), notes).await
-                })
-                .await?;
+            let outcome = service_at_centre::put(self.txn(), actor, link_id, (centre_id, id), notes).await;
+            let put = self.settle("service_at_location", &placement.at, outcome)?;
             if put.is_some() {
                 imported.insert(link_id, centre_id);
             }
@@ -575,9 +604,9 @@ impl Run<'_, '_> {
                 counts: count.counts,
                 counted: count.counted,
             };
-            let savepoint = self.txn.begin().await?;
-            let outcome = capacity::put(&savepoint, actor, &mut self.outbox, imported_count).await;
-            self.settle("service_capacity", &count.at, savepoint, outcome).await?;
+            let txn = self.txn.as_ref().expect("a batch is open while the import runs");
+            let outcome = capacity::put(txn, actor, &mut self.outbox, imported_count).await;
+            self.settle("service_capacity", &count.at, outcome)?;
         }
         Ok(())
     }

@@ -207,7 +207,7 @@ fn list<'a>(object: &'a Value, field: &str) -> &'a [Value] {
 
 /// Members of HSDS objects that Kamkor reads; other members (with a value)
 /// are noted as having no home.
-const READ: [(&str, &[&str]); 5] = [
+const READ: [(&str, &[&str]); 7] = [
     (
         "service",
         &[
@@ -274,6 +274,33 @@ const READ: [(&str, &[&str]); 5] = [
             "available",
             "maximum",
             "updated",
+            "attributes",
+        ],
+    ),
+    (
+        "address",
+        &[
+            "id",
+            "location_id",
+            "address_1",
+            "address_2",
+            "city",
+            "region",
+            "state_province",
+            "country",
+            "address_type",
+            "attributes",
+        ],
+    ),
+    (
+        "phone",
+        &[
+            "id",
+            "number",
+            "type",
+            "location_id",
+            "organization_id",
+            "service_id",
             "attributes",
         ],
     ),
@@ -566,6 +593,7 @@ impl<'v> Reader<'v> {
             .iter()
             .filter_map(|phone| {
                 let number = string(phone, "number")?;
+                self.note_unread("phone", phone);
                 let attributes = self.attributes(phone);
                 let by_term = PHONE_KINDS
                     .into_iter()
@@ -701,6 +729,7 @@ impl<'v> Reader<'v> {
     }
 
     fn address_text(&mut self, address: &Value) -> Option<LocalizedText> {
+        self.note_unread("address", address);
         let attributes = self.attributes(address);
         let mut text = self.text(address, "address_1", &attributes)?;
         if let (Some(ru), Some(second)) = (&mut text.ru, string(address, "address_2")) {

@@ -756,7 +756,8 @@ pub async fn create(
 /// `withheld`: the fields come from a public-grade source that leaves a
 /// confidential centre's address, coordinates, phones and e-mail out; a
 /// stored centre keeps its own, so that re-importing an export never
-/// erases where a shelter is.
+/// erases where a shelter is. A confidential centre stays confidential
+/// whatever the fields say, and keeps its place when they give none.
 pub async fn put(
     txn: &DatabaseTransaction,
     actor: &Caller,
@@ -776,10 +777,14 @@ pub async fn put(
     if let Some(current) = &current {
         let (c, n) = (&current.centre, &mut next.centre);
         n.take_stamp(c.stamp());
-        if withheld {
+        // Whether a shelter's address is public is an admin's call in
+        // GraphQL (`SetConfidentiality`), never a side effect of a file.
+        let unlocated = n.address.is_none() && n.latitude.is_none();
+        if withheld || (c.address_confidential && unlocated) {
             (n.address, n.latitude, n.longitude) = (c.address.clone(), c.latitude, c.longitude);
             (n.phones, n.email) = (c.phones.clone(), c.email.clone());
         }
+        n.address_confidential |= c.address_confidential;
     }
     validate(&next)?;
     fill_derived(&mut next.centre, grid);

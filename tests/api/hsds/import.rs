@@ -175,6 +175,39 @@ both!(a_reimport_updates_in_place_and_is_audited, |app| async move {
     std::fs::write(scratch.path("old.json"), serde_json::to_vec(&services).expect("json")).expect("write");
     let report = kamkor_ok(&["import", "hsds", &scratch.str("old.json")], &app.database_url);
     assert!(report.contains("is newer than the import's"), "{report}");
+
+    // A file that says nothing of a shelter's confidentiality (or says it
+    // is public) does not make it public, nor erase where it is.
+    let mut shelter = None;
+    for service in &mut services {
+        for link in service["service_at_locations"].as_array_mut().into_iter().flatten() {
+            let location = &mut link["location"];
+            let attributes = location["attributes"].as_array_mut().expect("attributes");
+            let before = attributes.len();
+            attributes.retain(|a| a["taxonomy_term"]["code"] != "confidential_address");
+            if attributes.len() < before {
+                location["location_type"] = json!("physical");
+                shelter = location["id"].as_str().map(str::to_owned);
+            }
+        }
+    }
+    let shelter = uuid::Uuid::parse_str(&shelter.expect("the demo data has shelters")).expect("uuid");
+    std::fs::write(
+        scratch.path("public.json"),
+        serde_json::to_vec(&services).expect("json"),
+    )
+    .expect("write");
+    kamkor_ok(&["import", "hsds", &scratch.str("public.json")], &app.database_url);
+    let stored = entity::centre::Entity::find_by_id(shelter)
+        .one(&app.db)
+        .await
+        .expect("read")
+        .expect("centre");
+    assert!(stored.address_confidential, "an import made a shelter's address public");
+    assert!(
+        stored.address.is_some() && stored.latitude.is_some(),
+        "an import erased where a shelter is"
+    );
 });
 
 fn capacity_in<'a>(services: &'a mut [Value], id: &str) -> &'a mut Value {
@@ -413,6 +446,43 @@ both!(a_tabular_folder_from_a_spreadsheet_imports, |app| async move {
     assert_eq!(
         data["services"]["nodes"][0]["centres"]["nodes"][0]["latitude"], 42.87,
         "{data}"
+    );
+});
+
+both_pair!(a_large_import_commits_batch_by_batch, |full, empty| async move {
+    let scratch = Scratch::new();
+    let services = export_json(&full.database_url, &scratch, "all.json");
+    let report = kamkor_ok(
+        &["import", "hsds", "--batch-size", "20", &scratch.str("all.json")],
+        &empty.database_url,
+    );
+    assert!(
+        report.contains("written in 3 transactions, each committed whole"),
+        "{report}"
+    );
+    // Broken after 30 services: the first batch of 20 stays written, and
+    // the error says so.
+    let mut text = String::from("[");
+    for service in services.iter().take(30) {
+        text.push_str(&serde_json::to_string(service).expect("json"));
+        text.push(',');
+    }
+    text.push_str("{\"id\": ");
+    std::fs::write(scratch.path("broken.json"), text).expect("write");
+    let other = crate::helpers::TestApp::spawn_empty(crate::helpers::Backend::Sqlite)
+        .await
+        .expect("sqlite");
+    let output = kamkor(
+        &["import", "hsds", "--batch-size", "20", &scratch.str("broken.json")],
+        &other.database_url,
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("stopped after 1 committed transactions"), "{stderr}");
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    assert_eq!(
+        entity::service::Entity::find().count(&other.db).await.expect("count"),
+        20
     );
 });
 
