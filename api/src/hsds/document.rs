@@ -103,7 +103,7 @@ impl<'v> Attributes<'v> {
 
     /// The attributes, `None` when there are none.
     fn finish(self) -> Option<Value> {
-        (!self.list.is_empty()).then(|| Value::Array(self.list))
+        (!self.list.is_empty()).then_some(Value::Array(self.list))
     }
 }
 
@@ -118,7 +118,7 @@ pub fn service_status(status: ServiceStatus) -> &'static str {
 
 /// `None` for an empty list, so that the member is left out.
 fn non_empty(list: Vec<Value>) -> Option<Value> {
-    (!list.is_empty()).then(|| Value::Array(list))
+    (!list.is_empty()).then_some(Value::Array(list))
 }
 
 impl<'a> Publisher<'a> {

@@ -226,14 +226,17 @@ mod tests {
     #[test]
     fn every_schema_reads_with_its_file_and_columns() {
         assert_eq!(objects().len(), FILES.len());
-        let service = object("service").unwrap();
+        let service = object("service").expect("service");
         assert_eq!(service.path, "services.csv");
         assert_eq!(service.columns[0].name, "id");
         assert_eq!(service.columns[1].name, "organization_id");
         assert!(service.nested.iter().any(|n| n.property == "organization" && !n.many));
-        let capacity = object("service_capacity").unwrap();
+        let capacity = object("service_capacity").expect("service_capacity");
         assert_eq!(capacity.path, "service_capacity.csv");
-        assert_eq!(capacity.column("available").unwrap().kind, ColumnType::Number);
+        assert_eq!(
+            capacity.column("available").expect("available").kind,
+            ColumnType::Number
+        );
         assert_eq!(capacity.tabular_required, ["unit_id", "service_id"]);
     }
 }

@@ -58,21 +58,31 @@ pub fn routes(config: &mut web::ServiceConfig) {
     );
 }
 
-/// An answer that is not a page of data.
-type Answer = Result<HttpResponse, HttpResponse>;
+/// An answer, or the error that answers instead.
+type Answer = Result<HttpResponse, Refusal>;
+
+/// The error answer of a request that was refused or failed (boxed: an
+/// `HttpResponse` is large, and most results are not errors).
+struct Refusal(Box<HttpResponse>);
+
+impl From<HttpResponse> for Refusal {
+    fn from(response: HttpResponse) -> Self {
+        Self(Box::new(response))
+    }
+}
 
 fn error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
     super::graphql::http_error(status, code, message)
 }
 
-fn bad_request(message: impl AsRef<str>) -> HttpResponse {
-    error(StatusCode::BAD_REQUEST, "BAD_REQUEST", message.as_ref())
+fn bad_request(message: impl AsRef<str>) -> Refusal {
+    error(StatusCode::BAD_REQUEST, "BAD_REQUEST", message.as_ref()).into()
 }
 
 /// The answer to a refused or failed read.
-fn failed(err: AppError) -> HttpResponse {
-    match err {
-        AppError::BadUserInput { message, .. } => bad_request(message),
+fn failed(err: AppError) -> Refusal {
+    let response = match err {
+        AppError::BadUserInput { message, .. } => error(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message),
         AppError::NotFound(message) => error(StatusCode::NOT_FOUND, "NOT_FOUND", &message),
         AppError::Unauthenticated(message) => error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &message),
         AppError::Forbidden(message) => error(StatusCode::FORBIDDEN, "FORBIDDEN", &message),
@@ -87,7 +97,8 @@ fn failed(err: AppError) -> HttpResponse {
                 "internal error; the request id is in the X-Request-Id response header",
             )
         }
-    }
+    };
+    response.into()
 }
 
 fn json_answer(value: &Value) -> HttpResponse {
@@ -98,7 +109,7 @@ fn json_answer(value: &Value) -> HttpResponse {
 struct Params(HashMap<String, String>);
 
 impl Params {
-    fn parse(req: &HttpRequest, takes: &[&str]) -> Result<Self, HttpResponse> {
+    fn parse(req: &HttpRequest, takes: &[&str]) -> Result<Self, Refusal> {
         let mut params = HashMap::new();
         for (name, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
             if !takes.contains(&name.as_ref()) {
@@ -123,7 +134,7 @@ impl Params {
         self.0.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
     }
 
-    fn number(&self, name: &str, default: u64, range: std::ops::RangeInclusive<u64>) -> Result<u64, HttpResponse> {
+    fn number(&self, name: &str, default: u64, range: std::ops::RangeInclusive<u64>) -> Result<u64, Refusal> {
         match self.text(name) {
             None => Ok(default),
             Some(raw) => raw.parse().ok().filter(|n| range.contains(n)).ok_or_else(|| {
@@ -136,14 +147,14 @@ impl Params {
         }
     }
 
-    fn page(&self) -> Result<Page, HttpResponse> {
+    fn page(&self) -> Result<Page, Refusal> {
         Ok(Page {
             number: self.number("page", 1, 1..=1_000_000)?,
             size: self.number("per_page", DEFAULT_PER_PAGE, 1..=MAX_PER_PAGE)?,
         })
     }
 
-    fn flag(&self, name: &str) -> Result<bool, HttpResponse> {
+    fn flag(&self, name: &str) -> Result<bool, Refusal> {
         match self.text(name).as_deref() {
             None | Some("false") => Ok(false),
             Some("true") => Ok(true),
@@ -151,13 +162,13 @@ impl Params {
         }
     }
 
-    fn id(&self, name: &str) -> Result<Option<Uuid>, HttpResponse> {
+    fn id(&self, name: &str) -> Result<Option<Uuid>, Refusal> {
         self.text(name)
             .map(|raw| Uuid::parse_str(&raw).map_err(|_| bad_request(format!("{name} {raw:?} is not a UUID"))))
             .transpose()
     }
 
-    fn time(&self, name: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, HttpResponse> {
+    fn time(&self, name: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, Refusal> {
         self.text(name)
             .map(|raw| {
                 chrono::DateTime::parse_from_rfc3339(&raw)
@@ -176,7 +187,7 @@ impl Params {
     }
 
     /// Whether the caller asks for newline-delimited JSON.
-    fn ndjson(&self) -> Result<bool, HttpResponse> {
+    fn ndjson(&self) -> Result<bool, Refusal> {
         match self.text("format").as_deref() {
             None | Some("json") => Ok(false),
             Some("ndjson") => Ok(true),
@@ -186,34 +197,35 @@ impl Params {
 }
 
 /// The id in the path, or 400.
-fn path_id(req: &HttpRequest) -> Result<Uuid, HttpResponse> {
+fn path_id(req: &HttpRequest) -> Result<Uuid, Refusal> {
     let raw = req.match_info().get("id").unwrap_or_default();
     Uuid::parse_str(raw).map_err(|_| bad_request(format!("{raw:?} is not a UUID")))
 }
 
 /// Checks the caller, the database and the rate limit before a read: what
 /// the read may see.
-fn admit(req: &HttpRequest, state: &GraphqlState, price: usize) -> Result<Reading, HttpResponse> {
+fn admit(req: &HttpRequest, state: &GraphqlState, price: usize) -> Result<Reading, Refusal> {
     let (reading, client) = caller(req, state)?;
     charge(state, client.as_ref(), price)?;
     Ok(reading)
 }
 
 /// Who asks (what they may see, who pays), once the database is known to answer.
-fn caller(req: &HttpRequest, state: &GraphqlState) -> Result<(Reading, Option<Client>), HttpResponse> {
+fn caller(req: &HttpRequest, state: &GraphqlState) -> Result<(Reading, Option<Client>), Refusal> {
     let viewer = auth::viewer(req, state.verifier.as_ref()).map_err(|auth::Refused(message)| {
         let mut response = error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &message);
         response
             .headers_mut()
             .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
-        response
+        Refusal::from(response)
     })?;
     if !state.reachability.is_reachable() {
         return Err(error(
             StatusCode::SERVICE_UNAVAILABLE,
             "SERVICE_UNAVAILABLE",
             "the database is unreachable; try again shortly",
-        ));
+        )
+        .into());
     }
     let client = match viewer.caller() {
         Some(caller) => Some(Client::caller(caller)),
@@ -228,7 +240,7 @@ fn caller(req: &HttpRequest, state: &GraphqlState) -> Result<(Reading, Option<Cl
 }
 
 /// Charges `price` to the client, when its kind of client has a limit.
-fn charge(state: &GraphqlState, client: Option<&Client>, price: usize) -> Result<(), HttpResponse> {
+fn charge(state: &GraphqlState, client: Option<&Client>, price: usize) -> Result<(), Refusal> {
     if let Some(client) = client.filter(|c| state.rate_limiter.limits(c)) {
         rate_limit::charge(&state.rate_limiter, &state.metrics, client, price).map_err(|refused| {
             let wait = refused
@@ -241,26 +253,27 @@ fn charge(state: &GraphqlState, client: Option<&Client>, price: usize) -> Result
             if let Ok(value) = header::HeaderValue::from_str(&wait) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
-            response
+            Refusal::from(response)
         })?;
     }
     Ok(())
 }
 
 /// Runs a read under the server's time limit.
-async fn in_time<T>(timeout: Duration, read: impl Future<Output = Result<T, AppError>>) -> Result<T, HttpResponse> {
+async fn in_time<T>(timeout: Duration, read: impl Future<Output = Result<T, AppError>>) -> Result<T, Refusal> {
     match tokio::time::timeout(timeout, read).await {
         Ok(outcome) => outcome.map_err(failed),
         Err(_) => Err(error(
             StatusCode::SERVICE_UNAVAILABLE,
             "TIMEOUT",
             &format!("the request took longer than {} s; ask for less", timeout.as_secs_f64()),
-        )),
+        )
+        .into()),
     }
 }
 
 fn either(answer: Answer) -> HttpResponse {
-    answer.unwrap_or_else(|refused| refused)
+    answer.unwrap_or_else(|Refusal(refused)| *refused)
 }
 
 async fn about(req: HttpRequest) -> HttpResponse {
