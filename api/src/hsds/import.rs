@@ -31,7 +31,7 @@ use tokio::sync::mpsc;
 
 use super::{
     Progress,
-    intake::{Invalid, LocationIn, Notes, OrganizationIn, Reader, ServiceIn},
+    intake::{CapacityIn, Invalid, LocationIn, Notes, OrganizationIn, PlacementIn, Reader, ServiceIn},
     tabular::Tables,
     vocabulary::Vocabulary,
 };
@@ -253,6 +253,7 @@ pub async fn import(
         locations: HashMap::new(),
         outbox: events.outbox(),
         reference_changed,
+        deferred: Vec::new(),
     };
     let progress = Progress::new("import", total);
     let outcome = run.all(items, &progress).await;
@@ -412,6 +413,9 @@ struct Run<'t, 'a> {
     /// The events of the open batch.
     outbox: Outbox<'a>,
     reference_changed: bool,
+    /// Places of services (with their counts) whose location's
+    /// organization the input had not brought yet.
+    deferred: Vec<(Uuid, PlacementIn, Vec<CapacityIn>)>,
 }
 
 impl<'a> Run<'_, 'a> {
@@ -447,7 +451,7 @@ impl<'a> Run<'_, 'a> {
                 self.in_batch = 0;
             }
         }
-        Ok(())
+        self.deferred().await
     }
 
     /// The open batch's transaction.
@@ -552,11 +556,10 @@ impl<'a> Run<'_, 'a> {
         }
         let (id, at, fields, actor) = (service.id, service.at, service.fields, self.actor);
         let outcome = service::put(self.txn(), actor, id, fields).await;
-        let put = self.settle("service", &at, outcome)?;
-        if put.is_none() {
+        if self.settle("service", &at, outcome)?.is_none() {
             return Ok(());
         }
-        let mut imported = HashMap::new();
+        let mut capacities = service.capacities;
         for read in service.placements {
             let placement = match read {
                 Ok(p) => p,
@@ -565,48 +568,92 @@ impl<'a> Run<'_, 'a> {
                     continue;
                 }
             };
-            if let Some(location) = placement.location {
-                self.location(location).await?;
-            }
-            let (link_id, centre_id, notes) = (placement.id, placement.location_id, placement.notes);
-            let outcome = service_at_centre::put(self.txn(), actor, link_id, (centre_id, id), notes).await;
-            let put = self.settle("service_at_location", &placement.at, outcome)?;
-            if put.is_some() {
-                imported.insert(link_id, centre_id);
-            }
-        }
-        for read in service.capacities {
-            let count = match read {
-                Ok(c) => c,
-                Err(invalid) => {
-                    self.report.skip("service_capacity", invalid);
-                    continue;
-                }
+            let (counts, others): (Vec<_>, Vec<_>) = capacities
+                .into_iter()
+                .partition(|c| c.as_ref().is_ok_and(|c| c.placement_id == placement.id));
+            capacities = others;
+            let counts = counts.into_iter().flatten().collect();
+            let owner = match &placement.location {
+                Some(Ok(location)) => Some(location.fields.organization_id),
+                _ => None,
             };
-            let Some(&centre_id) = imported.get(&count.placement_id) else {
-                let reason = format!(
-                    "counts places of service_at_location {}, which this import did not bring in",
-                    count.placement_id
-                );
-                self.report.skip(
-                    "service_capacity",
-                    Invalid {
-                        at: count.at,
-                        message: reason,
-                    },
-                );
+            // A location may belong to an organization that only a later
+            // service brings (a benefit paid at another body's office).
+            if let Some(owner) = owner
+                && !self.organization_known(owner).await?
+            {
+                self.deferred.push((id, placement, counts));
                 continue;
+            }
+            self.place(id, placement, counts).await?;
+        }
+        for read in capacities {
+            let invalid = match read {
+                Err(invalid) => invalid,
+                Ok(count) => Invalid {
+                    message: format!(
+                        "counts places of service_at_location {}, which the service does not have",
+                        count.placement_id
+                    ),
+                    at: count.at,
+                },
             };
-            let imported_count = ImportedCount {
+            self.report.skip("service_capacity", invalid);
+        }
+        Ok(())
+    }
+
+    /// Whether the organization `id` is live in the registry (or was
+    /// written by this import).
+    async fn organization_known(&mut self, id: Uuid) -> anyhow::Result<bool> {
+        if self.organizations.get(&id) == Some(&true) {
+            return Ok(true);
+        }
+        let live = organization::by_ids(self.txn(), &[id])
+            .await?
+            .get(&id)
+            .is_some_and(|o| o.archived_at.is_none());
+        if live {
+            self.organizations.insert(id, true);
+        }
+        Ok(live)
+    }
+
+    /// Offers the service `service_id` at a location (written first, if
+    /// the input nests it) and writes the counts of its places.
+    async fn place(&mut self, service_id: Uuid, placement: PlacementIn, counts: Vec<CapacityIn>) -> anyhow::Result<()> {
+        if let Some(location) = placement.location {
+            self.location(location).await?;
+        }
+        let actor = self.actor;
+        let (link_id, centre_id, notes) = (placement.id, placement.location_id, placement.notes);
+        let outcome = service_at_centre::put(self.txn(), actor, link_id, (centre_id, service_id), notes).await;
+        let linked = self.settle("service_at_location", &placement.at, outcome)?.is_some();
+        for count in counts {
+            if !linked {
+                let message = format!("its service_at_location {link_id} was not imported");
+                self.report.skip("service_capacity", Invalid { at: count.at, message });
+                continue;
+            }
+            let imported = ImportedCount {
                 id: count.id,
-                placement: (count.placement_id, id, centre_id),
+                placement: (link_id, service_id, centre_id),
                 unit: count.unit,
                 counts: count.counts,
                 counted: count.counted,
             };
             let txn = self.txn.as_ref().expect("a batch is open while the import runs");
-            let outcome = capacity::put(txn, actor, &mut self.outbox, imported_count).await;
+            let outcome = capacity::put(txn, actor, &mut self.outbox, imported).await;
             self.settle("service_capacity", &count.at, outcome)?;
+        }
+        Ok(())
+    }
+
+    /// The places whose location waited for its organization: written now
+    /// that the whole input is read (or skipped, if it never came).
+    async fn deferred(&mut self) -> anyhow::Result<()> {
+        for (service_id, placement, counts) in std::mem::take(&mut self.deferred) {
+            self.place(service_id, placement, counts).await?;
         }
         Ok(())
     }

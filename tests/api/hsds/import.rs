@@ -486,6 +486,42 @@ both_pair!(a_large_import_commits_batch_by_batch, |full, empty| async move {
     );
 });
 
+both_pair!(
+    a_location_waits_for_an_organization_the_input_brings_later,
+    |full, empty| async move {
+        let scratch = Scratch::new();
+        let mut services = export_json(&full.database_url, &scratch, "all.json");
+        // The services of one organization last; a location of another
+        // organization's first service handed to it: the location comes
+        // before its organization does.
+        let owner = services[services.len() - 1]["organization_id"].clone();
+        services.sort_by_key(|s| s["organization_id"] == owner);
+        let first = services
+            .iter()
+            .position(|s| s["service_at_locations"].is_array())
+            .expect("a service offered somewhere");
+        let moved = services[first]["service_at_locations"][0]["location_id"].clone();
+        for service in &mut services {
+            for link in service["service_at_locations"].as_array_mut().into_iter().flatten() {
+                if link["location_id"] == moved {
+                    link["location"]["organization_id"] = owner.clone();
+                }
+            }
+        }
+        std::fs::write(scratch.path("late.json"), serde_json::to_vec(&services).expect("json")).expect("write");
+        let report = kamkor_ok(&["import", "hsds", &scratch.str("late.json")], &empty.database_url);
+        assert!(report.contains("skipped: 0"), "{report}");
+        use sea_orm::EntityTrait;
+        let centre = uuid::Uuid::parse_str(moved.as_str().expect("id")).expect("uuid");
+        let stored = entity::centre::Entity::find_by_id(centre)
+            .one(&empty.db)
+            .await
+            .expect("read")
+            .expect("centre");
+        assert_eq!(stored.organization_id.to_string(), owner.as_str().expect("id"));
+    }
+);
+
 both!(broken_json_imports_nothing, |app| async move {
     let scratch = Scratch::new();
     let services = export_json(&app.database_url, &scratch, "all.json");
