@@ -251,6 +251,7 @@ pub async fn import(
         report,
         organizations: HashMap::new(),
         locations: HashMap::new(),
+        live_organizations: Default::default(),
         outbox: events.outbox(),
         reference_changed,
         deferred: Vec::new(),
@@ -410,6 +411,8 @@ struct Run<'t, 'a> {
     /// Organizations and locations met so far: imported or not.
     organizations: HashMap<Uuid, bool>,
     locations: HashMap<Uuid, bool>,
+    /// Organizations found live in the registry before the input brought them.
+    live_organizations: std::collections::HashSet<Uuid>,
     /// The events of the open batch.
     outbox: Outbox<'a>,
     reference_changed: bool,
@@ -606,7 +609,7 @@ impl<'a> Run<'_, 'a> {
     /// Whether the organization `id` is live in the registry (or was
     /// written by this import).
     async fn organization_known(&mut self, id: Uuid) -> anyhow::Result<bool> {
-        if self.organizations.get(&id) == Some(&true) {
+        if self.organizations.get(&id) == Some(&true) || self.live_organizations.contains(&id) {
             return Ok(true);
         }
         let live = organization::by_ids(self.txn(), &[id])
@@ -614,7 +617,9 @@ impl<'a> Run<'_, 'a> {
             .get(&id)
             .is_some_and(|o| o.archived_at.is_none());
         if live {
-            self.organizations.insert(id, true);
+            // Not `organizations`: the input's own record of it is still
+            // to be written when it comes.
+            self.live_organizations.insert(id);
         }
         Ok(live)
     }

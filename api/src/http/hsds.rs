@@ -359,8 +359,10 @@ async fn services_answer(req: &HttpRequest, state: web::Data<GraphqlState>) -> A
         client.as_ref(),
         BASE_PRICE + if ndjson { 0 } else { page.size as usize },
     )?;
-    let (vocabulary, _) = in_time(timeout, reading.vocabulary()).await?;
-    answers::classify(&vocabulary, classifiers, &mut filter).map_err(failed)?;
+    if classifiers != (None, None) {
+        let (vocabulary, _) = in_time(timeout, reading.vocabulary()).await?;
+        answers::classify(&vocabulary, classifiers, &mut filter).map_err(failed)?;
+    }
     if ndjson {
         return stream_services(&state, (reading, client), filter, shape).await;
     }

@@ -519,6 +519,27 @@ both_pair!(
             .expect("read")
             .expect("centre");
         assert_eq!(stored.organization_id.to_string(), owner.as_str().expect("id"));
+        // Again, with the late organization renamed: its record is written
+        // although its location met it first in the registry.
+        for service in &mut services {
+            if service["organization_id"] == owner {
+                service["organization"]["name"] = json!("Переименованная организация");
+            }
+        }
+        std::fs::write(
+            scratch.path("renamed.json"),
+            serde_json::to_vec(&services).expect("json"),
+        )
+        .expect("write");
+        let report = kamkor_ok(&["import", "hsds", &scratch.str("renamed.json")], &empty.database_url);
+        assert!(report.contains("updated: 1 organization"), "{report}");
+        let id = uuid::Uuid::parse_str(owner.as_str().expect("id")).expect("uuid");
+        let renamed = entity::organization::Entity::find_by_id(id)
+            .one(&empty.db)
+            .await
+            .expect("read")
+            .expect("organization");
+        assert_eq!(renamed.name.ru.as_deref(), Some("Переименованная организация"));
     }
 );
 
