@@ -72,7 +72,6 @@ impl<'v> Attributes<'v> {
         self.list.push(compact(json!({
             "id": id,
             "link_id": self.link_id,
-            "link_type": self.link_entity,
             "link_entity": self.link_entity,
             "taxonomy_term_id": term,
             "value": value,
