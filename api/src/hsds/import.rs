@@ -295,17 +295,19 @@ fn open(path: &Path, report: &mut Report) -> anyhow::Result<(mpsc::Receiver<anyh
         let total = assembled.services.len() as u64;
         std::thread::spawn(move || {
             let at = |v: &Value| v.get("_source").and_then(Value::as_str).unwrap_or_default().to_owned();
+            // Locations no service is offered at come last: their
+            // organization may be one a service brings.
             let items = (assembled.organizations.into_iter().map(|v| {
                 let source = at(&v);
                 Item::Organization(v, source)
             }))
-            .chain(assembled.locations.into_iter().map(|v| {
-                let source = at(&v);
-                Item::Location(v, source)
-            }))
             .chain(assembled.services.into_iter().map(|v| {
                 let source = at(&v);
                 Item::Service(v, source)
+            }))
+            .chain(assembled.locations.into_iter().map(|v| {
+                let source = at(&v);
+                Item::Location(v, source)
             }));
             for item in items {
                 if sender.blocking_send(Ok(item)).is_err() {

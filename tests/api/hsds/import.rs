@@ -380,6 +380,9 @@ both!(a_tabular_folder_from_a_spreadsheet_imports, |app| async move {
         &[
             "id;location_type;organization_id;name;latitude;longitude",
             &format!("{loc};physical;{org};Отдел поддержки семьи;42,87;74,6"),
+            // No service is offered here yet: its organization comes with
+            // a service, after it in no particular order.
+            &format!("7f0c1a52-3b0e-4d1b-9a55-0a1c2b3d4f12;physical;{org};Приёмная отдела;42,88;74,61"),
         ],
     );
     write(
@@ -424,13 +427,25 @@ both!(a_tabular_folder_from_a_spreadsheet_imports, |app| async move {
                 "service",
                 term("kamkor-service-category", "family_support"),
             ),
+            &attribute(
+                "7f0c1a52-3b0e-4d1b-9a55-0a1c2b3d4f33",
+                "7f0c1a52-3b0e-4d1b-9a55-0a1c2b3d4f12",
+                "location",
+                term("kamkor-centre-kind", "family_support"),
+            ),
+            &attribute(
+                "7f0c1a52-3b0e-4d1b-9a55-0a1c2b3d4f34",
+                "7f0c1a52-3b0e-4d1b-9a55-0a1c2b3d4f12",
+                "location",
+                term("kamkor-area", "KG-GB"),
+            ),
         ],
     );
     std::fs::write(folder.join("notes.csv"), "whatever\n").expect("write");
     let report = kamkor_ok(&["import", "hsds", &folder.display().to_string()], &app.database_url);
     for expected in [
         "2 services read",
-        "created: 1 location, 1 organization, 1 service, 1 service_at_location",
+        "created: 2 location, 1 organization, 1 service, 1 service_at_location",
         "cell at services.csv line 3: minimum_age \"пять\" is not a number",
         "files that are no HSDS table (not read): notes.csv",
         "no datapackage.json",
