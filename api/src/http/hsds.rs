@@ -106,7 +106,11 @@ fn json_answer(value: &Value) -> HttpResponse {
 }
 
 /// The query's parameters, each checked against what the endpoint takes.
-struct Params(HashMap<String, String>);
+struct Params {
+    values: HashMap<String, String>,
+    /// The endpoint, for messages.
+    path: String,
+}
 
 impl Params {
     fn parse(req: &HttpRequest, takes: &[&str]) -> Result<Self, Refusal> {
@@ -127,11 +131,17 @@ impl Params {
                 return Err(bad_request(format!("{name} is given twice")));
             }
         }
-        Ok(Self(params))
+        Ok(Self {
+            values: params,
+            path: req.path().to_owned(),
+        })
     }
 
     fn text(&self, name: &str) -> Option<String> {
-        self.0.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+        self.values
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
     }
 
     fn number(&self, name: &str, default: u64, range: std::ops::RangeInclusive<u64>) -> Result<u64, Refusal> {
@@ -184,6 +194,17 @@ impl Params {
                     })
             })
             .transpose()
+    }
+
+    /// Refuses `format=ndjson` where answers come in pages only.
+    fn pages_only(&self) -> Result<(), Refusal> {
+        if self.ndjson()? {
+            return Err(bad_request(format!(
+                "format=ndjson is for /hsds/services; {} answers in pages",
+                self.path
+            )));
+        }
+        Ok(())
     }
 
     /// Whether the caller asks for newline-delimited JSON.
@@ -420,18 +441,24 @@ async fn stream_services(
         .streaming(Box::pin(lines)))
 }
 
+/// One record by the id in the path: no parameters but `takes`, the
+/// price of one round trip.
+async fn by_id(
+    req: &HttpRequest,
+    state: &GraphqlState,
+    takes: &[&str],
+    read: impl AsyncFnOnce(Reading, Uuid) -> Result<Value, AppError>,
+) -> Answer {
+    Params::parse(req, takes)?;
+    let id = path_id(req)?;
+    let reading = admit(req, state, BASE_PRICE)?;
+    Ok(json_answer(
+        &in_time(state.http.request_timeout, read(reading, id)).await?,
+    ))
+}
+
 async fn service(req: HttpRequest, state: web::Data<GraphqlState>) -> HttpResponse {
-    either(
-        async {
-            Params::parse(&req, &[])?;
-            let id = path_id(&req)?;
-            let reading = admit(&req, &state, BASE_PRICE)?;
-            Ok(json_answer(
-                &in_time(state.http.request_timeout, reading.service(id)).await?,
-            ))
-        }
-        .await,
-    )
+    either(by_id(&req, &state, &[], async |reading, id| reading.service(id).await).await)
 }
 
 async fn organizations(req: HttpRequest, state: web::Data<GraphqlState>) -> HttpResponse {
@@ -439,11 +466,7 @@ async fn organizations(req: HttpRequest, state: web::Data<GraphqlState>) -> Http
         async {
             let params = Params::parse(&req, &["search", "page", "per_page", "format"])?;
             let page = params.page()?;
-            if params.ndjson()? {
-                return Err(bad_request(
-                    "format=ndjson is for /hsds/services; organizations come in pages",
-                ));
-            }
+            params.pages_only()?;
             let reading = admit(&req, &state, BASE_PRICE + page.size as usize)?;
             let answer = reading.organizations(params.text("search"), page);
             Ok(json_answer(&in_time(state.http.request_timeout, answer).await?))
@@ -454,14 +477,9 @@ async fn organizations(req: HttpRequest, state: web::Data<GraphqlState>) -> Http
 
 async fn organization(req: HttpRequest, state: web::Data<GraphqlState>) -> HttpResponse {
     either(
-        async {
-            Params::parse(&req, &["full_service"])?;
-            let id = path_id(&req)?;
-            let reading = admit(&req, &state, BASE_PRICE)?;
-            Ok(json_answer(
-                &in_time(state.http.request_timeout, reading.organization(id)).await?,
-            ))
-        }
+        by_id(&req, &state, &["full_service"], async |reading, id| {
+            reading.organization(id).await
+        })
         .await,
     )
 }
@@ -479,9 +497,7 @@ async fn service_at_locations(req: HttpRequest, state: web::Data<GraphqlState>) 
                     "search is not supported on service_at_locations; search /hsds/services",
                 ));
             }
-            if params.ndjson()? {
-                return Err(bad_request("format=ndjson is for /hsds/services"));
-            }
+            params.pages_only()?;
             let (organization_id, full) = (params.id("organization_id")?, params.flag("full")?);
             let reading = admit(&req, &state, BASE_PRICE + page.size as usize)?;
             let answer = reading.service_at_locations(organization_id, page, full);
@@ -493,14 +509,9 @@ async fn service_at_locations(req: HttpRequest, state: web::Data<GraphqlState>) 
 
 async fn service_at_location(req: HttpRequest, state: web::Data<GraphqlState>) -> HttpResponse {
     either(
-        async {
-            Params::parse(&req, &[])?;
-            let id = path_id(&req)?;
-            let reading = admit(&req, &state, BASE_PRICE)?;
-            Ok(json_answer(
-                &in_time(state.http.request_timeout, reading.service_at_location(id)).await?,
-            ))
-        }
+        by_id(&req, &state, &[], async |reading, id| {
+            reading.service_at_location(id).await
+        })
         .await,
     )
 }
@@ -510,9 +521,7 @@ async fn taxonomies(req: HttpRequest, state: web::Data<GraphqlState>) -> HttpRes
         async {
             let params = Params::parse(&req, &["search", "page", "per_page", "format"])?;
             let page = params.page()?;
-            if params.ndjson()? {
-                return Err(bad_request("format=ndjson is for /hsds/services"));
-            }
+            params.pages_only()?;
             admit(&req, &state, BASE_PRICE)?;
             Ok(json_answer(&answers::taxonomies(
                 params.text("search").as_deref(),
@@ -542,9 +551,7 @@ async fn taxonomy_terms(req: HttpRequest, state: web::Data<GraphqlState>) -> Htt
         async {
             let params = Params::parse(&req, &["search", "page", "per_page", "format", "taxonomy_id"])?;
             let page = params.page()?;
-            if params.ndjson()? {
-                return Err(bad_request("format=ndjson is for /hsds/services"));
-            }
+            params.pages_only()?;
             let taxonomy = match params.id("taxonomy_id")? {
                 None => None,
                 Some(id) => Some(
